@@ -1,0 +1,136 @@
+/* probe.c: the probe registry and the life cycle every probe run shares.
+ *
+ * probe_start() arms the run's deadline and hands over to the type;
+ * probe_finish() records the one result and delivers it from a defer source,
+ * so the owner's callback never runs inside probe_start() or deep inside a
+ * type's I/O handler. A run whose deadline passes first is finished with
+ * PROBE_TIMEOUT by this module, whatever the type was doing.
+ *
+ * See also: probe.h, stream.c.
+ */
+#include "probes/probe.h"
+
+#include <stdarg.h>
+
+extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap;
+
+const ProbeType *const probe_types[] = {
+        &probe_type_tcp,
+        &probe_type_smtp,
+        &probe_type_imap,
+        NULL,
+};
+
+const ProbeType *probe_type_find(const char *name) {
+        for (size_t i = 0; probe_types[i]; i++)
+                if (streq(probe_types[i]->name, name))
+                        return probe_types[i];
+        return NULL;
+}
+
+static const char *const status_names[_PROBE_STATUS_MAX] = {
+        [PROBE_OK] = "ok",
+        [PROBE_CONNECT_REFUSED] = "connect-refused",
+        [PROBE_CONNECT_TIMEOUT] = "connect-timeout",
+        [PROBE_CONNECT_ERROR] = "connect-error",
+        [PROBE_TIMEOUT] = "timeout",
+        [PROBE_CLOSED] = "closed",
+        [PROBE_BAD_GREETING] = "bad-greeting",
+        [PROBE_BAD_REPLY] = "bad-reply",
+        [PROBE_PROTOCOL_ERROR] = "protocol-error",
+        [PROBE_OVERLONG] = "overlong",
+        [PROBE_INTERNAL_ERROR] = "internal-error",
+};
+
+const char *probe_status_to_string(ProbeStatus s) {
+        if (s < 0 || s >= _PROBE_STATUS_MAX)
+                return "unknown";
+        return status_names[s];
+}
+
+static int on_defer(sd_event_source *s, void *userdata) {
+        Probe *p = userdata;
+
+        p->defer = sd_event_source_unref(p->defer);
+        p->done(p, &p->result, p->userdata);
+        return 0;
+}
+
+void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) {
+        va_list ap;
+        int r;
+
+        if (p->finished)
+                return;
+        p->finished = true;
+        p->result.status = status;
+        p->result.latency = now_usec(CLOCK_MONOTONIC) - p->started;
+        va_start(ap, fmt);
+        vsnprintf(p->result.reason, sizeof(p->result.reason), fmt, ap);
+        va_end(ap);
+
+        /* Stop I/O now: a finished probe must not keep reading from its peer. */
+        p->deadline = sd_event_source_disable_unref(p->deadline);
+        if (p->type->stop)
+                p->type->stop(p);
+
+        r = sd_event_add_defer(p->event, &p->defer, on_defer, p);
+        if (r < 0) {
+                /* Out of memory in the loop: deliver directly rather than lose it. */
+                p->done(p, &p->result, p->userdata);
+                return;
+        }
+        (void) sd_event_source_set_description(p->defer, "probe-done");
+}
+
+static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
+        Probe *p = userdata;
+        char buf[32];
+
+        probe_finish(p, PROBE_TIMEOUT, "no answer within %s",
+                     format_duration(buf, sizeof(buf), p->config->timeout));
+        return 0;
+}
+
+int probe_start(sd_event *e, const CheckConfig *c, probe_done_t done, void *userdata, Probe **ret) {
+        Probe *p;
+        int r;
+
+        p = calloc(1, sizeof(*p));
+        if (!p)
+                return -ENOMEM;
+        p->type = c->type;
+        p->config = c;
+        p->event = sd_event_ref(e);
+        p->done = done;
+        p->userdata = userdata;
+        p->started = now_usec(CLOCK_MONOTONIC);
+
+        r = sd_event_add_time_relative(e, &p->deadline, CLOCK_MONOTONIC, c->timeout, 0, on_deadline, p);
+        if (r < 0)
+                goto fail;
+        (void) sd_event_source_set_description(p->deadline, "probe-deadline");
+
+        r = p->type->start(p);
+        if (r < 0)
+                goto fail;
+
+        *ret = p;
+        return 0;
+fail:
+        p->finished = true; /* no completion call for a run that never started */
+        probe_free(p);
+        return r;
+}
+
+Probe *probe_free(Probe *p) {
+        if (!p)
+                return NULL;
+        p->deadline = sd_event_source_disable_unref(p->deadline);
+        p->defer = sd_event_source_disable_unref(p->defer);
+        if (!p->finished && p->type->stop)
+                p->type->stop(p);
+        sd_event_unref(p->event);
+        free(p);
+        return NULL;
+}

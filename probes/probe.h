@@ -1,0 +1,95 @@
+/* probe.h: the common interface of every probe type.
+ *
+ * A probe is one protocol-level conversation with a service ("does Postfix
+ * still say 220 and answer EHLO?"), run asynchronously on the shared sd-event
+ * loop. Each type is a small vtable in a registry (probe_types[]); each run
+ * ends in exactly one completion call with a named status and a short
+ * reason, never blocks the loop, and costs at most its own timeout.
+ *
+ * See also: stream.h (the line-oriented TCP engine smtp and imap share),
+ * supervisor/config.h (CheckConfig, where a probe's settings come from).
+ */
+#pragma once
+
+#include <systemd/sd-event.h>
+
+#include "supervisor/config.h"
+
+typedef enum ProbeStatus {
+        PROBE_OK,
+        PROBE_CONNECT_REFUSED,     /* connection refused */
+        PROBE_CONNECT_TIMEOUT,     /* no TCP connection within the deadline */
+        PROBE_CONNECT_ERROR,       /* other connect failure (unreachable, bad address) */
+        PROBE_TIMEOUT,             /* connected, but the conversation did not finish in time */
+        PROBE_CLOSED,              /* peer closed the connection mid-conversation */
+        PROBE_BAD_GREETING,        /* greeting was a refusal (e.g. SMTP 421, IMAP BYE) */
+        PROBE_BAD_REPLY,           /* a later reply was a refusal (e.g. EHLO answered 5xx) */
+        PROBE_PROTOCOL_ERROR,      /* bytes that are not the protocol (garbage) */
+        PROBE_OVERLONG,            /* reply larger than the bound we read */
+        PROBE_INTERNAL_ERROR,      /* our side failed (out of fds, memory) */
+        _PROBE_STATUS_MAX,
+} ProbeStatus;
+
+#define PROBE_REASON_MAX 256
+
+typedef struct ProbeResult {
+        ProbeStatus status;
+        char reason[PROBE_REASON_MAX]; /* "connection refused", "greeting 421 4.3.2 Service not available" */
+        usec_t latency;                /* from start to completion */
+} ProbeResult;
+
+typedef struct Probe Probe;
+
+/* Called exactly once per run, from the event loop (never from inside
+ * probe_start()). The callee may probe_free() the probe inside it. */
+typedef void (*probe_done_t)(Probe *p, const ProbeResult *result, void *userdata);
+
+typedef struct ProbeType {
+        const char *name;
+        uint16_t default_port;  /* 0: the check must set port */
+        bool needs_port;        /* host/port are meaningful for this type */
+
+        /* Start the conversation; return <0 only for immediate local errors
+         * (then no completion call happens). */
+        int (*start)(Probe *p);
+        /* Release everything start() set up; called once by probe_free(). */
+        void (*stop)(Probe *p);
+
+        /* Optional configuration hooks for keys beyond the common ones
+         * (type, host, port, unit, action, timeout). parse_key returns 0 when
+         * taken, -ENOENT for an unknown key, -EINVAL with *error set (malloc'd)
+         * for a bad value. verify checks required keys after parsing. */
+        int (*parse_key)(CheckConfig *c, const char *key, const char *value, char **error);
+        int (*verify)(CheckConfig *c, char **error);
+        void (*free_options)(CheckConfig *c);
+} ProbeType;
+
+struct Probe {
+        const ProbeType *type;
+        const CheckConfig *config;
+        sd_event *event;
+        sd_event_source *deadline;   /* the whole run's timeout */
+        sd_event_source *defer;      /* delivers an immediate result asynchronously */
+        usec_t started;              /* CLOCK_MONOTONIC */
+        probe_done_t done;
+        void *userdata;
+        bool finished;
+        ProbeResult result;
+        void *data;                  /* type-specific state */
+};
+
+/* The registry. */
+const ProbeType *probe_type_find(const char *name);
+extern const ProbeType *const probe_types[];
+
+int probe_start(sd_event *e, const CheckConfig *c, probe_done_t done, void *userdata, Probe **ret);
+Probe *probe_free(Probe *p);
+static inline void probe_freep(Probe **p) {
+        probe_free(*p);
+}
+
+/* For probe types: finish the run with a status and a printf-style reason.
+ * Safe to call from any callback of the run; later calls are ignored. */
+void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) _printf_(3, 4);
+
+const char *probe_status_to_string(ProbeStatus s);

@@ -1,0 +1,89 @@
+/* config.h: mailsupd's configuration, read with inih.
+ *
+ * The file format is part of the product: [supervisor] for the loop and the
+ * restart policy, one [check NAME] section per watched service. The main file
+ * (default /etc/mailsup/mailsupd.conf) is followed by drop-ins from
+ * "<main>.d/*.conf" in lexical order, later values winning. Every mistake is
+ * an error with FILE:LINE: a typo must never silently leave a service
+ * unwatched. With no file at all, an embedded default describing the standard
+ * Debian mail stack is used (config_default_text()).
+ *
+ * See also: probes/probe.h (probe types and their own keys), supervisor.c.
+ */
+#pragma once
+
+#include "supervisor/util.h"
+
+#define CONFIG_DEFAULT_PATH "/etc/mailsup/mailsupd.conf"
+
+struct ProbeType;
+
+typedef enum CheckAction {
+        CHECK_ACTION_RESTART,
+        CHECK_ACTION_ALERT,
+        CHECK_ACTION_NONE,
+        _CHECK_ACTION_MAX,
+} CheckAction;
+
+typedef enum BusKind {
+        BUS_SYSTEM,
+        BUS_USER,
+} BusKind;
+
+typedef struct CheckConfig {
+        char *name;                     /* from [check NAME] */
+        const struct ProbeType *type;   /* type = tcp | smtp | imap ... */
+        char *host;                     /* default 127.0.0.1 */
+        uint16_t port;                  /* 0 until set; the type's default_port fills it */
+        char *unit;                     /* systemd unit to act on, NULL for none */
+        CheckAction action;             /* default restart when unit is set, else alert */
+        usec_t timeout;                 /* resolved: the check's own, else [supervisor] timeout */
+        char *source;                   /* "FILE:LINE" of the section header, for messages */
+        void *options;                  /* probe type's own keys (ProbeType.parse_key) */
+} CheckConfig;
+
+typedef struct Config {
+        char *path;                     /* main file read; NULL for the embedded default */
+        bool embedded;                  /* embedded default: watch only units that exist */
+        usec_t interval;                /* default 2min */
+        usec_t timeout;                 /* default 10s */
+        usec_t restart_grace;           /* default 30s */
+        BusKind bus;                    /* default system */
+        char *state_directory;          /* default /var/lib/mailsup */
+        unsigned restart_limit;         /* default 3 */
+        unsigned restart_window;        /* default 5 (cycles) */
+        CheckConfig *checks;
+        size_t n_checks;
+} Config;
+
+/* Collected "FILE:LINE: message" lines, in the order found. */
+typedef struct ConfigErrors {
+        char **lines;
+        size_t n;
+} ConfigErrors;
+
+/* path NULL: CONFIG_DEFAULT_PATH and its drop-ins, or the embedded default
+ * when neither exists. Returns 0 and a Config, or a negative errno; on any
+ * error in the text, -EINVAL with every problem appended to *errors. */
+int config_load(const char *path, Config **ret, ConfigErrors *errors);
+
+/* Parse text as if read from a file called name (used for the embedded
+ * default and by tests). Same contract as config_load. */
+int config_load_string(const char *text, const char *name, Config **ret, ConfigErrors *errors);
+
+Config *config_free(Config *c);
+static inline void config_freep(Config **c) {
+        config_free(*c);
+}
+
+void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const char *fmt, ...) _printf_(4, 5);
+void config_errors_clear(ConfigErrors *e);
+void config_errors_print(const ConfigErrors *e, FILE *f);
+
+const CheckConfig *config_find_check(const Config *c, const char *name);
+
+/* The embedded default, as text a user can copy to CONFIG_DEFAULT_PATH. */
+const char *config_default_text(void);
+
+const char *check_action_to_string(CheckAction a);
+int check_action_from_string(const char *s, CheckAction *ret);
