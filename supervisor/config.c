@@ -1,2 +1,263 @@
-/* placeholder: the inih-based loader is being written now. */
-#include "supervisor/config.h"
+/* config.c: the Config object and what is decided once all files are read.
+ *
+ * Files are parsed one by one (config-load.c finds and reads them,
+ * config-parse.c parses each); only then are defaults filled in, a check's
+ * timeout weighed against the final interval, and the keys the common
+ * parser did not know handed to the check's final probe type, so a drop-in
+ * may change [supervisor] timeout or a check's type. Errors are collected,
+ * never logged: the caller decides where an operator reads them. Memory for
+ * configuration aborts on exhaustion, like xstrdup().
+ *
+ * See also: config-load.c, config-parse.c, config-internal.h.
+ */
+#include "supervisor/config-internal.h"
+
+#include <stdarg.h>
+
+#include "probes/probe.h"
+
+static const char *const action_names[_CHECK_ACTION_MAX] = {
+        [CHECK_ACTION_RESTART] = "restart",
+        [CHECK_ACTION_ALERT] = "alert",
+        [CHECK_ACTION_NONE] = "none",
+};
+
+const char *check_action_to_string(CheckAction a) {
+        if (a < 0 || a >= _CHECK_ACTION_MAX)
+                return NULL;
+        return action_names[a];
+}
+
+int check_action_from_string(const char *s, CheckAction *ret) {
+        for (int a = 0; a < _CHECK_ACTION_MAX; a++)
+                if (s && streq(s, action_names[a])) {
+                        *ret = (CheckAction) a;
+                        return 0;
+                }
+        return -EINVAL;
+}
+
+void *config_grow(void *array, size_t n, size_t size) {
+        void *a = reallocarray(array, n + 1, size);
+
+        if (!a)
+                abort();
+        return a;
+}
+
+/* "FILE:LINE: message"; line 0 gives "FILE: message" (a whole file, e.g.
+ * one that cannot be opened), no file gives the bare message. */
+void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        char *s;
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        r = vasprintf(&msg, fmt, ap);
+        va_end(ap);
+        if (r < 0)
+                abort();
+        if (!file)
+                r = asprintf(&s, "%s", msg);
+        else if (line == 0)
+                r = asprintf(&s, "%s: %s", file, msg);
+        else
+                r = asprintf(&s, "%s:%u: %s", file, line, msg);
+        if (r < 0)
+                abort();
+        e->lines = config_grow(e->lines, e->n, sizeof(char *));
+        e->lines[e->n++] = s;
+}
+
+void config_errors_clear(ConfigErrors *e) {
+        if (!e)
+                return;
+        for (size_t i = 0; i < e->n; i++)
+                free(e->lines[i]);
+        free(e->lines);
+        e->lines = NULL;
+        e->n = 0;
+}
+
+void config_errors_print(const ConfigErrors *e, FILE *f) {
+        for (size_t i = 0; e && i < e->n; i++)
+                fprintf(f, "%s\n", e->lines[i]);
+}
+
+const CheckConfig *config_find_check(const Config *c, const char *name) {
+        for (size_t i = 0; c && i < c->n_checks; i++)
+                if (streq(c->checks[i].name, name))
+                        return &c->checks[i];
+        return NULL;
+}
+
+Config *config_free(Config *c) {
+        if (!c)
+                return NULL;
+        for (size_t i = 0; i < c->n_checks; i++) {
+                CheckConfig *cc = &c->checks[i];
+
+                if (cc->options && cc->type && cc->type->free_options)
+                        cc->type->free_options(cc);
+                free(cc->name);
+                free(cc->host);
+                free(cc->unit);
+                free(cc->source);
+        }
+        free(c->checks);
+        free(c->path);
+        free(c->state_directory);
+        free(c);
+        return NULL;
+}
+
+size_t config_add_check(ConfigParser *p, const char *name) {
+        Config *c = p->config;
+        size_t i = c->n_checks;
+
+        c->checks = config_grow(c->checks, i, sizeof(CheckConfig));
+        p->meta = config_grow(p->meta, i, sizeof(CheckMeta));
+        c->checks[i] = (CheckConfig) {
+                .name = xstrdup(name),
+                .host = xstrdup("127.0.0.1"),
+        };
+        if (asprintf(&c->checks[i].source, "%s:%u", p->file, p->line) < 0)
+                abort();
+        p->meta[i] = (CheckMeta) { .header = { p->file, p->line } };
+        c->n_checks++;
+        return i;
+}
+
+void config_parser_init(ConfigParser *p, ConfigErrors *errors) {
+        Config *c = calloc(1, sizeof(*c));
+
+        if (!c)
+                abort();
+        c->interval = 2 * USEC_PER_MINUTE;
+        c->timeout = 10 * USEC_PER_SEC;
+        c->restart_grace = 30 * USEC_PER_SEC;
+        c->bus = BUS_SYSTEM;
+        c->state_directory = xstrdup("/var/lib/mailsup");
+        c->restart_limit = 3;
+        c->restart_window = 5;
+        *p = (ConfigParser) { .config = c, .errors = errors, .n_errors_before = errors->n };
+}
+
+static void error_at(ConfigParser *p, ConfigSource at, const char *fmt, ...) _printf_(3, 4);
+static void error_at(ConfigParser *p, ConfigSource at, const char *fmt, ...) {
+        _cleanup_free_ char *msg = NULL;
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(&msg, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        config_errors_add(p->errors, at.file, at.line, "%s", msg);
+}
+
+/* Hands the keys the common parser did not know to the check's final type. */
+static void resolve_type_keys(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
+        const ProbeType *t = c->type;
+        bool ok = true;
+        int r;
+
+        for (size_t i = 0; i < m->n_extras; i++) {
+                ExtraKey *x = &m->extras[i];
+                _cleanup_free_ char *msg = NULL;
+
+                r = t->parse_key ? t->parse_key(c, x->key, x->value, &msg) : -ENOENT;
+                if (r == -ENOENT)
+                        error_at(p, x->src, "unknown key '%s' in [check %s]", x->key, c->name);
+                else if (r < 0)
+                        error_at(p, x->src, "%s in [check %s]", msg ? msg : strerror(-r), c->name);
+                ok = ok && r >= 0;
+        }
+        if (ok && t->verify) {
+                _cleanup_free_ char *msg = NULL;
+
+                r = t->verify(c, &msg);
+                if (r < 0)
+                        error_at(p, m->header, "%s in [check %s]", msg ? msg : strerror(-r), c->name);
+        }
+}
+
+static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
+        usec_t interval = p->config->interval;
+        char a[32], b[32];
+
+        if (!c->type) {
+                if (!m->type_given)
+                        error_at(p, m->header, "missing required key 'type' in [check %s]", c->name);
+                return;
+        }
+        if (c->port == 0 && c->type->needs_port) {
+                c->port = c->type->default_port;
+                if (c->port == 0 && !m->port_given)
+                        error_at(p, m->header, "missing required key 'port' in [check %s]", c->name);
+        }
+        /* Without a unit there is nothing to restart: the default is to alert.
+         * An explicit restart lacks a key of the section, so the error is at
+         * its header, like a missing key. */
+        if (!m->action_given)
+                c->action = c->unit ? CHECK_ACTION_RESTART : CHECK_ACTION_ALERT;
+        else if (c->action == CHECK_ACTION_RESTART && !c->unit)
+                error_at(p, m->header, "action = restart needs unit= in [check %s]", c->name);
+        /* Resolved only now, so a drop-in's [supervisor] timeout reaches every
+         * check without its own. A probe must end before the next cycle. */
+        if (m->timeout.line == 0)
+                c->timeout = p->config->timeout;
+        else if (c->timeout >= interval)
+                error_at(p, m->timeout, "timeout %s of [check %s] is not shorter than interval %s",
+                         format_duration(a, sizeof(a), c->timeout), c->name,
+                         format_duration(b, sizeof(b), interval));
+        resolve_type_keys(p, c, m);
+}
+
+static void resolve(ConfigParser *p) {
+        Config *c = p->config;
+        char a[32], b[32];
+
+        if (c->timeout >= c->interval)
+                error_at(p, p->timeout.line ? p->timeout : p->interval,
+                         "timeout %s of [supervisor] is not shorter than interval %s",
+                         format_duration(a, sizeof(a), c->timeout),
+                         format_duration(b, sizeof(b), c->interval));
+        for (size_t i = 0; i < c->n_checks; i++)
+                resolve_check(p, &c->checks[i], &p->meta[i]);
+}
+
+/* Resolves, then hands over the Config (r >= 0 and no new errors) or frees it. */
+int config_parser_finish(ConfigParser *p, int r, Config **ret) {
+        size_t n = p->config->n_checks;
+
+        resolve(p);
+        if (r >= 0 && p->errors->n > p->n_errors_before)
+                r = -EINVAL;
+        if (r >= 0)
+                *ret = TAKE_PTR(p->config);
+        p->config = config_free(p->config);
+        for (size_t i = 0; i < n; i++) {
+                for (size_t j = 0; j < p->meta[i].n_extras; j++) {
+                        free(p->meta[i].extras[j].key);
+                        free(p->meta[i].extras[j].value);
+                }
+                free(p->meta[i].extras);
+        }
+        free(p->meta);
+        p->meta = NULL;
+        return r;
+}
+
+int config_load_string(const char *text, const char *name, Config **ret, ConfigErrors *errors) {
+        ConfigErrors local = {};
+        ConfigParser p;
+        int r;
+
+        config_parser_init(&p, errors ? errors : &local);
+        p.config->path = xstrdup(name);
+        r = config_parse_buffer(&p, name, text, strlen(text));
+        r = config_parser_finish(&p, r, ret);
+        config_errors_clear(&local);
+        return r;
+}

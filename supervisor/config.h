@@ -3,7 +3,7 @@
  * The file format is part of the product: [supervisor] for the loop and the
  * restart policy, one [check NAME] section per watched service. The main file
  * (default /etc/mailsup/mailsupd.conf) is followed by drop-ins from
- * "<main>.d/*.conf" in lexical order, later values winning. Every mistake is
+ * "<main>.d/NAME.conf" in lexical order, later values winning. Every mistake is
  * an error with FILE:LINE: a typo must never silently leave a service
  * unwatched. With no file at all, an embedded default describing the standard
  * Debian mail stack is used (config_default_text()).

@@ -1,0 +1,93 @@
+/* config-internal.h: state shared by the parts of the config loader.
+ *
+ * config-load.c finds the files and reads them whole; config-parse.c feeds
+ * one buffer through inih, line by line, so every message carries its
+ * FILE:LINE; config.c resolves what can only be known once every file is
+ * read (defaults, the type's own keys, timeouts against the interval).
+ * Not a public interface: only the loader and tests/test-config.c use it.
+ *
+ * See also: config.h.
+ */
+#pragma once
+
+#include "supervisor/config.h"
+
+/* Where a value came from; line 0: not set anywhere (default). file is
+ * borrowed and stays valid for the whole load. */
+typedef struct ConfigSource {
+        const char *file;
+        unsigned line;
+} ConfigSource;
+
+/* A key inih handed us that is not a common check key: kept until the
+ * check's final type is known, then given to that type's parse_key. */
+typedef struct ExtraKey {
+        char *key;
+        char *value;
+        ConfigSource src;
+} ExtraKey;
+
+/* What the loader knows about a check beyond its CheckConfig. */
+typedef struct CheckMeta {
+        ConfigSource header;    /* first [check NAME] */
+        ConfigSource timeout;   /* timeout = ..., line 0 if never set */
+        bool type_given;        /* even if invalid: then "missing" would be noise */
+        bool port_given;
+        bool action_given;      /* else the default depends on unit= */
+        ExtraKey *extras;
+        size_t n_extras;
+} CheckMeta;
+
+typedef enum SectionKind {
+        SECTION_NONE,           /* before the first header of a file */
+        SECTION_SUPERVISOR,
+        SECTION_CHECK,
+        SECTION_SKIP,           /* a broken header: its keys are ignored, not misfiled */
+} SectionKind;
+
+/* Per file: headers and keys seen, to refuse duplicates within one file.
+ * section is -1 for [supervisor], else the check index. */
+typedef struct SeenKey {
+        long section;
+        char *key;              /* NULL for the section header itself */
+        unsigned line;
+} SeenKey;
+
+typedef struct ConfigParser {
+        Config *config;
+        CheckMeta *meta;        /* parallel to config->checks */
+        ConfigErrors *errors;
+        size_t n_errors_before; /* errors->n when the load started */
+        ConfigSource interval, timeout; /* where [supervisor] set them */
+
+        /* The file being read. */
+        const char *file;
+        unsigned line;
+        SectionKind section;
+        size_t check;           /* index into config->checks in SECTION_CHECK */
+        SeenKey *seen;
+        size_t n_seen;
+        const char *data;
+        size_t size, pos;
+} ConfigParser;
+
+/* config-parse.c: parse one buffer as if it were the file called file. */
+int config_parse_buffer(ConfigParser *p, const char *file, const char *data, size_t size);
+
+/* config.c: a Config with the defaults of config.h, and the parser around it. */
+void config_parser_init(ConfigParser *p, ConfigErrors *errors);
+/* config.c: resolves what needs every file, then hands over the Config
+ * (r >= 0 and no new errors) or frees it and returns r, or -EINVAL. */
+int config_parser_finish(ConfigParser *p, int r, Config **ret);
+
+/* config.c: reserve room for one more element, aborting on out-of-memory
+ * like xstrdup(): a configuration that does not fit in memory is hopeless. */
+void *config_grow(void *array, size_t n, size_t size);
+/* config.c: a new check with its defaults, its header at p's current
+ * FILE:LINE; returns its index. */
+size_t config_add_check(ConfigParser *p, const char *name);
+
+/* config-load.c, for tests: like config_load(path) but, when missing_ok, a path
+ * whose file and .d directory both do not exist yields the embedded default,
+ * as config_load(NULL) does for CONFIG_DEFAULT_PATH. */
+int config_load_path(const char *path, bool missing_ok, Config **ret, ConfigErrors *errors);

@@ -1,0 +1,493 @@
+/* test-config.c: the configuration format, as an operator meets it.
+ *
+ * Good configs must come out with every default filled in; drop-ins must
+ * override key by key in byte order; and every mistake must be reported
+ * with its exact "FILE:LINE: message", all of them, none silently ignored:
+ * a typo must never leave a mail service unwatched.
+ */
+#include <ftw.h>
+#include <ini.h>
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "probes/probe.h"
+#include "supervisor/config-internal.h"
+#include "tests/tests.h"
+
+#define E(...) ((const char *const[]) { __VA_ARGS__, NULL })
+#define GOOD "[check a]\ntype = tcp\nport = 1\n" /* lines 1-3: a valid check */
+
+static const struct {
+        const char *text;
+        const char *const *errors; /* exactly these, in this order */
+} error_cases[] = {
+        /* Sections. */
+        { "[chek x]\ntype = tcp\n", E("t.conf:1: unknown section [chek x]") },
+        { "[supervisr]\ninterval = 1min\n", E("t.conf:1: unknown section [supervisr]") },
+        { "[check]\ntype = tcp\n", E("t.conf:1: missing check name in [check]") },
+        { "[ check  ]\n", E("t.conf:1: missing check name in [check]") },
+        { "[check a/b]\n", E("t.conf:1: invalid check name 'a/b' (up to 64 letters, digits, '-', '_', '.')") },
+        { "type = tcp\n" GOOD, E("t.conf:1: key 'type' before any section") },
+        { GOOD "[check a]\nport = 2\n", E("t.conf:4: duplicate check 'a' (first defined at t.conf:1)") },
+        { "[supervisor]\n[check b]\ntype = tcp\nport = 1\n[supervisor]\ntimeout = 5s\n",
+          E("t.conf:5: duplicate section [supervisor] (first defined at t.conf:1)") },
+        /* Syntax. */
+        { "[supervisor]\njunk\n", E("t.conf:2: syntax error: expected [section], key = value or comment") },
+        { "[check a\ntype = tcp\n", E("t.conf:1: syntax error: missing ']' in section header") },
+        { "[check a] x\ntype = tcp\n", E("t.conf:1: syntax error: unexpected 'x' after section header") },
+        /* Keys. */
+        { "[supervisor]\nintervall = 1min\n", E("t.conf:2: unknown key 'intervall' in [supervisor]") },
+        { "[check postfix]\ntype = smtp\nport = 25\nprot = 25\n",
+          E("t.conf:4: unknown key 'prot' in [check postfix]") },
+        { "[supervisor]\ninterval = 1min\ninterval = 2min\n",
+          E("t.conf:3: duplicate key 'interval' in [supervisor] (first given at t.conf:2)") },
+        { GOOD "port = 2\n", E("t.conf:4: duplicate key 'port' in [check a] (first given at t.conf:3)") },
+        /* Durations. */
+        { "[supervisor]\ninterval = fast\n", E("t.conf:2: invalid duration 'fast' for interval") },
+        { "[supervisor]\ninterval = 0\n", E("t.conf:2: invalid duration '0' for interval: must be greater than 0") },
+        { "[supervisor]\ntimeout = 0s\n", E("t.conf:2: invalid duration '0s' for timeout: must be greater than 0") },
+        { "[supervisor]\nrestart_grace = soon\n", E("t.conf:2: invalid duration 'soon' for restart_grace") },
+        { GOOD "timeout = 5 s\n", E("t.conf:4: invalid duration '5 s' for timeout in [check a]") },
+        { GOOD "timeout = 0ms\n",
+          E("t.conf:4: invalid duration '0ms' for timeout in [check a]: must be greater than 0") },
+        /* Numbers: an invalid port is not also reported missing. */
+        { "[check a]\ntype = tcp\nport = 0\n",
+          E("t.conf:3: invalid number '0' for port in [check a]: must be between 1 and 65535") },
+        { "[check a]\ntype = tcp\nport = 65536\n",
+          E("t.conf:3: invalid number '65536' for port in [check a]: must be between 1 and 65535") },
+        { "[check a]\ntype = tcp\nport = 25x\n",
+          E("t.conf:3: invalid number '25x' for port in [check a]: must be between 1 and 65535") },
+        { "[check a]\ntype = tcp\nport = -1\n",
+          E("t.conf:3: invalid number '-1' for port in [check a]: must be between 1 and 65535") },
+        { "[check a]\ntype = tcp\nport =\n",
+          E("t.conf:3: invalid number '' for port in [check a]: must be between 1 and 65535") },
+        { "[supervisor]\nrestart_limit = 0\n",
+          E("t.conf:2: invalid number '0' for restart_limit: must be between 1 and 10000") },
+        { "[supervisor]\nrestart_window = five\n",
+          E("t.conf:2: invalid number 'five' for restart_window: must be between 1 and 10000") },
+        /* Enumerations and names. */
+        { "[supervisor]\nbus = session\n", E("t.conf:2: invalid value 'session' for bus: expected system or user") },
+        { GOOD "action = reboot\n",
+          E("t.conf:4: invalid value 'reboot' for action in [check a]: expected restart, alert or none") },
+        { "[check a]\ntype = smpt\nport = 25\n", E("t.conf:2: unknown check type 'smpt'") },
+        { GOOD "host = localhost\n",
+          E("t.conf:4: invalid host 'localhost' in [check a]: must be a numeric IPv4 or IPv6 address") },
+        { GOOD "host = 127.1\n",
+          E("t.conf:4: invalid host '127.1' in [check a]: must be a numeric IPv4 or IPv6 address") },
+        { GOOD "unit = postfix\n",
+          E("t.conf:4: invalid unit name 'postfix' in [check a]: expected a full name such as postfix.service") },
+        { "[supervisor]\nstate_directory = var/lib\n",
+          E("t.conf:2: invalid path 'var/lib' for state_directory: must be absolute") },
+        /* Missing keys, at the section header. */
+        { "# c\n[check a]\nport = 25\n", E("t.conf:2: missing required key 'type' in [check a]") },
+        { "\n[check a]\ntype = tcp\n", E("t.conf:2: missing required key 'port' in [check a]") },
+        { "[check a]\n", E("t.conf:1: missing required key 'type' in [check a]") },
+        { GOOD "action = restart\n", E("t.conf:1: action = restart needs unit= in [check a]") },
+        /* A probe must end before the next cycle starts. */
+        { GOOD "timeout = 3min\n", E("t.conf:4: timeout 3min of [check a] is not shorter than interval 2min") },
+        { "[supervisor]\ninterval = 1min\ntimeout = 1min\n",
+          E("t.conf:3: timeout 1min of [supervisor] is not shorter than interval 1min") },
+        { "[supervisor]\ninterval = 5s\n", E("t.conf:2: timeout 10s of [supervisor] is not shorter than interval 5s") },
+        /* All errors of a file, in order, then those found once all is read. */
+        { "port = 1\n"
+          "[supervisor]\n"
+          "interval = 0\n"
+          "bus = dbus\n"
+          "[check postfix]\n"
+          "type = smtp\n"
+          "port = 25x\n"
+          "prot = 25\n"
+          "garbage\n"
+          "[chek dovecot]\n"
+          "type = imap\n"
+          "[check dovecot]\n"
+          "port = 143\n"
+          "unit = dovecot.service\n"
+          "unit = dovecot.service\n",
+          E("t.conf:1: key 'port' before any section",
+            "t.conf:3: invalid duration '0' for interval: must be greater than 0",
+            "t.conf:4: invalid value 'dbus' for bus: expected system or user",
+            "t.conf:7: invalid number '25x' for port in [check postfix]: must be between 1 and 65535",
+            "t.conf:9: syntax error: expected [section], key = value or comment",
+            "t.conf:10: unknown section [chek dovecot]",
+            "t.conf:15: duplicate key 'unit' in [check dovecot] (first given at t.conf:14)",
+            "t.conf:8: unknown key 'prot' in [check postfix]",
+            "t.conf:12: missing required key 'type' in [check dovecot]") },
+};
+
+static void check_errors(const char *what, const ConfigErrors *e, const char *const *expected) {
+        unsigned failed = tests_failed;
+        size_t n = 0;
+
+        while (expected[n])
+                n++;
+        CHECK_INT(e->n, n);
+        for (size_t i = 0; i < n && i < e->n; i++)
+                CHECK_STREQ(e->lines[i], expected[i]);
+        if (tests_failed != failed) {
+                fprintf(stderr, "  in case: %s\n  got:\n", what);
+                config_errors_print(e, stderr);
+        }
+}
+
+/* Expects config text to fail with exactly these errors. */
+static void check_bad(const char *text, const char *const *expected) {
+        ConfigErrors e = {};
+        Config *c = NULL;
+
+        CHECK_INT(config_load_string(text, "t.conf", &c, &e), -EINVAL);
+        CHECK(c == NULL);
+        check_errors(text, &e, expected);
+        config_errors_clear(&e);
+}
+
+static Config *load_good(const char *text) {
+        ConfigErrors e = {};
+        Config *c = NULL;
+
+        CHECK_INT(config_load_string(text, "t.conf", &c, &e), 0);
+        check_errors(text, &e, E(NULL));
+        config_errors_clear(&e);
+        return c;
+}
+
+static void test_error_cases(void) {
+        for (size_t i = 0; i < ELEMENTSOF(error_cases); i++)
+                check_bad(error_cases[i].text, error_cases[i].errors);
+}
+
+/* inih's buffer decides the limit; longer lines are refused, never split. */
+static void test_long_lines(void) {
+        const int max = INI_MAX_LINE - 3;
+        char text[1024], msg[256];
+        _cleanup_(config_freep) Config *c = NULL;
+
+        /* The longest line accepted, with LF and with CRLF. */
+        snprintf(text, sizeof(text), "[supervisor]\r\nstate_directory = /%0*d\r\n", max - 19, 0);
+        c = load_good(text);
+        CHECK(c && strlen(c->state_directory) == (size_t) max - 18);
+        c = config_free(c);
+        snprintf(text, sizeof(text), "[supervisor]\nstate_directory = /%0*d\n", max - 19, 0);
+        c = load_good(text);
+
+        snprintf(text, sizeof(text), "[supervisor]\nstate_directory = /%0*d\ntimeout = 5s\n", max - 18, 0);
+        snprintf(msg, sizeof(msg), "t.conf:2: line too long (%d bytes, at most %d)", max + 1, max);
+        check_bad(text, E(msg));
+
+        /* Comments are skipped whole, whatever their length. */
+        snprintf(text, sizeof(text), "[supervisor]\n  # %0*d\n;%0*d\ntimeout = 5s\n", 300, 0, 300, 0);
+        c = config_free(c);
+        c = load_good(text);
+        CHECK(c && c->timeout == 5 * USEC_PER_SEC);
+
+        /* A header lost to its length takes its keys with it, instead of
+         * filing them under the previous section. */
+        snprintf(text, sizeof(text), "[supervisor]\n[check %0*d]\ntimeout = 1h\nbogus = 1\n", 300, 0);
+        snprintf(msg, sizeof(msg), "t.conf:2: line too long (308 bytes, at most %d)", max);
+        check_bad(text, E(msg));
+}
+
+static void test_defaults(void) {
+        _cleanup_(config_freep) Config *c = load_good("[check a]\ntype = tcp\nport = 8\n"
+                                                      "[check b]\ntype = tcp\nport = 9\nunit = b.service\n");
+        const CheckConfig *a, *b;
+
+        if (!c)
+                return;
+        CHECK(!c->embedded);
+        CHECK_STREQ(c->path, "t.conf");
+        CHECK_INT(c->interval, 2 * USEC_PER_MINUTE);
+        CHECK_INT(c->timeout, 10 * USEC_PER_SEC);
+        CHECK_INT(c->restart_grace, 30 * USEC_PER_SEC);
+        CHECK_INT(c->bus, BUS_SYSTEM);
+        CHECK_STREQ(c->state_directory, "/var/lib/mailsup");
+        CHECK_INT(c->restart_limit, 3);
+        CHECK_INT(c->restart_window, 5);
+        CHECK_INT(c->n_checks, 2);
+        a = config_find_check(c, "a");
+        b = config_find_check(c, "b");
+        CHECK(a && b && !config_find_check(c, "c"));
+        if (!a || !b)
+                return;
+        CHECK_STREQ(a->name, "a");
+        CHECK(a->type == probe_type_find("tcp"));
+        CHECK_STREQ(a->host, "127.0.0.1");
+        CHECK_INT(a->port, 8);
+        CHECK(a->unit == NULL);
+        CHECK_INT(a->action, CHECK_ACTION_ALERT); /* nothing to restart */
+        CHECK_INT(a->timeout, 10 * USEC_PER_SEC);
+        CHECK_STREQ(a->source, "t.conf:1");
+        CHECK_STREQ(b->unit, "b.service");
+        CHECK_INT(b->action, CHECK_ACTION_RESTART);
+        CHECK_STREQ(b->source, "t.conf:4");
+}
+
+static void test_values(void) {
+        _cleanup_(config_freep) Config *c = load_good(
+                "\xEF\xBB\xBF; a UTF-8 byte order mark, comments of both kinds\n"
+                "# and blank lines\n\n"
+                "[supervisor]\n"
+                "  interval = 1h 30min ; indented, with a comment\n"
+                "timeout=500ms\n"
+                "bus: user\n"
+                "state_directory = /run/mailsup\n"
+                "restart_limit = 10\n"
+                "restart_window = 10000\n"
+                "restart_grace = 0\n"
+                "[ check  x-1_y.z ]\n"
+                "\ttype = tcp\n"
+                "    host = ::1\n"
+                "port = 65535\n"
+                "unit = x@1.service\n"
+                "action = none\n"
+                "timeout = 89min\n"
+                "[check alert]\ntype = tcp\nport = 1\nunit = a.socket\naction = alert\n");
+        const CheckConfig *x, *al;
+
+        if (!c)
+                return;
+        CHECK_INT(c->interval, 90 * USEC_PER_MINUTE);
+        CHECK_INT(c->timeout, 500 * USEC_PER_MSEC);
+        CHECK_INT(c->bus, BUS_USER);
+        CHECK_STREQ(c->state_directory, "/run/mailsup");
+        CHECK_INT(c->restart_limit, 10);
+        CHECK_INT(c->restart_window, 10000);
+        CHECK_INT(c->restart_grace, 0);
+        x = config_find_check(c, "x-1_y.z");
+        al = config_find_check(c, "alert");
+        CHECK(x && al);
+        if (!x || !al)
+                return;
+        CHECK_STREQ(x->host, "::1");
+        CHECK_INT(x->port, 65535);
+        CHECK_STREQ(x->unit, "x@1.service");
+        CHECK_INT(x->action, CHECK_ACTION_NONE);
+        CHECK_INT(x->timeout, 89 * USEC_PER_MINUTE);
+        CHECK_STREQ(x->source, "t.conf:12");
+        CHECK_INT(al->action, CHECK_ACTION_ALERT);
+        CHECK_INT(al->timeout, 500 * USEC_PER_MSEC); /* [supervisor] timeout */
+}
+
+/* A type with a default port fills it in; one without makes port required. */
+static void test_default_ports(void) {
+        for (size_t i = 0; probe_types[i]; i++) {
+                const ProbeType *t = probe_types[i];
+                char text[128];
+
+                if (!t->needs_port)
+                        continue;
+                snprintf(text, sizeof(text), "[check a]\ntype = %s\n", t->name);
+                if (t->default_port == 0) {
+                        check_bad(text, E("t.conf:1: missing required key 'port' in [check a]"));
+                        continue;
+                }
+                _cleanup_(config_freep) Config *c = load_good(text);
+                CHECK(c && c->n_checks == 1 && c->checks[0].port == t->default_port);
+        }
+}
+
+static void test_embedded_default(void) {
+        _cleanup_(config_freep) Config *c = load_good(config_default_text());
+        const CheckConfig *p, *d;
+
+        if (!c)
+                return;
+        CHECK_INT(c->bus, BUS_SYSTEM);
+        CHECK_INT(c->interval, 2 * USEC_PER_MINUTE);
+        CHECK_INT(c->n_checks, 2);
+        p = config_find_check(c, "postfix");
+        d = config_find_check(c, "dovecot");
+        CHECK(p && d);
+        if (!p || !d)
+                return;
+        CHECK(p->type == probe_type_find("smtp"));
+        CHECK_INT(p->port, 25);
+        CHECK_STREQ(p->unit, "postfix.service");
+        CHECK_INT(p->action, CHECK_ACTION_RESTART);
+        CHECK(d->type == probe_type_find("imap"));
+        CHECK_INT(d->port, 143);
+        CHECK_STREQ(d->unit, "dovecot.service");
+        CHECK_INT(d->action, CHECK_ACTION_RESTART);
+}
+
+static void test_actions(void) {
+        CheckAction a = CHECK_ACTION_NONE;
+
+        for (int i = 0; i < _CHECK_ACTION_MAX; i++) {
+                CHECK_INT(check_action_from_string(check_action_to_string((CheckAction) i), &a), 0);
+                CHECK_INT(a, i);
+        }
+        CHECK_STREQ(check_action_to_string(CHECK_ACTION_RESTART), "restart");
+        CHECK(check_action_to_string(_CHECK_ACTION_MAX) == NULL);
+        CHECK_INT(check_action_from_string("Restart", &a), -EINVAL);
+        CHECK_INT(check_action_from_string(NULL, &a), -EINVAL);
+        CHECK(config_free(NULL) == NULL);
+        CHECK(config_find_check(NULL, "a") == NULL);
+}
+
+/* Files: a scratch directory, removed at the end. */
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+        return remove(path);
+}
+
+static char *path_join(const char *dir, const char *name) {
+        char *p = NULL;
+
+        CHECK(asprintf(&p, "%s/%s", dir, name) > 0);
+        return p;
+}
+
+static void write_file(const char *dir, const char *name, const char *data, size_t size) {
+        _cleanup_free_ char *path = path_join(dir, name);
+        FILE *f = fopen(path, "we");
+
+        CHECK(f && fwrite(data, 1, size, f) == size);
+        if (f)
+                fclose(f);
+}
+#define WRITE(dir, name, text) write_file(dir, name, text, strlen(text))
+
+static void check_load(const char *path, int r, const char *const *expected) {
+        ConfigErrors e = {};
+        Config *c = NULL;
+
+        CHECK_INT(config_load(path, &c, &e), r);
+        CHECK(c == NULL);
+        check_errors(path, &e, expected);
+        config_errors_clear(&e);
+}
+
+/* main.conf, then main.conf.d/ in byte order: later values win. */
+static void test_dropins(const char *dir) {
+        _cleanup_free_ char *main_path = path_join(dir, "main.conf"), *d = path_join(dir, "main.conf.d");
+        _cleanup_(config_freep) Config *c = NULL;
+        ConfigErrors e = {};
+        const CheckConfig *p, *x;
+        char src[PATH_MAX + 32];
+
+        WRITE(dir, "main.conf", "[supervisor]\ninterval = 1min\n\n[check postfix]\ntype = smtp\n"
+                                "port = 25\nunit = postfix.service\ntimeout = 20s\n");
+        CHECK(mkdir(d, 0755) == 0);
+        WRITE(d, "10-a.conf", "[supervisor]\ntimeout = 15s\n[check postfix]\ntimeout = 5s\n"
+                              "[check extra]\ntype = tcp\nport = 10\n");
+        WRITE(d, "20-b.conf", "[check postfix]\ntimeout = 7s\n[check extra]\nport = 11\n");
+        WRITE(d, "9-z.conf", "[check extra]\nport = 12\nhost = 10.0.0.1\n"); /* "9-" > "20": last */
+        WRITE(d, ".hidden.conf", "garbage\n");
+        WRITE(d, "README", "garbage\n");
+        WRITE(d, "20-b.conf.orig", "garbage\n");
+
+        CHECK_INT(config_load(main_path, &c, &e), 0);
+        check_errors("drop-ins", &e, E(NULL));
+        config_errors_clear(&e);
+        if (!c)
+                return;
+        CHECK_STREQ(c->path, main_path);
+        CHECK(!c->embedded);
+        CHECK_INT(c->interval, USEC_PER_MINUTE);
+        CHECK_INT(c->timeout, 15 * USEC_PER_SEC);
+        CHECK_INT(c->n_checks, 2);
+        p = config_find_check(c, "postfix");
+        x = config_find_check(c, "extra");
+        CHECK(p && x);
+        if (!p || !x)
+                return;
+        CHECK_INT(p->timeout, 7 * USEC_PER_SEC);
+        CHECK_INT(p->port, 25);
+        snprintf(src, sizeof(src), "%s:4", main_path);
+        CHECK_STREQ(p->source, src);
+        CHECK_INT(x->port, 12);
+        CHECK_STREQ(x->host, "10.0.0.1");
+        CHECK_INT(x->timeout, 15 * USEC_PER_SEC); /* the drop-in's [supervisor] timeout */
+        snprintf(src, sizeof(src), "%s/10-a.conf:5", d);
+        CHECK_STREQ(x->source, src);
+}
+
+static void test_dropin_errors(const char *dir) {
+        _cleanup_free_ char *main_path = path_join(dir, "bad.conf"), *d = path_join(dir, "bad.conf.d");
+        _cleanup_free_ char *e1 = NULL, *e2 = NULL, *e3 = NULL, *e4 = NULL, *e5 = NULL;
+
+        WRITE(dir, "bad.conf", "[check postfix]\ntype = smtp\nport = 25\ntimeout = 30s\n");
+        CHECK(mkdir(d, 0755) == 0);
+        WRITE(d, "10-a.conf", "[check postfix]\nprot = 1\n[check postfix]\n");
+        WRITE(d, "20-b.conf", "[supervisor]\ninterval = 10s\n");
+        CHECK(asprintf(&e1, "%s/10-a.conf:3: duplicate check 'postfix' (first defined at %s/10-a.conf:1)", d, d) > 0);
+        CHECK(asprintf(&e2, "%s/20-b.conf:2: timeout 10s of [supervisor] is not shorter than interval 10s", d) > 0);
+        CHECK(asprintf(&e3, "%s:4: timeout 30s of [check postfix] is not shorter than interval 10s", main_path) > 0);
+        CHECK(asprintf(&e4, "%s/10-a.conf:2: unknown key 'prot' in [check postfix]", d) > 0);
+        check_load(main_path, -EINVAL, E(e1, e2, e3, e4));
+
+        /* A drop-in that cannot be read fails the load with its errno, and
+         * the files after it are still checked. */
+        WRITE(d, "10-a.conf", "\n");
+        WRITE(d, "20-b.conf", "\n");
+        free(e1);
+        e1 = path_join(d, "15-dangling.conf");
+        CHECK(symlink("/nonexistent/x.conf", e1) == 0);
+        WRITE(d, "30-c.conf", "[check postfix]\nport = 0\n");
+        free(e2);
+        CHECK(asprintf(&e2, "%s: cannot open: No such file or directory", e1) > 0);
+        CHECK(asprintf(&e5, "%s/30-c.conf:2: invalid number '0' for port in [check postfix]: "
+                       "must be between 1 and 65535", d) > 0);
+        check_load(main_path, -ENOENT, E(e2, e5));
+}
+
+static void test_missing(const char *dir) {
+        _cleanup_free_ char *none = path_join(dir, "none.conf"), *only = path_join(dir, "only.conf");
+        _cleanup_free_ char *only_d = path_join(dir, "only.conf.d"), *msg = NULL, *nul = NULL;
+        Config *c = NULL;
+
+        /* An explicit file must exist, even when its .d does. */
+        CHECK(asprintf(&msg, "%s: cannot open: No such file or directory", none) > 0);
+        check_load(none, -ENOENT, E(msg));
+        CHECK(mkdir(only_d, 0755) == 0);
+        WRITE(only_d, "10-x.conf", "[check x]\ntype = tcp\nport = 7\n");
+        free(msg);
+        CHECK(asprintf(&msg, "%s: cannot open: No such file or directory", only) > 0);
+        check_load(only, -ENOENT, E(msg));
+        free(msg);
+        CHECK(asprintf(&msg, "%s: cannot read: Is a directory", dir) > 0);
+        check_load(dir, -EISDIR, E(msg));
+
+        /* The default path: neither file nor .d gives the embedded default... */
+        CHECK_INT(config_load_path(none, true, &c, NULL), 0);
+        CHECK(c && c->embedded && !c->path && config_find_check(c, "postfix"));
+        c = config_free(c);
+        /* ... but a .d alone is a configuration. */
+        CHECK_INT(config_load_path(only, true, &c, NULL), 0);
+        CHECK(c && !c->embedded && streq_ptr(c->path, only) && c->n_checks == 1);
+        c = config_free(c);
+
+        static const char with_nul[] = "[supervisor]\ntime\0out = 5s\ninterval = x\n";
+        write_file(dir, "nul.conf", with_nul, sizeof(with_nul) - 1);
+        nul = path_join(dir, "nul.conf");
+        free(msg);
+        CHECK(asprintf(&msg, "%s:2: line contains a NUL byte", nul) > 0);
+        _cleanup_free_ char *msg2 = NULL;
+        CHECK(asprintf(&msg2, "%s:3: invalid duration 'x' for interval", nul) > 0);
+        check_load(nul, -EINVAL, E(msg, msg2));
+}
+
+static void test_files(void) {
+        char dir[] = "/tmp/test-config.XXXXXX";
+
+        if (!mkdtemp(dir)) {
+                CHECK(!"mkdtemp");
+                return;
+        }
+        test_dropins(dir);
+        test_dropin_errors(dir);
+        test_missing(dir);
+        CHECK(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+}
+
+int main(void) {
+        test_error_cases();
+        test_long_lines();
+        test_defaults();
+        test_values();
+        test_default_ports();
+        test_embedded_default();
+        test_actions();
+        test_files();
+        return tests_summary("test-config");
+}

@@ -1,0 +1,141 @@
+/* test-util.c: the duration parser and formatter every config value goes
+ * through, and the one-line sanitizer for peer text.
+ *
+ * Decided here, as the parser behaves: a bare number is seconds, units
+ * may follow each other with or without a blank ("1h 30min", "1h30min"),
+ * but a blank between a number and its unit ("5 s") is an error, as are
+ * signs, fractions and unknown or upper-case units. Overflow fails rather
+ * than wraps.
+ */
+#include "supervisor/util.h"
+#include "tests/tests.h"
+
+#define OVERFLOW 1 /* expected: some negative errno (-EINVAL or -ERANGE) */
+
+static const struct {
+        const char *text;
+        int r;          /* 0, -EINVAL, or OVERFLOW */
+        usec_t usec;
+} durations[] = {
+        { "500ms", 0, 500 * USEC_PER_MSEC },
+        { "30s", 0, 30 * USEC_PER_SEC },
+        { "2min", 0, 2 * USEC_PER_MINUTE },
+        { "1h", 0, USEC_PER_HOUR },
+        { "1h 30min", 0, 90 * USEC_PER_MINUTE },
+        { "1h30min", 0, 90 * USEC_PER_MINUTE },
+        { "10", 0, 10 * USEC_PER_SEC },
+        { "0", 0, 0 },
+        { "  30s  ", 0, 30 * USEC_PER_SEC },
+        { "2m", 0, 2 * USEC_PER_MINUTE },
+        { "1sec", 0, USEC_PER_SEC },
+        { "1hr", 0, USEC_PER_HOUR },
+        { "1d", 0, 24 * USEC_PER_HOUR },
+        { "250us", 0, 250 },
+        { "1min 1s 1ms", 0, USEC_PER_MINUTE + USEC_PER_SEC + USEC_PER_MSEC },
+        { "", -EINVAL, 0 },
+        { "   ", -EINVAL, 0 },
+        { "abc", -EINVAL, 0 },
+        { "fast", -EINVAL, 0 },
+        { "10x", -EINVAL, 0 },
+        { "-5s", -EINVAL, 0 },
+        { "+5s", -EINVAL, 0 },
+        { "5 s", -EINVAL, 0 },
+        { "1.5s", -EINVAL, 0 },
+        { "30S", -EINVAL, 0 },
+        { "5ss", -EINVAL, 0 },
+        { "s", -EINVAL, 0 },
+        { "1h,30min", -EINVAL, 0 },
+        { "0x10", -EINVAL, 0 },
+        { "99999999999999999999", OVERFLOW, 0 }, /* beyond unsigned long long */
+        { "18446744073709551615", OVERFLOW, 0 }, /* fits, but not as seconds */
+        { "5124095577h", OVERFLOW, 0 },          /* just above 2^64 us */
+        { "5124095576h 1h", OVERFLOW, 0 },       /* each fits, the sum does not */
+};
+
+static void test_parse_duration(void) {
+        for (size_t i = 0; i < ELEMENTSOF(durations); i++) {
+                usec_t got = 4242;
+                int r = parse_duration(durations[i].text, &got);
+
+                bool ok = durations[i].r == OVERFLOW ? r < 0 : r == durations[i].r;
+
+                CHECK(ok);
+                if (!ok)
+                        fprintf(stderr, "  parse_duration(\"%s\") = %d\n", durations[i].text, r);
+                /* On error, *ret is left alone: no silent zero. */
+                CHECK_INT(got, r == 0 ? durations[i].usec : 4242);
+        }
+        CHECK_INT(parse_duration(NULL, &(usec_t) { 0 }), -EINVAL);
+        CHECK_INT(parse_duration("5124095576h", &(usec_t) { 0 }), 0); /* the largest whole hour that fits */
+}
+
+static const struct {
+        usec_t usec;
+        const char *text;
+} formats[] = {
+        { 0, "0s" },
+        { 1, "1us" },
+        { 1001, "1001us" },
+        { 500 * USEC_PER_MSEC, "500ms" },
+        { 1500 * USEC_PER_MSEC, "1500ms" },
+        { 30 * USEC_PER_SEC, "30s" },
+        { 90 * USEC_PER_SEC, "90s" },
+        { 2 * USEC_PER_MINUTE, "2min" },
+        { 90 * USEC_PER_MINUTE, "90min" },
+        { USEC_PER_HOUR, "1h" },
+        { 25 * USEC_PER_HOUR, "25h" },
+        { USEC_INFINITY, "infinity" },
+};
+
+static void test_format_duration(void) {
+        char buf[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(formats); i++) {
+                const char *s = format_duration(buf, sizeof(buf), formats[i].usec);
+                usec_t back = 0;
+
+                CHECK(s == buf);
+                CHECK_STREQ(s, formats[i].text);
+                /* What we print in a message, a user can paste back into the config. */
+                if (formats[i].usec != USEC_INFINITY) {
+                        CHECK_INT(parse_duration(s, &back), 0);
+                        CHECK_INT(back, formats[i].usec);
+                }
+        }
+        /* A short buffer is cut, never overrun. */
+        char small[4] = "xxx";
+        format_duration(small, sizeof(small), 2 * USEC_PER_MINUTE);
+        CHECK_STREQ(small, "2mi");
+}
+
+static void test_sanitize_line(void) {
+        char buf[16];
+
+        sanitize_line(buf, sizeof(buf), "220 ok\r\n", 8);
+        CHECK_STREQ(buf, "220 ok??");
+        sanitize_line(buf, 4, "abcdef", 6);
+        CHECK_STREQ(buf, "abc");
+        sanitize_line(buf, sizeof(buf), "a\0b\x7f", 4);
+        CHECK_STREQ(buf, "a?b?");
+        sanitize_line(buf, sizeof(buf), "xyz", 0);
+        CHECK_STREQ(buf, "");
+}
+
+static void test_strings(void) {
+        char *s = xstrdup("postfix");
+
+        CHECK_STREQ(s, "postfix");
+        CHECK(xstrdup(NULL) == NULL);
+        CHECK(streq_ptr(NULL, NULL));
+        CHECK(!streq_ptr(s, NULL));
+        CHECK(streq_ptr(s, "postfix"));
+        free(s);
+}
+
+int main(void) {
+        test_parse_duration();
+        test_format_duration();
+        test_sanitize_line();
+        test_strings();
+        return tests_summary("test-util");
+}
