@@ -1,0 +1,99 @@
+/* policy.h: when to restart a failed service and when to give up on it.
+ *
+ * A pure function over a check's history: no bus, no clock, no I/O, so the
+ * rule "at most restart_limit restarts within the last restart_window
+ * judged cycles, then disable" is tested on synthetic histories
+ * (tests/test-policy.c). The mechanism that restarts a unit lives in
+ * actions/unit.c and knows nothing of cycles.
+ *
+ * A cycle counts in the window only when the check was judged in it: not
+ * while systemd is acting on the unit (job pending, activating, auto-restart
+ * ...) and not during the grace period after a restart. Every restart of the
+ * unit counts: ours, and systemd's own (growth of the unit's NRestarts).
+ *
+ * See also: supervisor.c (feeds it), state.c (persists PolicyState).
+ */
+#pragma once
+
+#include "supervisor/config.h"
+
+#define POLICY_MAX_RESTARTS 32 /* restarts remembered; the window never needs more */
+#define N_RESTARTS_UNKNOWN UINT32_MAX
+
+/* What the manager told us about the unit, reduced to what the policy needs. */
+typedef enum UnitPhase {
+        UNIT_PHASE_UNKNOWN,     /* properties not read (bus trouble): judge, but cautiously */
+        UNIT_PHASE_ACTIVE,      /* active, no job */
+        UNIT_PHASE_BUSY,        /* systemd is acting: job queued, (de)activating, reloading, auto-restart */
+        UNIT_PHASE_FAILED,      /* failed, no job */
+        UNIT_PHASE_INACTIVE,    /* inactive (stopped), no job */
+        UNIT_PHASE_MISSING,     /* unit does not exist */
+} UnitPhase;
+
+typedef struct UnitView {
+        UnitPhase phase;
+        uint32_t n_restarts;    /* systemd's NRestarts, N_RESTARTS_UNKNOWN if not known */
+} UnitView;
+
+UnitPhase unit_phase_from_state(const char *load_state, const char *active_state,
+                                const char *sub_state, uint32_t job_id);
+const char *unit_phase_to_string(UnitPhase p);
+
+/* The persistent part of a check's policy (saved by state.c). */
+typedef struct PolicyState {
+        uint64_t cycle;                          /* judged cycles so far */
+        uint64_t restarts[POLICY_MAX_RESTARTS];  /* cycle of each restart, oldest first */
+        unsigned n_restarts;
+        uint32_t seen_n_restarts;                /* unit's NRestarts last seen */
+        bool disabled;
+        /* transient, not saved: */
+        bool restart_pending;                    /* a restart job is in flight */
+        bool in_grace;                           /* restarted; waiting for active + grace */
+        usec_t grace_until;                      /* CLOCK_MONOTONIC */
+} PolicyState;
+
+typedef struct PolicyParams {
+        unsigned restart_limit;
+        unsigned restart_window;
+        usec_t restart_grace;
+        CheckAction action;
+} PolicyParams;
+
+typedef enum PolicyEvent {
+        POLICY_PROBE_OK,
+        POLICY_PROBE_FAILED,
+        POLICY_UNIT_FAILED,     /* the manager reports the unit failed: judged at once */
+} PolicyEvent;
+
+typedef enum PolicyVerdict {
+        VERDICT_OK,             /* judged healthy */
+        VERDICT_NOT_JUDGED,     /* restart in flight or grace running: ignore this result */
+        VERDICT_STAND_ASIDE,    /* failed, but systemd is already acting */
+        VERDICT_RESTART,        /* failed: restart the unit now */
+        VERDICT_DISABLE,        /* failed, restart limit reached: disable now (once) */
+        VERDICT_DISABLED,       /* failed while disabled: nothing to do */
+        VERDICT_FAILED,         /* failed, action is alert or none */
+        _VERDICT_MAX,
+} PolicyVerdict;
+
+void policy_state_init(PolicyState *s);
+
+/* Account for restarts systemd did by itself (growth of NRestarts). */
+void policy_observe_unit(PolicyState *s, const UnitView *u);
+
+/* Judge one event. Updates the cycle count and disabled flag. */
+PolicyVerdict policy_judge(PolicyState *s, const PolicyParams *p, PolicyEvent ev,
+                           const UnitView *u, usec_t now);
+
+/* May the check be probed now? False while a restart is in flight or its
+ * grace period runs (the unit must be active and the grace over). */
+bool policy_may_probe(PolicyState *s, const UnitView *u, usec_t now);
+
+/* Bookkeeping around a restart of the check's unit. */
+void policy_restart_started(PolicyState *s);
+void policy_restart_finished(PolicyState *s, const PolicyParams *p, bool ok, usec_t now);
+
+unsigned policy_restarts_in_window(const PolicyState *s, unsigned window);
+void policy_reset(PolicyState *s);
+
+const char *policy_verdict_to_string(PolicyVerdict v);

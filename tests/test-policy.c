@@ -1,0 +1,147 @@
+/* test-policy.c: the restart/disable rule on synthetic histories.
+ *
+ * Each case is a script of events and the verdict expected for each, so a
+ * history reads left to right as an operator would tell it:
+ *   f  probe failed, unit active        b  probe failed, systemd busy (job / auto-restart)
+ *   F  unit entered failed               o  probe ok
+ *   s  systemd restarted it by itself (NRestarts + 1, seen with the next event)
+ *   j  our restart job finished "done"   J  our restart job failed
+ *   g  the grace period passes           r  operator reset
+ * Expected verdicts, one per f/b/F/o event:
+ *   O ok  N not judged  S stand aside  R restart  D disable  X disabled  A failed (alert)
+ */
+#include "supervisor/policy.h"
+#include "tests/tests.h"
+
+typedef struct Case {
+        const char *name;
+        CheckAction action;
+        const char *events;
+        const char *verdicts;
+        unsigned restarts_left; /* restarts inside the window at the end, or -1u to skip */
+} Case;
+
+static char verdict_char(PolicyVerdict v) {
+        static const char map[_VERDICT_MAX] = {
+                [VERDICT_OK] = 'O', [VERDICT_NOT_JUDGED] = 'N', [VERDICT_STAND_ASIDE] = 'S',
+                [VERDICT_RESTART] = 'R', [VERDICT_DISABLE] = 'D', [VERDICT_DISABLED] = 'X',
+                [VERDICT_FAILED] = 'A',
+        };
+        return map[v];
+}
+
+static void run_case(const Case *c) {
+        PolicyParams p = {
+                .restart_limit = 3, .restart_window = 5,
+                .restart_grace = 30 * USEC_PER_SEC, .action = c->action,
+        };
+        PolicyState s;
+        UnitView u = { .phase = UNIT_PHASE_ACTIVE, .n_restarts = 0 };
+        usec_t now = 1000 * USEC_PER_SEC;
+        char got[256] = "";
+        size_t n = 0;
+
+        policy_state_init(&s);
+        for (const char *e = c->events; *e; e++) {
+                PolicyVerdict v = _VERDICT_MAX;
+
+                now += USEC_PER_SEC; /* one cycle is shorter than the grace */
+                switch (*e) {
+                case 'o': u.phase = UNIT_PHASE_ACTIVE; v = policy_judge(&s, &p, POLICY_PROBE_OK, &u, now); break;
+                case 'f': u.phase = UNIT_PHASE_ACTIVE; v = policy_judge(&s, &p, POLICY_PROBE_FAILED, &u, now); break;
+                case 'b': u.phase = UNIT_PHASE_BUSY; v = policy_judge(&s, &p, POLICY_PROBE_FAILED, &u, now); break;
+                case 'F': u.phase = UNIT_PHASE_FAILED; v = policy_judge(&s, &p, POLICY_UNIT_FAILED, &u, now); break;
+                case 's': u.n_restarts++; break;
+                case 'j': policy_restart_finished(&s, &p, true, now); u.phase = UNIT_PHASE_ACTIVE; break;
+                case 'J': policy_restart_finished(&s, &p, false, now); u.phase = UNIT_PHASE_FAILED; break;
+                case 'g': now += p.restart_grace; break;
+                case 'r': policy_reset(&s); break;
+                case ' ': break;
+                default: CHECK(!"bad event letter");
+                }
+                if (v == _VERDICT_MAX)
+                        continue;
+                if (v == VERDICT_RESTART)
+                        policy_restart_started(&s);
+                got[n++] = verdict_char(v);
+                got[n] = '\0';
+        }
+        if (strcmp(got, c->verdicts) != 0)
+                fprintf(stderr, "case '%s':\n", c->name);
+        CHECK_STREQ(got, c->verdicts);
+        if (c->restarts_left != -1u)
+                CHECK_INT(policy_restarts_in_window(&s, p.restart_window), c->restarts_left);
+}
+
+static const Case cases[] = {
+        { "healthy", CHECK_ACTION_RESTART, "ooooo", "OOOOO", 0 },
+        { "one hang healed", CHECK_ACTION_RESTART, "ooo f jg oooo", "OOOROOOO", -1u },
+        /* the crash loop: exactly three restarts, then disabled for good, even
+         * after the window has slid past the restarts */
+        { "crash loop", CHECK_ACTION_RESTART, "f jg f jg f jg f f f o f", "RRRDXXOX", 0 },
+        /* the window slides: restarts in cycles 1, 4, 6, 8, 9 -> the fifth trips it
+         * (cycles 5..9 hold 4, 6, 8 = 3 restarts), not a block counted from cycle 1 */
+        { "sliding window", CHECK_ACTION_RESTART,
+          "f jg o o f jg o f jg o f jg f jg f", "ROORORORRD", -1u },
+        /* restarts spread wider than the window never disable */
+        { "spread restarts", CHECK_ACTION_RESTART,
+          "f jg oooo f jg oooo f jg oooo f jg oooo f jg", "ROOOOROOOOROOOOROOOOR", 1 },
+        /* systemd's own restarts (NRestarts growth) count like ours */
+        { "systemd restarts counted", CHECK_ACTION_RESTART, "o ss o f jg f", "OORD", 3 },
+        /* a grace longer than the cycle: skipped cycles are not counted, so the
+         * three restarts still fall inside five judged cycles */
+        { "grace longer than interval", CHECK_ACTION_RESTART,
+          "f j fff g f j ffff g f j fffff g f", "RNNNRNNNNRNNNNND", 3 },
+        /* systemd acting: stand aside, and those cycles do not count either */
+        { "stand aside while busy", CHECK_ACTION_RESTART, "bbb f jg bbbb o", "SSSRNNNNO", 1 },
+        { "busy during own restart", CHECK_ACTION_RESTART, "f bb jg o", "RNNO", 1 },
+        /* the unit entering failed is judged at once, inside the same cycle */
+        { "unit failed instantly", CHECK_ACTION_RESTART, "o F j F j F j F", "ORRRD", 3 },
+        { "unit failed ends grace", CHECK_ACTION_RESTART, "f j F j g o", "RRO", 2 },
+        /* restart job that failed: no grace, the next failure is judged */
+        { "restart job failed", CHECK_ACTION_RESTART, "f J f J f J f", "RRRD", 3 },
+        { "alert never restarts", CHECK_ACTION_ALERT, "f f f f o f", "AAAAOA", 0 },
+        { "none never restarts", CHECK_ACTION_NONE, "F f", "AA", 0 },
+        /* disabled until reset; reset clears the window */
+        { "reset re-enables", CHECK_ACTION_RESTART, "f jg f jg f jg f f r f jg o", "RRRDXRO", 1 },
+};
+
+static void test_restarts_decrease(void) {
+        PolicyState s;
+        UnitView u = { .phase = UNIT_PHASE_ACTIVE, .n_restarts = 5 };
+
+        policy_state_init(&s);
+        policy_observe_unit(&s, &u); /* first sight: nothing counted */
+        CHECK_INT(s.n_restarts, 0);
+        u.n_restarts = 1; /* unit reloaded: counter restarted */
+        policy_observe_unit(&s, &u);
+        CHECK_INT(s.n_restarts, 0);
+        u.n_restarts = 3;
+        policy_observe_unit(&s, &u);
+        CHECK_INT(s.n_restarts, 2);
+        u.n_restarts = 3000; /* a storm is capped, not an overflow */
+        policy_observe_unit(&s, &u);
+        CHECK_INT(s.n_restarts, POLICY_MAX_RESTARTS);
+}
+
+static void test_unit_phase(void) {
+        CHECK_INT(unit_phase_from_state("loaded", "active", "running", 0), UNIT_PHASE_ACTIVE);
+        CHECK_INT(unit_phase_from_state("loaded", "active", "running", 12), UNIT_PHASE_BUSY);
+        CHECK_INT(unit_phase_from_state("loaded", "activating", "auto-restart", 0), UNIT_PHASE_BUSY);
+        CHECK_INT(unit_phase_from_state("loaded", "activating", "start", 0), UNIT_PHASE_BUSY);
+        CHECK_INT(unit_phase_from_state("loaded", "deactivating", "stop-sigterm", 0), UNIT_PHASE_BUSY);
+        CHECK_INT(unit_phase_from_state("loaded", "reloading", "reload", 0), UNIT_PHASE_BUSY);
+        CHECK_INT(unit_phase_from_state("loaded", "failed", "failed", 0), UNIT_PHASE_FAILED);
+        CHECK_INT(unit_phase_from_state("loaded", "inactive", "dead", 0), UNIT_PHASE_INACTIVE);
+        CHECK_INT(unit_phase_from_state("not-found", "inactive", "dead", 0), UNIT_PHASE_MISSING);
+        CHECK_INT(unit_phase_from_state("masked", "inactive", "dead", 0), UNIT_PHASE_MISSING);
+        CHECK_INT(unit_phase_from_state(NULL, NULL, NULL, 0), UNIT_PHASE_UNKNOWN);
+}
+
+int main(void) {
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+                run_case(&cases[i]);
+        test_restarts_decrease();
+        test_unit_phase();
+        return tests_summary("test-policy");
+}
