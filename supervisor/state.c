@@ -1,0 +1,228 @@
+/* state.c: the state file, written atomically, read with inih (state.h). */
+#include "supervisor/state.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <ini.h>
+#include <sys/stat.h>
+
+#define STATE_VERSION 1
+
+static void write_entry(FILE *f, const StateEntry *e) {
+        const CheckRecord *r = &e->record;
+        char reason[STATE_REASON_MAX];
+
+        fprintf(f, "\n[check %s]\ncycle = %" PRIu64 "\n", e->name, r->policy.cycle);
+        /* One line per restart: inih reads lines of at most 200 bytes. */
+        for (unsigned i = 0; i < r->policy.n_restarts; i++)
+                fprintf(f, "restart = %" PRIu64 "\n", r->policy.restarts[i]);
+        if (r->policy.seen_n_restarts != N_RESTARTS_UNKNOWN)
+                fprintf(f, "unit_nrestarts = %" PRIu32 "\n", r->policy.seen_n_restarts);
+        fprintf(f, "disabled = %s\n", r->policy.disabled ? "yes" : "no");
+        if (!r->has_result)
+                return;
+        /* One line, no inline-comment marker: inih would cut the value at " ;". */
+        sanitize_line(reason, sizeof(reason), r->reason, strlen(r->reason));
+        for (char *p = reason; *p; p++)
+                if (*p == ';' || *p == '#')
+                        *p = ',';
+        fprintf(f, "result = %s\nreason = %s\nlatency_usec = %" PRIu64 "\n"
+                "last_change_usec = %" PRIu64 "\nconsecutive_failures = %u\n",
+                r->ok ? "ok" : "failed", reason, r->latency, r->last_change,
+                r->consecutive_failures);
+}
+
+static int fsync_directory(const char *dir) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+int state_write(const char *dir, const StateEntry *entries, size_t n) {
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        FILE *f;
+        int fd, r = 0;
+
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return -errno;
+        if (asprintf(&path, "%s/" STATE_FILE_NAME, dir) < 0 ||
+            asprintf(&tmp, "%s/." STATE_FILE_NAME ".tmp", dir) < 0)
+                return -ENOMEM;
+
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        if (fd < 0)
+                return -errno;
+        f = fdopen(fd, "w");
+        if (!f) {
+                r = -errno;
+                close(fd);
+                goto fail;
+        }
+        fprintf(f, "# mailsupd state: restart history and disabled checks. Written by\n"
+                   "# mailsupd; use 'mailsupctl reset' rather than editing it.\n"
+                   "[mailsupd]\nversion = %d\n", STATE_VERSION);
+        for (size_t i = 0; i < n; i++)
+                write_entry(f, &entries[i]);
+        if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+                r = -errno;
+        if (fclose(f) != 0 && r == 0)
+                r = -errno;
+        if (r < 0)
+                goto fail;
+        if (rename(tmp, path) < 0) {
+                r = -errno;
+                goto fail;
+        }
+        return fsync_directory(dir);
+fail:
+        (void) unlink(tmp);
+        return r;
+}
+
+typedef struct Reader {
+        StateFile *file;
+        StateEntry *current;
+        bool seen_version;
+        char *problem;
+} Reader;
+
+static int parse_u64(const char *v, uint64_t *ret) {
+        char *end;
+
+        if (!*v || *v == '-')
+                return -EINVAL;
+        errno = 0;
+        *ret = strtoull(v, &end, 10);
+        return errno == 0 && *end == '\0' ? 0 : -EINVAL;
+}
+
+static int add_restart(const char *v, PolicyState *p) {
+        if (p->n_restarts == POLICY_MAX_RESTARTS)
+                return -EINVAL;
+        return parse_u64(v, &p->restarts[p->n_restarts++]);
+}
+
+static int entry_set(CheckRecord *r, const char *key, const char *v) {
+        uint64_t u;
+
+        if (streq(key, "cycle"))
+                return parse_u64(v, &r->policy.cycle);
+        if (streq(key, "restart"))
+                return add_restart(v, &r->policy);
+        if (streq(key, "disabled") && (streq(v, "yes") || streq(v, "no"))) {
+                r->policy.disabled = streq(v, "yes");
+                return 0;
+        }
+        if (streq(key, "result") && (streq(v, "ok") || streq(v, "failed"))) {
+                r->has_result = true;
+                r->ok = streq(v, "ok");
+                return 0;
+        }
+        if (streq(key, "reason")) {
+                snprintf(r->reason, sizeof(r->reason), "%s", v);
+                return 0;
+        }
+        if (streq(key, "latency_usec"))
+                return parse_u64(v, &r->latency);
+        if (streq(key, "last_change_usec"))
+                return parse_u64(v, &r->last_change);
+        if (parse_u64(v, &u) < 0)
+                return -EINVAL;
+        if (streq(key, "unit_nrestarts") && u < N_RESTARTS_UNKNOWN)
+                r->policy.seen_n_restarts = (uint32_t) u;
+        else if (streq(key, "consecutive_failures") && u <= UINT32_MAX)
+                r->consecutive_failures = (unsigned) u;
+        else
+                return -EINVAL;
+        return 0;
+}
+
+static StateEntry *entry_new(StateFile *f, const char *name) {
+        StateEntry *e, *n = realloc(f->entries, (f->n + 1) * sizeof(*n));
+
+        if (!n)
+                abort();
+        f->entries = n;
+        e = &f->entries[f->n++];
+        *e = (StateEntry) { .name = xstrdup(name) };
+        policy_state_init(&e->record.policy);
+        return e;
+}
+
+static int on_key(void *userdata, const char *section, const char *key, const char *value) {
+        Reader *rd = userdata;
+
+        if (streq(section, "mailsupd")) {
+                if (streq(key, "version") && atoi(value) == STATE_VERSION) {
+                        rd->seen_version = true;
+                        return 1;
+                }
+        } else if (strncmp(section, "check ", 6) == 0 && section[6]) {
+                const char *name = section + 6;
+                if (!rd->current || !streq(rd->current->name, name)) {
+                        if (state_file_find(rd->file, name))
+                                goto bad;
+                        rd->current = entry_new(rd->file, name);
+                }
+                if (entry_set(&rd->current->record, key, value) >= 0)
+                        return 1;
+        }
+bad:
+        if (!rd->problem && asprintf(&rd->problem, "unexpected '%s = %s' in [%s]", key, value, section) < 0)
+                rd->problem = NULL;
+        return 0;
+}
+
+static void set_aside(const char *path, char **problem) {
+        _cleanup_free_ char *aside = NULL, *msg = NULL;
+
+        if (asprintf(&aside, "%s.corrupt-%" PRIu64, path, now_usec(CLOCK_REALTIME) / USEC_PER_SEC) < 0)
+                return;
+        if (asprintf(&msg, "%s; moved to %s%s", *problem ? *problem : "unreadable", aside,
+                     rename(path, aside) < 0 ? " failed" : "") < 0)
+                return;
+        free(*problem);
+        *problem = TAKE_PTR(msg);
+}
+
+int state_read(const char *dir, StateFile *ret, char **problem) {
+        _cleanup_free_ char *path = NULL;
+        Reader rd = { .file = ret };
+        FILE *f;
+        int r;
+
+        *ret = (StateFile) {};
+        *problem = NULL;
+        if (asprintf(&path, "%s/" STATE_FILE_NAME, dir) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return -errno;
+        r = ini_parse_file(f, on_key, &rd);
+        fclose(f);
+        if (r == 0 && rd.seen_version)
+                return 0;
+
+        if (!rd.problem && asprintf(&rd.problem, r > 0 ? "syntax error on line %d" : "no version line", r) < 0)
+                rd.problem = NULL;
+        *problem = rd.problem;
+        set_aside(path, problem);
+        state_file_done(ret);
+        return -EBADMSG;
+}
+
+const StateEntry *state_file_find(const StateFile *f, const char *name) {
+        for (size_t i = 0; i < f->n; i++)
+                if (streq(f->entries[i].name, name))
+                        return &f->entries[i];
+        return NULL;
+}
+
+void state_file_done(StateFile *f) {
+        for (size_t i = 0; i < f->n; i++)
+                free(f->entries[i].name);
+        free(f->entries);
+        *f = (StateFile) {};
+}

@@ -1,0 +1,49 @@
+/* state.h: what mailsupd must remember across its own restarts.
+ *
+ * A supervisor that forgets its restart history when it is killed would
+ * restart a crash-looping service forever, and one that forgets a disabled
+ * check would wake it up again. The state file holds, per check, the
+ * policy's history and the last result. It is written atomically (temp
+ * file, fsync, rename, fsync of the directory) after every change; a
+ * corrupt or unreadable file is set aside (renamed) and reported, never
+ * fatal. Format: an INI file read with inih, "[check NAME]" per check.
+ *
+ * See also: policy.h (PolicyState), supervisor.c.
+ */
+#pragma once
+
+#include "supervisor/policy.h"
+
+#define STATE_FILE_NAME "state"
+#define STATE_REASON_MAX 160
+
+typedef struct CheckRecord {
+        PolicyState policy;
+        bool has_result;
+        bool ok;
+        char reason[STATE_REASON_MAX];
+        usec_t latency;
+        usec_t last_change;             /* CLOCK_REALTIME of the last ok<->failed flip */
+        unsigned consecutive_failures;
+} CheckRecord;
+
+typedef struct StateEntry {
+        char *name;
+        CheckRecord record;
+} StateEntry;
+
+typedef struct StateFile {
+        StateEntry *entries;
+        size_t n;
+} StateFile;
+
+/* Write all entries to DIR/state atomically; creates DIR (0700) if needed. */
+int state_write(const char *dir, const StateEntry *entries, size_t n);
+
+/* Read DIR/state. -ENOENT: no file (first start). On a corrupt file: renames
+ * it to "state.corrupt-<epoch>", returns -EBADMSG, and *problem says why
+ * (malloc'd). */
+int state_read(const char *dir, StateFile *ret, char **problem);
+
+const StateEntry *state_file_find(const StateFile *f, const char *name);
+void state_file_done(StateFile *f);
