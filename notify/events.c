@@ -1,0 +1,52 @@
+/* events.c: event kinds, their severities and journal ids (see events.h). */
+#include "notify/events.h"
+
+#include <stdarg.h>
+
+#include "supervisor/log.h"
+
+static const struct {
+        const char *name;
+        const char *message_id;
+        EventSeverity severity;
+} event_kinds[_EVENT_KIND_MAX] = {
+        [EVENT_SUPERVISOR_STARTED] = { "supervisor-started", "616893b709164fe2ab2c0064cc7063f2", SEVERITY_INFO },
+        [EVENT_SUPERVISOR_STOPPING] = { "supervisor-stopping", "2ee9da6a0f5e453987c542869e6fb3ca", SEVERITY_INFO },
+        [EVENT_CHECK_FAILED] = { "check-failed", "b2e61486ad03402cb8da0854c89568d4", SEVERITY_WARNING },
+        [EVENT_CHECK_RECOVERED] = { "check-recovered", "5d2fbd4624734583967c718caeb1e995", SEVERITY_INFO },
+        [EVENT_STAND_ASIDE] = { "stand-aside", "3d91e4d4ae2843a49e0c5208d18dd9da", SEVERITY_INFO },
+        [EVENT_UNIT_RESTARTING] = { "unit-restarting", "8f72eb27aab847718fd625d01b5b4995", SEVERITY_INFO },
+        [EVENT_UNIT_RESTARTED] = { "unit-restarted", "96c05a6d78c64b1d95416683ea03829c", SEVERITY_INFO },
+        [EVENT_RESTART_FAILED] = { "restart-failed", "a801eb60c8d34bf8bb322e1369d25fcc", SEVERITY_CRITICAL },
+        [EVENT_CHECK_DISABLED] = { "check-disabled", "b502421f353a468187ad7ee3bf848fc2", SEVERITY_CRITICAL },
+        [EVENT_CHECK_RESET] = { "check-reset", "2c7679e3c1034e7da2c191798eb83396", SEVERITY_INFO },
+};
+
+const char *event_kind_to_string(EventKind k) {
+        return k < _EVENT_KIND_MAX ? event_kinds[k].name : "unknown";
+}
+
+EventSeverity event_kind_severity(EventKind k) {
+        return k < _EVENT_KIND_MAX ? event_kinds[k].severity : SEVERITY_WARNING;
+}
+
+static int severity_priority(EventSeverity s) {
+        switch (s) {
+        case SEVERITY_CRITICAL: return LOG_ERR;
+        case SEVERITY_WARNING: return LOG_WARNING;
+        default: return LOG_NOTICE;
+        }
+}
+
+void event_emit(EventKind kind, const char *check, const char *unit, const char *fmt, ...) {
+        char message[1024];
+        va_list ap;
+
+        if (kind >= _EVENT_KIND_MAX)
+                return;
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof(message), fmt, ap);
+        va_end(ap);
+        log_struct(severity_priority(event_kinds[kind].severity), event_kinds[kind].message_id,
+                   event_kinds[kind].name, check, unit, message);
+}

@@ -1,0 +1,39 @@
+/* events.h: the events mailsupd reports, and where they go.
+ *
+ * Every decision an operator may need to read back (a check failed, a unit
+ * was restarted, a check was disabled) is one event with a kind, a severity
+ * and a stable journal MESSAGE_ID. Today events go to the journal (or
+ * stderr); the notification channels (webhook, Alertmanager, SMTP relay)
+ * hang off the same call.
+ *
+ * See also: supervisor/log.h.
+ */
+#pragma once
+
+#include "supervisor/util.h"
+
+typedef enum EventKind {
+        EVENT_SUPERVISOR_STARTED,
+        EVENT_SUPERVISOR_STOPPING,
+        EVENT_CHECK_FAILED,
+        EVENT_CHECK_RECOVERED,
+        EVENT_STAND_ASIDE,
+        EVENT_UNIT_RESTARTING,
+        EVENT_UNIT_RESTARTED,
+        EVENT_RESTART_FAILED,
+        EVENT_CHECK_DISABLED,
+        EVENT_CHECK_RESET,
+        _EVENT_KIND_MAX,
+} EventKind;
+
+typedef enum EventSeverity {
+        SEVERITY_INFO,
+        SEVERITY_WARNING,
+        SEVERITY_CRITICAL,
+} EventSeverity;
+
+const char *event_kind_to_string(EventKind k);
+EventSeverity event_kind_severity(EventKind k);
+
+/* Report one event; check and unit may be NULL. */
+void event_emit(EventKind kind, const char *check, const char *unit, const char *fmt, ...) _printf_(4, 5);
