@@ -3,8 +3,9 @@
  * probe_start() arms the run's deadline and hands over to the type;
  * probe_finish() records the one result and delivers it from a defer source,
  * so the owner's callback never runs inside probe_start() or deep inside a
- * type's I/O handler. A run whose deadline passes first is finished with
- * PROBE_TIMEOUT by this module, whatever the type was doing.
+ * type's I/O handler. A run whose deadline passes first is finished by this
+ * module, whatever the type was doing: PROBE_TIMEOUT, or the status and
+ * reason the type's describe_timeout() gives for the state it was in.
  *
  * See also: probe.h, stream.c.
  */
@@ -70,25 +71,38 @@ void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) {
         va_end(ap);
 
         /* Stop I/O now: a finished probe must not keep reading from its peer. */
-        p->deadline = sd_event_source_disable_unref(p->deadline);
         if (p->type->stop)
                 p->type->stop(p);
 
         r = sd_event_add_defer(p->event, &p->defer, on_defer, p);
         if (r < 0) {
-                /* Out of memory in the loop: deliver directly rather than lose it. */
-                p->done(p, &p->result, p->userdata);
+                /* No memory for a defer source: let the deadline timer, due at
+                 * once, deliver it, still never from inside our caller. */
+                (void) sd_event_source_set_time_relative(p->deadline, 0);
+                (void) sd_event_source_set_enabled(p->deadline, SD_EVENT_ONESHOT);
                 return;
         }
         (void) sd_event_source_set_description(p->defer, "probe-done");
+        p->deadline = sd_event_source_disable_unref(p->deadline);
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         Probe *p = userdata;
-        char buf[32];
+        ProbeStatus status = PROBE_TIMEOUT;
+        char buf[32], reason[PROBE_REASON_MAX];
 
-        probe_finish(p, PROBE_TIMEOUT, "no answer within %s",
-                     format_duration(buf, sizeof(buf), p->config->timeout));
+        if (p->finished) { /* delivering for probe_finish(), see there */
+                p->deadline = sd_event_source_disable_unref(p->deadline);
+                p->done(p, &p->result, p->userdata);
+                return 0;
+        }
+
+        snprintf(reason, sizeof(reason), "no answer within %s",
+                 format_duration(buf, sizeof(buf), p->config->timeout));
+        /* The type knows what it was waiting for ("no greeting within 10s"). */
+        if (p->type->describe_timeout)
+                p->type->describe_timeout(p, &status, reason, sizeof(reason));
+        probe_finish(p, status, "%s", reason);
         return 0;
 }
 
@@ -106,7 +120,8 @@ int probe_start(sd_event *e, const CheckConfig *c, probe_done_t done, void *user
         p->userdata = userdata;
         p->started = now_usec(CLOCK_MONOTONIC);
 
-        r = sd_event_add_time_relative(e, &p->deadline, CLOCK_MONOTONIC, c->timeout, 0, on_deadline, p);
+        r = sd_event_add_time_relative(e, &p->deadline, CLOCK_MONOTONIC, c->timeout,
+                                       USEC_PER_MSEC, on_deadline, p);
         if (r < 0)
                 goto fail;
         (void) sd_event_source_set_description(p->deadline, "probe-deadline");

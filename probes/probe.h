@@ -54,6 +54,11 @@ typedef struct ProbeType {
         int (*start)(Probe *p);
         /* Release everything start() set up; called once by probe_free(). */
         void (*stop)(Probe *p);
+        /* Optional: the deadline passed; say what was still awaited by
+         * overwriting *status and reason (preset to PROBE_TIMEOUT, "no answer
+         * within 10s"), e.g. PROBE_CONNECT_TIMEOUT "no connection within 10s".
+         * Must not finish the run: probe.c does that with what is left here. */
+        void (*describe_timeout)(Probe *p, ProbeStatus *status, char *reason, size_t size);
 
         /* Optional configuration hooks for keys beyond the common ones
          * (type, host, port, unit, action, timeout). parse_key returns 0 when

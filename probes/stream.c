@@ -1,0 +1,301 @@
+/* stream.c: non-blocking TCP conversations on the sd-event loop (see stream.h).
+ *
+ * One socket, one io source whose mask always says what we wait for:
+ * EPOLLOUT while connecting, then EPOLLIN, plus EPOLLOUT only while output
+ * is queued (sources are level-triggered: an idle EPOLLOUT would spin).
+ * Input goes into a fixed STREAM_IN_MAX buffer; a full buffer that the
+ * type's parser still calls incomplete ends the run PROBE_OVERLONG.
+ *
+ * Every path ends in stream_complete(), the only caller of probe_finish()
+ * here besides the deadline (probe.c, worded by stream_describe_timeout()).
+ * probe_finish() frees the stream through stream_stop(), so nothing touches
+ * it afterwards: each handler calls stream_complete() last or not at all.
+ *
+ * See also: probe.c, tcp.c, smtp.c, imap.c.
+ */
+#include "probes/stream.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+
+static Stream *stream_free(Stream *s) {
+        if (!s)
+                return NULL;
+        s->io = sd_event_source_disable_unref(s->io);
+        if (s->fd >= 0)
+                close(s->fd);
+        free(s);
+        return NULL;
+}
+
+void stream_stop(Probe *p) {
+        p->data = stream_free(p->data);
+}
+
+void stream_end(Stream *s, ProbeStatus status, const char *fmt, ...) {
+        va_list ap;
+
+        if (s->ended)
+                return;
+        s->ended = true;
+        s->status = status;
+        va_start(ap, fmt);
+        vsnprintf(s->reason, sizeof(s->reason), fmt, ap);
+        va_end(ap);
+}
+
+void stream_end_malformed(Stream *s, const char *what, const char *buf, size_t len) {
+        const char *lf = memchr(buf, '\n', len);
+        size_t n = lf ? (size_t) (lf - buf) : len;
+        char snippet[64];
+
+        if (n > 0 && buf[n - 1] == '\r')
+                n--;
+        sanitize_line(snippet, sizeof(snippet), buf, n);
+        stream_end(s, PROBE_PROTOCOL_ERROR, "malformed %s: \"%s\"", what, snippet);
+}
+
+int stream_send(Stream *s, const char *line) {
+        size_t n = strlen(line);
+
+        if (n > STREAM_OUT_MAX - s->out_len)
+                return -ENOBUFS;
+        memcpy(s->out + s->out_len, line, n);
+        s->out_len += n;
+        return 0;
+}
+
+void stream_expect(Stream *s, const char *what) {
+        s->waiting = what;
+}
+
+/* Finish the probe with the verdict. s is freed inside: call it last. */
+static void stream_complete(Stream *s) {
+        Probe *p = s->probe;
+        ProbeStatus status = s->status;
+        char reason[PROBE_REASON_MAX];
+
+        assert(s->ended);
+        memcpy(reason, s->reason, sizeof(reason));
+        probe_finish(p, status, "%s", reason);
+}
+
+static int stream_flush(Stream *s) {
+        while (s->out_len > 0) {
+                /* MSG_NOSIGNAL: a peer gone away must not SIGPIPE the daemon. */
+                ssize_t n = send(s->fd, s->out, s->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return errno == EAGAIN ? 0 : -errno;
+                }
+                memmove(s->out, s->out + n, s->out_len - (size_t) n);
+                s->out_len -= (size_t) n;
+        }
+        return 0;
+}
+
+/* After every event of a connected stream: send what is queued, then finish
+ * or wait for exactly what is still needed. */
+static void stream_settle(Stream *s) {
+        uint32_t events;
+        int r;
+
+        r = stream_flush(s);
+        if (r < 0 && !s->ended)
+                stream_end(s, PROBE_CLOSED, "sending failed while waiting for %s: %s",
+                           s->waiting, strerror(-r));
+        /* Once ended, a QUIT that cannot be sent changes nothing: the verdict stands. */
+        if (s->ended && (s->out_len == 0 || r < 0)) {
+                stream_complete(s);
+                return;
+        }
+
+        events = (s->ended ? 0 : EPOLLIN) | (s->out_len > 0 ? EPOLLOUT : 0);
+        r = sd_event_source_set_io_events(s->io, events);
+        if (r < 0) {
+                stream_end(s, PROBE_INTERNAL_ERROR, "cannot watch socket: %s", strerror(-r));
+                stream_complete(s);
+        }
+}
+
+/* Hand the buffered input to the type until it needs more or has ended. */
+static void stream_dispatch(Stream *s) {
+        assert(s->ops->input);
+
+        while (!s->ended && s->in_len > 0) {
+                size_t n = s->ops->input(s, s->in, s->in_len);
+
+                assert(n <= s->in_len);
+                if (n == 0)
+                        break;
+                memmove(s->in, s->in + n, s->in_len - n);
+                s->in_len -= n;
+        }
+        if (!s->ended && s->in_len == STREAM_IN_MAX)
+                stream_end(s, PROBE_OVERLONG, "%s longer than %u bytes", s->waiting, STREAM_IN_MAX);
+}
+
+static void stream_read(Stream *s) {
+        ssize_t n;
+
+        n = recv(s->fd, s->in + s->in_len, STREAM_IN_MAX - s->in_len, MSG_DONTWAIT);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+                return;
+        if (n < 0)
+                stream_end(s, PROBE_CLOSED, "%s while waiting for %s",
+                           errno == ECONNRESET ? "connection reset by peer" : strerror(errno), s->waiting);
+        else if (n == 0)
+                stream_end(s, PROBE_CLOSED, "connection closed by peer while waiting for %s", s->waiting);
+        else {
+                s->in_len += (size_t) n;
+                stream_dispatch(s);
+        }
+}
+
+static void stream_end_connect_error(Stream *s, int err) {
+        if (err == ECONNREFUSED)
+                stream_end(s, PROBE_CONNECT_REFUSED, "connection refused");
+        else
+                stream_end(s, PROBE_CONNECT_ERROR, "connect failed: %s", strerror(err));
+}
+
+static void stream_connected(Stream *s) {
+        s->connected = true;
+        if (s->ops->connected)
+                s->ops->connected(s);
+        stream_settle(s);
+}
+
+static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+        Stream *s = userdata;
+
+        if (!s->connected) {
+                int err = 0;
+                socklen_t len = sizeof(err);
+
+                if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+                        err = errno;
+                if (err == 0)
+                        stream_connected(s);
+                else {
+                        stream_end_connect_error(s, err);
+                        stream_complete(s);
+                }
+                return 0;
+        }
+        /* HUP and ERR come whatever the mask: read to learn EOF or the error. */
+        if (!s->ended && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                stream_read(s);
+        stream_settle(s);
+        return 0;
+}
+
+/* Numeric IPv4 or IPv6 only: a name would need a blocking lookup. */
+static int parse_address(const char *host, uint16_t port, struct sockaddr_storage *ss, socklen_t *ret_len) {
+        struct sockaddr_in *in4 = (struct sockaddr_in *) ss;
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *) ss;
+
+        memset(ss, 0, sizeof(*ss));
+        if (host && inet_pton(AF_INET, host, &in4->sin_addr) == 1) {
+                in4->sin_family = AF_INET;
+                in4->sin_port = htons(port);
+                *ret_len = sizeof(*in4);
+                return 0;
+        }
+        if (host && inet_pton(AF_INET6, host, &in6->sin6_addr) == 1) {
+                in6->sin6_family = AF_INET6;
+                in6->sin6_port = htons(port);
+                *ret_len = sizeof(*in6);
+                return 0;
+        }
+        return -EINVAL;
+}
+
+/* Returns 0 while connecting, 1 when connected at once, <0 with the verdict taken. */
+static int stream_open(Stream *s) {
+        Probe *p = s->probe;
+        const CheckConfig *c = p->config;
+        uint16_t port = c->port ? c->port : p->type->default_port;
+        struct sockaddr_storage ss;
+        socklen_t sslen;
+        int r;
+
+        if (port == 0) {
+                stream_end(s, PROBE_CONNECT_ERROR, "no port configured");
+                return -EINVAL;
+        }
+        r = parse_address(c->host, port, &ss, &sslen);
+        if (r < 0) {
+                stream_end(s, PROBE_CONNECT_ERROR, "invalid address \"%s\": not a numeric IPv4 or IPv6 address",
+                           c->host ? c->host : "");
+                return r;
+        }
+        s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        if (s->fd < 0) {
+                r = -errno;
+                stream_end(s, PROBE_INTERNAL_ERROR, "cannot create socket: %s", strerror(-r));
+                return r;
+        }
+        r = sd_event_add_io(p->event, &s->io, s->fd, EPOLLOUT, on_io, s);
+        if (r < 0) {
+                stream_end(s, PROBE_INTERNAL_ERROR, "cannot watch socket: %s", strerror(-r));
+                return r;
+        }
+        (void) sd_event_source_set_description(s->io, "probe-stream");
+
+        if (connect(s->fd, (struct sockaddr *) &ss, sslen) >= 0)
+                return 1;
+        if (errno == EINPROGRESS)
+                return 0;
+        r = -errno;
+        stream_end_connect_error(s, -r);
+        return r;
+}
+
+int stream_start(Probe *p, const StreamOps *ops) {
+        Stream *s;
+        int r;
+
+        s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->probe = p;
+        s->ops = ops;
+        s->fd = -1;
+        s->waiting = "greeting";
+        p->data = s;
+
+        /* Failures past this point are the run's result, delivered by
+         * probe_finish() from the loop, never inside probe_start(). */
+        r = stream_open(s);
+        if (r < 0)
+                stream_complete(s);
+        else if (r > 0)
+                stream_connected(s);
+        return 0;
+}
+
+void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size) {
+        Stream *s = p->data;
+        char buf[32];
+
+        if (!s)
+                return;
+        format_duration(buf, sizeof(buf), p->config->timeout);
+        if (s->ended) {
+                /* Judged already, only the QUIT was still queued: the verdict stands. */
+                *status = s->status;
+                snprintf(reason, size, "%s", s->reason);
+        } else if (!s->connected) {
+                *status = PROBE_CONNECT_TIMEOUT;
+                snprintf(reason, size, "no connection within %s", buf);
+        } else {
+                *status = PROBE_TIMEOUT;
+                snprintf(reason, size, "no %s within %s", s->waiting, buf);
+        }
+}

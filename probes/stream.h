@@ -1,0 +1,68 @@
+/* stream.h: the engine for line-oriented TCP conversations (tcp, smtp, imap).
+ *
+ * A stream probe connects without blocking to CheckConfig.host:port (numeric
+ * IPv4/IPv6 only: no DNS on the loop), then feeds what the peer sends to the
+ * type's input() callback, which judges it with a pure parser and answers by
+ * queueing a line, saying what it waits for next, or ending the run. The
+ * engine owns the socket, one sd-event io source, a small output buffer and
+ * a bounded input buffer (a peer that never sends a line end costs
+ * STREAM_IN_MAX bytes and ends the run PROBE_OVERLONG, never more memory).
+ *
+ * Reasons name the step that failed: "connection refused", "no connection
+ * within 10s", "no greeting within 10s", "no reply to EHLO within 10s",
+ * "connection closed by peer while waiting for reply to EHLO".
+ *
+ * See also: probe.h (the run life cycle), tcp.c, smtp.c, imap.c.
+ */
+#pragma once
+
+#include "probes/probe.h"
+
+#define STREAM_IN_MAX (16U * 1024U)
+#define STREAM_OUT_MAX 512U
+
+typedef struct Stream Stream;
+
+typedef struct StreamOps {
+        /* Optional: the connection is up. tcp ends the run here. */
+        void (*connected)(Stream *s);
+        /* Everything read and not yet consumed is in buf[0, len). Return how
+         * many bytes were used (0: need more; then called again on new bytes,
+         * or on what is left if more than 0). May call stream_send(),
+         * stream_expect() and stream_end(); once ended it is not called again. */
+        size_t (*input)(Stream *s, const char *buf, size_t len);
+} StreamOps;
+
+struct Stream {
+        Probe *probe;
+        const StreamOps *ops;
+        unsigned step;          /* the type's own conversation step, starts at 0 */
+
+        /* The engine's; types use the functions below. */
+        int fd;
+        sd_event_source *io;
+        bool connected;
+        const char *waiting;    /* "greeting", "reply to EHLO": for timeout and EOF reasons */
+        bool ended;             /* verdict taken; finish once output is flushed */
+        ProbeStatus status;
+        char reason[PROBE_REASON_MAX];
+        size_t out_len, in_len;
+        char out[STREAM_OUT_MAX];
+        char in[STREAM_IN_MAX];
+};
+
+/* ProbeType hooks, shared by every stream type. start returns <0 only when
+ * out of memory; every other failure becomes the run's result. */
+int stream_start(Probe *p, const StreamOps *ops);
+void stream_stop(Probe *p);
+void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size);
+
+/* Queue a line (CRLF included) to send. -ENOBUFS when it does not fit. */
+int stream_send(Stream *s, const char *line);
+/* What comes next, as a noun phrase: "reply to EHLO". Must be a literal. */
+void stream_expect(Stream *s, const char *what);
+/* Take the run's verdict; the engine flushes queued output (a polite QUIT),
+ * closes and finishes the probe with it. Later calls are ignored. */
+void stream_end(Stream *s, ProbeStatus status, const char *fmt, ...) _printf_(3, 4);
+/* PROBE_PROTOCOL_ERROR 'malformed <what>: "<first line of buf, sanitized>"'. */
+void stream_end_malformed(Stream *s, const char *what, const char *buf, size_t len);
