@@ -1,0 +1,226 @@
+/* check.c: from a probe result to an action on the unit.
+ *
+ * A failed probe is judged only with fresh unit state in hand (systemd may
+ * be restarting the unit right now, and then we stand aside), so the result
+ * waits for an asynchronous property read. A unit that the manager reports
+ * as failed is judged at once through the same policy. Restarts go to every
+ * check of the unit, since they all count the same restarts.
+ *
+ * See also: policy.c (the decision), actions/unit.c (the mechanism).
+ */
+#include "supervisor/check.h"
+
+#include "notify/events.h"
+#include "supervisor/log.h"
+
+static PolicyParams check_params(const Check *c) {
+        const Config *cfg = c->sup->config;
+
+        return (PolicyParams) {
+                .restart_limit = cfg->restart_limit,
+                .restart_window = cfg->restart_window,
+                .restart_grace = cfg->restart_grace,
+                .action = c->config->action,
+        };
+}
+
+static const UnitView *check_view(const Check *c) {
+        return c->unit ? &c->unit->view : NULL;
+}
+
+/* Remember a result; report changes, not every cycle's result. */
+static void record_result(Check *c, bool ok, const char *reason, usec_t latency) {
+        CheckRecord *r = &c->rec;
+        bool first = !r->has_result;
+
+        r->latency = latency;
+        /* Kept short: the reason is saved in the state file, one line of it. */
+        snprintf(r->reason, sizeof(r->reason), "%.*s", (int) sizeof(r->reason) - 1, reason);
+        r->consecutive_failures = ok ? 0 : r->consecutive_failures + 1;
+        r->has_result = true;
+        if (!first && r->ok == ok)
+                return;
+        r->ok = ok;
+        r->last_change = now_usec(CLOCK_REALTIME);
+        if (!ok)
+                event_emit(EVENT_CHECK_FAILED, c->config->name, c->config->unit, "%s check failed: %s",
+                           c->config->type->name, reason);
+        else if (!first)
+                event_emit(EVENT_CHECK_RECOVERED, c->config->name, c->config->unit, "%s check ok again: %s",
+                           c->config->type->name, reason);
+}
+
+static void on_restart_done(const char *name, const char *result, int error, void *userdata) {
+        WatchedUnit *u = userdata;
+        Supervisor *s = u->sup;
+        bool ok = error == 0 && unit_job_result_ok(result);
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        u->restarting = false;
+        for (size_t i = 0; i < s->n_checks; i++)
+                if (s->checks[i].unit == u) {
+                        PolicyParams p = check_params(&s->checks[i]);
+                        policy_restart_finished(&s->checks[i].rec.policy, &p, ok, now);
+                }
+        if (ok)
+                event_emit(EVENT_UNIT_RESTARTED, NULL, name, "restarted %s (job %s)", name, result);
+        else
+                event_emit(EVENT_RESTART_FAILED, NULL, name, "restart of %s failed: %s", name,
+                           result ? result : strerror(-error));
+        unit_refresh(u);
+        supervisor_changed(s);
+}
+
+static void restart_unit(Check *trigger, WatchedUnit *u) {
+        Supervisor *s = trigger->sup;
+        int r;
+
+        u->restarting = true;
+        for (size_t i = 0; i < s->n_checks; i++)
+                if (s->checks[i].unit == u)
+                        policy_restart_started(&s->checks[i].rec.policy);
+        event_emit(EVENT_UNIT_RESTARTING, trigger->config->name, u->name, "restarting %s (%u of %u in %u cycles): %s",
+                   u->name, policy_restarts_in_window(&trigger->rec.policy, s->config->restart_window),
+                   s->config->restart_limit, s->config->restart_window, trigger->rec.reason);
+        r = unit_restart(s->units_manager, u->name, on_restart_done, u);
+        if (r < 0)
+                on_restart_done(u->name, NULL, r, u);
+}
+
+static void act(Check *c, PolicyVerdict v) {
+        const Config *cfg = c->sup->config;
+
+        log_debug("%s: verdict %s (unit %s)", c->config->name, policy_verdict_to_string(v),
+                  c->unit ? unit_phase_to_string(c->unit->view.phase) : "none");
+        switch (v) {
+        case VERDICT_RESTART:
+                restart_unit(c, c->unit);
+                break;
+        case VERDICT_DISABLE:
+                event_emit(EVENT_CHECK_DISABLED, c->config->name, c->config->unit,
+                           "failed to restart after %u attempts within %u cycles; disabled, "
+                           "no further restarts until 'mailsupctl reset %s': %s",
+                           policy_restarts_in_window(&c->rec.policy, cfg->restart_window),
+                           cfg->restart_window, c->config->name, c->rec.reason);
+                break;
+        case VERDICT_STAND_ASIDE:
+                event_emit(EVENT_STAND_ASIDE, c->config->name, c->config->unit,
+                           "failing, but systemd is acting on %s (%s/%s): standing aside",
+                           c->unit->name, c->unit->props.active_state, c->unit->props.sub_state);
+                break;
+        default:
+                break;
+        }
+        supervisor_changed(c->sup);
+}
+
+static void judge(Check *c, PolicyEvent ev) {
+        PolicyParams p = check_params(c);
+
+        act(c, policy_judge(&c->rec.policy, &p, ev, check_view(c), now_usec(CLOCK_MONOTONIC)));
+}
+
+static void on_unit_props(const char *name, const UnitProps *props, int error, void *userdata) {
+        WatchedUnit *u = userdata;
+        Supervisor *s = u->sup;
+        UnitPhase before = u->view.phase;
+
+        u->refreshing = false;
+        unit_view_update(u, props, error);
+        for (size_t i = 0; i < s->n_checks; i++) {
+                Check *c = &s->checks[i];
+                if (c->unit != u)
+                        continue;
+                policy_observe_unit(&c->rec.policy, &u->view);
+                if (c->awaiting_unit) {
+                        c->awaiting_unit = false;
+                        judge(c, POLICY_PROBE_FAILED);
+                }
+        }
+        /* Entering failed is judged now, not at the next cycle. */
+        if (u->view.phase == UNIT_PHASE_FAILED && before != UNIT_PHASE_FAILED && !u->restarting) {
+                char reason[128];
+
+                snprintf(reason, sizeof(reason), "unit %.64s entered failed (%.32s)", u->name, u->props.result);
+                for (size_t i = 0; i < s->n_checks; i++)
+                        if (s->checks[i].unit == u) {
+                                record_result(&s->checks[i], false, reason, 0);
+                                judge(&s->checks[i], POLICY_UNIT_FAILED);
+                        }
+        }
+        supervisor_changed(s);
+        if (u->refresh_again) {
+                u->refresh_again = false;
+                unit_refresh(u);
+        }
+}
+
+void unit_view_update(WatchedUnit *u, const UnitProps *props, int error) {
+        if (error < 0) {
+                log_warning_errno(error, "cannot read the state of %s: %m", u->name);
+                u->view = (UnitView) { .phase = UNIT_PHASE_UNKNOWN, .n_restarts = N_RESTARTS_UNKNOWN };
+                return;
+        }
+        u->props = *props;
+        u->view.phase = unit_phase_from_state(props->load_state, props->active_state,
+                                              props->sub_state, props->job_id);
+        u->view.n_restarts = props->n_restarts;
+}
+
+void unit_refresh(WatchedUnit *u) {
+        int r;
+
+        if (u->refreshing) {
+                u->refresh_again = true; /* the answer in flight may predate the change */
+                return;
+        }
+        u->refreshing = true;
+        r = unit_get_props(u->sup->units_manager, u->name, on_unit_props, u);
+        if (r < 0)
+                on_unit_props(u->name, NULL, r, u);
+}
+
+void unit_on_changed(const char *name, void *userdata) {
+        unit_refresh(userdata);
+}
+
+/* A failure is judged with fresh unit state: systemd may be acting right now. */
+static void judge_result(Check *c, bool ok) {
+        if (ok)
+                judge(c, POLICY_PROBE_OK);
+        else if (c->unit) {
+                c->awaiting_unit = true;
+                unit_refresh(c->unit);
+        } else
+                judge(c, POLICY_PROBE_FAILED);
+}
+
+static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
+        Check *c = userdata;
+        bool ok = res->status == PROBE_OK;
+
+        log_debug("%s: %s, %s (%.1f ms)", c->config->name, probe_status_to_string(res->status),
+                  res->reason, (double) res->latency / USEC_PER_MSEC);
+        record_result(c, ok, res->reason, res->latency);
+        c->probe = probe_free(p);
+        judge_result(c, ok);
+}
+
+void check_start_probe(Check *c, usec_t next_cycle) {
+        int r;
+
+        c->next_probe = next_cycle;
+        if (c->probe || c->awaiting_unit)
+                return; /* still busy with the last one: never two at once */
+        if (c->unit && !policy_may_probe(&c->rec.policy, &c->unit->view, now_usec(CLOCK_MONOTONIC))) {
+                log_debug("%s: not probed, %s is being restarted", c->config->name, c->unit->name);
+                return;
+        }
+        r = probe_start(c->sup->event, c->config, on_probe_done, c, &c->probe);
+        if (r < 0) {
+                char reason[128];
+                snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));
+                record_result(c, false, reason, 0);
+                judge_result(c, false);
+        }
+}

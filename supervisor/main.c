@@ -1,0 +1,121 @@
+/* main.c: mailsupd's command line and start-up.
+ *
+ * Reads and validates the configuration first: an invalid one is refused
+ * with every FILE:LINE error, before anything is watched or restarted, so
+ * a typo is found when the admin runs --check-config or restarts the unit,
+ * not weeks later when a service dies unwatched.
+ *
+ * See also: config.h, supervisor.c.
+ */
+#include <getopt.h>
+#include <sys/resource.h>
+
+#include "supervisor/config.h"
+#include "supervisor/log.h"
+#include "supervisor/supervisor.h"
+
+static void help(void) {
+        printf("Usage: mailsupd [OPTIONS]\n\n"
+               "Watch mail services by their own protocols and restart their systemd units.\n\n"
+               "  -c, --config FILE          read FILE (and FILE.d/*.conf) instead of\n"
+               "                             " CONFIG_DEFAULT_PATH "\n"
+               "      --check-config         validate the configuration and exit\n"
+               "      --print-default-config print the embedded default configuration\n"
+               "  -v, --verbose              log debug messages\n"
+               "  -h, --help                 show this help\n"
+               "      --version              show the version\n");
+}
+
+typedef struct Args {
+        const char *config;
+        bool check_config, print_default, verbose;
+} Args;
+
+/* Returns 1 to continue, 0 to exit successfully, <0 on a usage error. */
+static int parse_args(int argc, char *argv[], Args *a) {
+        enum { ARG_CHECK = 0x100, ARG_DEFAULT, ARG_VERSION };
+        static const struct option options[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "check-config", no_argument, NULL, ARG_CHECK },
+                { "print-default-config", no_argument, NULL, ARG_DEFAULT },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                {}
+        };
+        int c;
+
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, ":c:vh", options, NULL)) >= 0)
+                switch (c) {
+                case 'c': a->config = optarg; break;
+                case ARG_CHECK: a->check_config = true; break;
+                case ARG_DEFAULT: a->print_default = true; break;
+                case 'v': a->verbose = true; break;
+                case 'h': help(); return 0;
+                case ARG_VERSION: printf("mailsupd %s\n", MAILSUP_VERSION); return 0;
+                case ':':
+                        fprintf(stderr, "mailsupd: option '%s' needs an argument\n", argv[optind - 1]);
+                        return -EINVAL;
+                default:
+                        fprintf(stderr, "mailsupd: unknown option '%s' (see mailsupd --help)\n", argv[optind - 1]);
+                        return -EINVAL;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "mailsupd: unexpected argument '%s' (see mailsupd --help)\n", argv[optind]);
+                return -EINVAL;
+        }
+        return 1;
+}
+
+/* Every check in flight holds a socket: a thousand checks need more than the
+ * customary soft limit of 1024 fds. We use epoll only, never select(). */
+static void raise_fd_limit(void) {
+        struct rlimit rl;
+
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                (void) setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(config_freep) Config *config = NULL;
+        ConfigErrors errors = {};
+        Supervisor *s = NULL;
+        Args a = {};
+        int r;
+
+        r = parse_args(argc, argv, &a);
+        if (r <= 0)
+                return r < 0 ? 2 : 0;
+        log_setup(a.verbose);
+        if (a.print_default) {
+                fputs(config_default_text(), stdout);
+                return 0;
+        }
+
+        r = config_load(a.config, &config, &errors);
+        if (r < 0) {
+                config_errors_print(&errors, stderr);
+                if (errors.n == 0)
+                        fprintf(stderr, "mailsupd: cannot load configuration: %s\n", strerror(-r));
+                fprintf(stderr, "mailsupd: configuration invalid, %zu error%s; nothing is watched\n",
+                        errors.n, errors.n == 1 ? "" : "s");
+                config_errors_clear(&errors);
+                return 1;
+        }
+        if (a.check_config) {
+                printf("%s: ok, %zu checks\n", config->path ? config->path : "embedded default",
+                       config->n_checks);
+                return 0;
+        }
+
+        raise_fd_limit();
+        r = supervisor_new(config, &s);
+        if (r < 0)
+                return 1;
+        r = supervisor_run(s);
+        supervisor_free(s);
+        return r == 0 ? 0 : 1; /* the loop exits non-zero when the bus is lost */
+}

@@ -1,0 +1,299 @@
+/* supervisor.c: start-up, the cycle, saving state, shutdown (supervisor.h).
+ *
+ * Start-up reads the units' state once, synchronously, before the loop
+ * runs (so restarts systemd did while mailsupd was down are counted and the
+ * embedded default can drop units this machine does not have). From then
+ * on everything is asynchronous on the one sd-event loop: a cycle timer
+ * starts all probes at once, each with its own deadline.
+ */
+#include "supervisor/supervisor.h"
+
+#include <inttypes.h>
+#include <signal.h>
+#include <systemd/sd-daemon.h>
+
+#include "notify/events.h"
+#include "supervisor/bus-api.h"
+#include "supervisor/check.h"
+#include "supervisor/log.h"
+
+static const char *const check_state_names[_CHECK_STATE_MAX] = {
+        [CHECK_STATE_UNKNOWN] = "unknown",
+        [CHECK_STATE_OK] = "ok",
+        [CHECK_STATE_FAILING] = "failing",
+        [CHECK_STATE_RESTARTING] = "restarting",
+        [CHECK_STATE_DISABLED] = "disabled",
+};
+
+const char *check_state_to_string(CheckState s) {
+        return s < _CHECK_STATE_MAX ? check_state_names[s] : "unknown";
+}
+
+CheckState check_state(const Check *c) {
+        if (c->rec.policy.disabled)
+                return CHECK_STATE_DISABLED;
+        if (c->rec.policy.restart_pending || c->rec.policy.in_grace)
+                return CHECK_STATE_RESTARTING;
+        if (!c->rec.has_result)
+                return CHECK_STATE_UNKNOWN;
+        return c->rec.ok ? CHECK_STATE_OK : CHECK_STATE_FAILING;
+}
+
+Check *supervisor_find_check(Supervisor *s, const char *name) {
+        for (size_t i = 0; i < s->n_checks; i++)
+                if (streq(s->checks[i].config->name, name))
+                        return &s->checks[i];
+        return NULL;
+}
+
+static void update_status(Supervisor *s) {
+        unsigned n[_CHECK_STATE_MAX] = {};
+        char text[512], names[256] = "";
+        size_t len = 0;
+
+        for (size_t i = 0; i < s->n_checks; i++) {
+                CheckState st = check_state(&s->checks[i]);
+                n[st]++;
+                if ((st == CHECK_STATE_FAILING || st == CHECK_STATE_DISABLED) && len < sizeof(names))
+                        len += snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "",
+                                        s->checks[i].config->name);
+        }
+        snprintf(text, sizeof(text), "STATUS=%zu checks: %u ok, %u failing, %u restarting, %u disabled%s%s%s",
+                 s->n_checks, n[CHECK_STATE_OK], n[CHECK_STATE_FAILING], n[CHECK_STATE_RESTARTING],
+                 n[CHECK_STATE_DISABLED], len ? " (" : "", names, len ? ")" : "");
+        (void) sd_notify(false, text);
+}
+
+static int save_state(Supervisor *s) {
+        _cleanup_free_ StateEntry *entries = calloc(s->n_checks + 1, sizeof(StateEntry));
+        int r;
+
+        if (!entries)
+                return -ENOMEM;
+        for (size_t i = 0; i < s->n_checks; i++)
+                entries[i] = (StateEntry) { .name = s->checks[i].config->name, .record = s->checks[i].rec };
+        r = state_write(s->config->state_directory, entries, s->n_checks);
+        if (r < 0)
+                log_error_errno(r, "cannot save state to %s: %m", s->config->state_directory);
+        return r;
+}
+
+static int on_save(sd_event_source *src, void *userdata) {
+        Supervisor *s = userdata;
+
+        (void) save_state(s);
+        update_status(s);
+        return 0;
+}
+
+void supervisor_changed(Supervisor *s) {
+        /* Many changes in one loop iteration make one write. */
+        (void) sd_event_source_set_enabled(s->save_defer, SD_EVENT_ONESHOT);
+}
+
+static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
+        Supervisor *s = userdata;
+        usec_t interval = s->config->interval;
+        usec_t next_real;
+
+        s->cycles++;
+        s->last_cycle_start = now_usec(CLOCK_REALTIME);
+        next_real = s->last_cycle_start + interval;
+        (void) sd_event_source_set_time(src, usec + interval);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
+        log_debug("cycle %" PRIu64, s->cycles);
+        for (size_t i = 0; i < s->n_checks; i++)
+                check_start_probe(&s->checks[i], next_real);
+        return 0;
+}
+
+static int open_bus(BusKind kind, sd_bus **ret) {
+        int r = kind == BUS_USER ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+
+        if (r < 0)
+                return log_error_errno(r, "cannot connect to the %s bus: %m", kind == BUS_USER ? "user" : "system");
+        return 0;
+}
+
+/* Units, deduplicated; with the embedded default, only those that exist. */
+static int setup_units(Supervisor *s) {
+        const Config *cfg = s->config;
+
+        s->units = calloc(cfg->n_checks + 1, sizeof(WatchedUnit));
+        if (!s->units)
+                return -ENOMEM;
+        for (size_t i = 0; i < cfg->n_checks; i++) {
+                const char *name = cfg->checks[i].unit;
+                WatchedUnit *u;
+                UnitProps props;
+                size_t j;
+                int r;
+
+                if (!name)
+                        continue;
+                for (j = 0; j < s->n_units && !streq(s->units[j].name, name); j++)
+                        ;
+                if (j < s->n_units)
+                        continue;
+                u = &s->units[s->n_units++];
+                *u = (WatchedUnit) { .sup = s, .name = xstrdup(name) };
+                r = unit_get_props_sync(s->units_manager, name, &props);
+                unit_view_update(u, &props, r);
+                if (u->view.phase == UNIT_PHASE_MISSING && !cfg->embedded)
+                        log_warning("unit %s does not exist (LoadState=%s): restarts of it will fail",
+                                    name, props.load_state);
+        }
+        return 0;
+}
+
+static WatchedUnit *find_unit(Supervisor *s, const char *name) {
+        for (size_t i = 0; name && i < s->n_units; i++)
+                if (streq(s->units[i].name, name))
+                        return &s->units[i];
+        return NULL;
+}
+
+static void setup_checks(Supervisor *s, const StateFile *saved) {
+        const Config *cfg = s->config;
+
+        s->checks = calloc(cfg->n_checks + 1, sizeof(Check));
+        if (!s->checks)
+                abort();
+        for (size_t i = 0; i < cfg->n_checks; i++) {
+                const CheckConfig *cc = &cfg->checks[i];
+                WatchedUnit *u = find_unit(s, cc->unit);
+                const StateEntry *e = state_file_find(saved, cc->name);
+                Check *c;
+
+                if (cfg->embedded && u && u->view.phase == UNIT_PHASE_MISSING) {
+                        log_info("%s: %s is not installed here: not watched", cc->name, cc->unit);
+                        continue;
+                }
+                c = &s->checks[s->n_checks++];
+                *c = (Check) { .sup = s, .config = cc, .unit = u };
+                if (e)
+                        c->rec = e->record;
+                else
+                        policy_state_init(&c->rec.policy);
+                /* Restarts systemd did while we were not running count too. */
+                if (u)
+                        policy_observe_unit(&c->rec.policy, &u->view);
+        }
+}
+
+static int load_state(Supervisor *s, StateFile *saved) {
+        _cleanup_free_ char *problem = NULL;
+        int r = state_read(s->config->state_directory, saved, &problem);
+
+        if (r == -EBADMSG)
+                log_error("state file in %s is corrupt: %s; starting with no history",
+                          s->config->state_directory, problem);
+        else if (r < 0 && r != -ENOENT)
+                log_error_errno(r, "cannot read state from %s: %m; starting with no history",
+                                s->config->state_directory);
+        return 0;
+}
+
+static int setup_event(Supervisor *s) {
+        sigset_t mask;
+        int r;
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
+                return -errno;
+        r = sd_event_default(&s->event);
+        if (r < 0)
+                return r;
+        (void) sd_event_add_signal(s->event, NULL, SIGTERM, NULL, NULL);
+        (void) sd_event_add_signal(s->event, NULL, SIGINT, NULL, NULL);
+        /* Fed from the loop itself: a stuck loop gets us killed by systemd. */
+        (void) sd_event_set_watchdog(s->event, true);
+        r = sd_event_add_defer(s->event, &s->save_defer, on_save, s);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(s->save_defer, SD_EVENT_OFF);
+        return sd_event_add_time_relative(s->event, &s->cycle_timer, CLOCK_MONOTONIC, 0,
+                                          USEC_PER_MSEC, on_cycle, s);
+}
+
+int supervisor_new(Config *config, Supervisor **ret) {
+        Supervisor *s = calloc(1, sizeof(*s));
+        StateFile saved = {};
+        int r;
+
+        if (!s)
+                return -ENOMEM;
+        s->config = config;
+        r = setup_event(s);
+        if (r < 0)
+                goto fail;
+        r = open_bus(config->bus, &s->bus);
+        if (r < 0)
+                goto fail;
+        r = sd_bus_attach_event(s->bus, s->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0)
+                goto fail;
+        /* Losing the bus means losing our hands: exit, and let systemd restart us. */
+        (void) sd_bus_set_exit_on_disconnect(s->bus, true);
+        r = unit_manager_new(s->bus, &s->units_manager);
+        if (r < 0)
+                goto fail;
+        r = setup_units(s);
+        if (r < 0)
+                goto fail;
+        load_state(s, &saved);
+        setup_checks(s, &saved);
+        state_file_done(&saved);
+        for (size_t i = 0; i < s->n_units; i++) {
+                r = unit_watch(s->units_manager, s->units[i].name, unit_on_changed, &s->units[i], &s->units[i].watch);
+                if (r < 0)
+                        goto fail;
+        }
+        r = bus_api_start(s);
+        if (r < 0)
+                goto fail;
+        *ret = s;
+        return 0;
+fail:
+        log_error_errno(r, "cannot start: %m");
+        supervisor_free(s);
+        return r;
+}
+
+int supervisor_run(Supervisor *s) {
+        int r;
+
+        event_emit(EVENT_SUPERVISOR_STARTED, NULL, NULL, "mailsupd %s watching %zu checks, cycle every %" PRIu64 " ms",
+                   MAILSUP_VERSION, s->n_checks, s->config->interval / USEC_PER_MSEC);
+        (void) save_state(s);
+        update_status(s);
+        (void) sd_notify(false, "READY=1");
+        r = sd_event_loop(s->event);
+        (void) sd_notify(false, "STOPPING=1");
+        event_emit(EVENT_SUPERVISOR_STOPPING, NULL, NULL, "mailsupd stopping");
+        (void) save_state(s);
+        return r;
+}
+
+Supervisor *supervisor_free(Supervisor *s) {
+        if (!s)
+                return NULL;
+        bus_api_stop(s);
+        for (size_t i = 0; i < s->n_checks; i++)
+                probe_free(s->checks[i].probe);
+        free(s->checks);
+        for (size_t i = 0; i < s->n_units; i++) {
+                sd_bus_slot_unref(s->units[i].watch);
+                free(s->units[i].name);
+        }
+        free(s->units);
+        unit_manager_free(s->units_manager);
+        sd_bus_flush_close_unref(s->bus);
+        sd_event_source_disable_unref(s->cycle_timer);
+        sd_event_source_disable_unref(s->save_defer);
+        sd_event_unref(s->event);
+        free(s);
+        return NULL;
+}
