@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Scenario 1: Postfix's master is frozen (kill -STOP). Its port still accepts
+# TCP connections, but no greeting comes: the SMTP check must call it dead,
+# mailsupd must restart postfix.service over D-Bus, and SMTP must answer
+# again from a new process.
+source "$(dirname "$0")/lib.sh"
+sandbox_reexec "$@"
+
+port=$(free_port)
+mailstack_postfix postfix.service "$port"
+write_config "interval = 1s
+timeout = 500ms
+restart_grace = 1s
+
+[check postfix]
+type = smtp
+port = $port
+unit = postfix.service"
+start_mailsupd
+
+wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix check ok" || fail "postfix never ok"
+"$MAILSUPCTL" --user status || fail "status exits non-zero while all is well"
+pass "mailsupctl status shows postfix ok, exit 0"
+
+old_main=$(unit_prop postfix.service MainPID)
+master=$(postfix_master_pid postfix.service)
+kill -STOP "$master"
+tcp_connects "$port" || fail "a stopped master should still accept TCP"
+! smtp_greets "$port" 1 || fail "a stopped master should not greet"
+pass "frozen master: TCP accepts, no greeting"
+
+wait_for '[[ -n $(events unit-restarted) ]]' 60 "postfix restarted" || fail "no restart after the freeze"
+events check-failed | grep -q "postfix: smtp check failed: no greeting within" ||
+	fail "the failure reason does not name the missing greeting"
+wait_for 'smtp_greets '"$port"' 1' 30 "SMTP answers again" || fail "SMTP does not answer after the restart"
+new_main=$(unit_prop postfix.service MainPID)
+[[ $new_main != "$old_main" && $new_main != 0 ]] || fail "MainPID unchanged ($old_main): no real restart"
+pass "postfix.service restarted over D-Bus (MainPID $old_main -> $new_main), SMTP answers"
+
+wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "check not ok after healing"
+[[ $(count_events unit-restarting) == 1 ]] || fail "expected exactly one restart, log has $(count_events unit-restarting)"
+events check-recovered | grep -q postfix || fail "no recovery event"
+pass "one restart, check recovered"

@@ -1,0 +1,74 @@
+# shellcheck shell=bash
+#
+# tests/e2e/lib.sh - what every end-to-end scenario shares: run mailsupd as a
+# user unit of the sandboxed systemd manager, with a config of the test's
+# own, and read back what it did (its log lines carry "[event-kind]" tags)
+# and what it says (mailsupctl --user status).
+#
+# The scenario scripts re-execute themselves inside the sandbox
+# (sandbox_reexec); MAILSUPD and MAILSUPCTL name the binaries under test
+# (set by tests/meson.build).
+
+set -euo pipefail
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../harness/sandbox.sh
+source "$HERE/../harness/sandbox.sh"
+# shellcheck source=../harness/mailstack.sh
+source "$HERE/../harness/mailstack.sh"
+
+: "${MAILSUPD:?MAILSUPD must name the mailsupd binary}"
+: "${MAILSUPCTL:?MAILSUPCTL must name the mailsupctl binary}"
+
+fail() {
+	echo "FAIL: $*" >&2
+	if [[ -n ${SANDBOX_DIR:-} && -f $SANDBOX_DIR/mailsupd.log ]]; then
+		echo "---- mailsupd.log (last 60 lines) ----" >&2
+		tail -n 60 "$SANDBOX_DIR/mailsupd.log" >&2
+	fi
+	exit 1
+}
+
+pass() {
+	echo "PASS: $*"
+}
+
+# write_config TEXT: the [supervisor] basics every test wants, then TEXT.
+write_config() {
+	MAILSUPD_CONF=$SANDBOX_DIR/mailsupd.conf
+	{
+		printf '[supervisor]\nbus = user\nstate_directory = %s/state\n' "$SANDBOX_DIR"
+		printf '%s\n' "$1"
+	} >"$MAILSUPD_CONF"
+}
+
+# start_mailsupd: mailsupd as a Type=notify user unit; returns when READY=1.
+start_mailsupd() {
+	sandbox_install_unit mailsupd.service "[Unit]
+Description=mailsupd under test
+
+[Service]
+Type=notify
+ExecStart=$MAILSUPD --config $MAILSUPD_CONF --verbose
+StandardError=append:$SANDBOX_DIR/mailsupd.log
+"
+	systemctl --user start mailsupd.service || fail "mailsupd did not start"
+}
+
+# events KIND: the log lines of one event kind, e.g. events unit-restarted
+events() {
+	grep -F "[$1]" "$SANDBOX_DIR/mailsupd.log" || true
+}
+
+count_events() {
+	events "$1" | grep -c . || true
+}
+
+# check_state NAME: the state column of mailsupctl status for NAME
+check_state() {
+	"$MAILSUPCTL" --user status "$1" 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'
+}
+
+# count_lines FILE: number of lines, 0 when missing
+count_lines() {
+	if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi
+}
