@@ -10,7 +10,12 @@
  */
 #pragma once
 
+#include <stdarg.h>
+
 #include "supervisor/config.h"
+
+void config_errors_addv(ConfigErrors *e, const char *file, unsigned line, const char *fmt, va_list ap)
+        _printf_(4, 0);
 
 /* Where a value came from; line 0: not set anywhere (default). file is
  * borrowed and stays valid for the whole load. */

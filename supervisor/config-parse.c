@@ -28,14 +28,11 @@
 /* Records "FILE:LINE: message" for the current line; returns -EINVAL. */
 static int parse_error(ConfigParser *p, const char *fmt, ...) _printf_(2, 3);
 static int parse_error(ConfigParser *p, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        config_errors_addv(p->errors, p->file, p->line, fmt, ap);
         va_end(ap);
-        config_errors_add(p->errors, p->file, p->line, "%s", msg);
         return -EINVAL;
 }
 

@@ -48,15 +48,19 @@ void *config_grow(void *array, size_t n, size_t size) {
 /* "FILE:LINE: message"; line 0 gives "FILE: message" (a whole file, e.g.
  * one that cannot be opened), no file gives the bare message. */
 void config_errors_add(ConfigErrors *e, const char *file, unsigned line, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
-        char *s;
         va_list ap;
-        int r;
 
         va_start(ap, fmt);
-        r = vasprintf(&msg, fmt, ap);
+        config_errors_addv(e, file, line, fmt, ap);
         va_end(ap);
-        if (r < 0)
+}
+
+void config_errors_addv(ConfigErrors *e, const char *file, unsigned line, const char *fmt, va_list ap) {
+        _cleanup_free_ char *msg = NULL;
+        char *s;
+        int r;
+
+        if (vasprintf(&msg, fmt, ap) < 0)
                 abort();
         if (!file)
                 r = asprintf(&s, "%s", msg);
@@ -146,14 +150,11 @@ void config_parser_init(ConfigParser *p, ConfigErrors *errors) {
 
 static void error_at(ConfigParser *p, ConfigSource at, const char *fmt, ...) _printf_(3, 4);
 static void error_at(ConfigParser *p, ConfigSource at, const char *fmt, ...) {
-        _cleanup_free_ char *msg = NULL;
         va_list ap;
 
         va_start(ap, fmt);
-        if (vasprintf(&msg, fmt, ap) < 0)
-                abort();
+        config_errors_addv(p->errors, at.file, at.line, fmt, ap);
         va_end(ap);
-        config_errors_add(p->errors, at.file, at.line, "%s", msg);
 }
 
 /* Hands the keys the common parser did not know to the check's final type. */
