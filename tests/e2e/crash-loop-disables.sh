@@ -8,12 +8,7 @@ sandbox_reexec "$@"
 
 port=$(free_port)
 starts=$SANDBOX_DIR/broken.starts
-sandbox_install_unit broken.service "[Service]
-ExecStartPre=/bin/sh -c 'echo start >> $starts'
-ExecStart=/usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", $port)); s.listen(64); time.sleep(86400)'
-"
-systemctl --user start broken.service
-wait_for 'tcp_connects '"$port"' 1' 20 "broken listens" || fail "broken.service never listened"
+install_hung_smtp broken.service "$port" "$starts"
 
 write_config "interval = 1s
 timeout = 500ms

@@ -68,6 +68,18 @@ check_state() {
 	"$MAILSUPCTL" --user status "$1" 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'
 }
 
+# install_hung_smtp UNIT PORT STARTS_FILE: a service that comes up and is
+# broken every time: it listens on PORT (the kernel completes handshakes)
+# and never greets. Each start appends a line to STARTS_FILE. Started here.
+install_hung_smtp() {
+	sandbox_install_unit "$1" "[Service]
+ExecStartPre=/bin/sh -c 'echo start >> $3'
+ExecStart=/usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", $2)); s.listen(64); time.sleep(86400)'
+"
+	systemctl --user start "$1"
+	wait_for "tcp_connects $2 1" 20 "$1 listens" || fail "$1 never listened"
+}
+
 # count_lines FILE: number of lines, 0 when missing
 count_lines() {
 	if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi

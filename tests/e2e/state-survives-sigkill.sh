@@ -9,11 +9,7 @@ sandbox_reexec "$@"
 # "broken": a listener that never greets, disabled after 3 restarts.
 bport=$(free_port)
 starts=$SANDBOX_DIR/broken.starts
-sandbox_install_unit broken.service "[Service]
-ExecStartPre=/bin/sh -c 'echo start >> $starts'
-ExecStart=/usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", $bport)); s.listen(64); time.sleep(86400)'
-"
-systemctl --user start broken.service
+install_hung_smtp broken.service "$bport" "$starts"
 # "postfix": real Postfix, frozen twice by the test, healed twice.
 pport=$(free_port)
 mailstack_postfix postfix.service "$pport"
