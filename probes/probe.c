@@ -13,12 +13,16 @@
 
 #include <stdarg.h>
 
-extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap;
+extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap, probe_type_http, probe_type_dns,
+        probe_type_redis;
 
 const ProbeType *const probe_types[] = {
         &probe_type_tcp,
         &probe_type_smtp,
         &probe_type_imap,
+        &probe_type_http,
+        &probe_type_dns,
+        &probe_type_redis,
         NULL,
 };
 
@@ -41,6 +45,7 @@ static const char *const status_names[_PROBE_STATUS_MAX] = {
         [PROBE_PROTOCOL_ERROR] = "protocol-error",
         [PROBE_OVERLONG] = "overlong",
         [PROBE_INTERNAL_ERROR] = "internal-error",
+        [PROBE_THRESHOLD] = "threshold",
 };
 
 const char *probe_status_to_string(ProbeStatus s) {

@@ -27,6 +27,9 @@ typedef enum ProbeStatus {
         PROBE_PROTOCOL_ERROR,      /* bytes that are not the protocol (garbage) */
         PROBE_OVERLONG,            /* reply larger than the bound we read */
         PROBE_INTERNAL_ERROR,      /* our side failed (out of fds, memory) */
+        PROBE_THRESHOLD,           /* the service answered, but a measured value is past its
+                                    * configured limit (redis used_memory above max_memory):
+                                    * an alert condition, not a reason to restart */
         _PROBE_STATUS_MAX,
 } ProbeStatus;
 

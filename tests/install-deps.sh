@@ -19,6 +19,9 @@ PACKAGES=(
 	systemd dbus dbus-user-session
 	# the mail stack under test (tests/harness/mailstack.sh)
 	postfix dovecot-imapd
+	# real servers for the http, dns and redis probe tests (tests/test-*-net.c);
+	# openssl makes the test's self-signed certificate
+	nginx-light unbound redis-server openssl
 	# harness tools: python3 (probes, free ports, console relay), procps
 	# (pgrep, ps), util-linux (unshare, mount, findmnt), coreutils (timeout),
 	# iproute2 (ss), curl, psmisc (fuser)

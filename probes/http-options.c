@@ -1,0 +1,121 @@
+/* http-options.c: the "http" probe's own keys (see http.h).
+ *
+ * Everything that can be wrong with them is found at config time, with
+ * FILE:LINE: a URL curl would refuse or that is not http(s), an
+ * expect_status that is not codes and ranges, a regex that does not
+ * compile. The regex is compiled once here, not per run.
+ *
+ * See also: http.c, options.c, supervisor/config.c (when the hooks run).
+ */
+#include "probes/http.h"
+
+#include <curl/curl.h>
+#include <sys/un.h>
+
+#include "probes/options.h"
+
+static HttpOptions *http_options(CheckConfig *c) {
+        HttpOptions *o = option_get(&c->options, sizeof(HttpOptions));
+
+        if (!o->tls_verify_set)
+                o->tls_verify = true;
+        return o;
+}
+
+/* http:// or https:// with a host, as curl itself parses it. */
+static int check_url(const char *value, char **error) {
+        CURLU *u = curl_url();
+        char *scheme = NULL, *host = NULL;
+        bool ok;
+
+        if (!u)
+                abort();
+        ok = curl_url_set(u, CURLUPART_URL, value, 0) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+             (streq(scheme, "http") || streq(scheme, "https"));
+        curl_free(scheme);
+        curl_free(host);
+        curl_url_cleanup(u);
+        if (!ok)
+                return option_error(error, "invalid url '%s': expected http://HOST[:PORT]/PATH or https://...",
+                                    value);
+        return 0;
+}
+
+static int set_body_regex(HttpOptions *o, const char *value, char **error) {
+        char msg[128];
+        int r;
+
+        if (o->body_re_compiled) {
+                regfree(&o->body_re);
+                o->body_re_compiled = false;
+        }
+        r = regcomp(&o->body_re, value, REG_EXTENDED | REG_NOSUB);
+        if (r != 0) {
+                regerror(r, &o->body_re, msg, sizeof(msg));
+                return option_error(error, "invalid regular expression '%s' for expect_body: %s", value, msg);
+        }
+        o->body_re_compiled = true;
+        option_set_string(&o->expect_body, value);
+        return 0;
+}
+
+int http_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+        HttpOptions *o = http_options(c);
+        int r;
+
+        if (streq(key, "url")) {
+                r = check_url(value, error);
+                if (r < 0)
+                        return r;
+                option_set_string(&o->url, value);
+        } else if (streq(key, "expect_status")) {
+                if (http_status_set_parse(value, &o->expect_status) < 0)
+                        return option_error(error, "invalid value '%s' for expect_status: expected status codes "
+                                            "or ranges such as 200, 200-299 or 200,204", value);
+                o->expect_status_given = true;
+        } else if (streq(key, "expect_body"))
+                return set_body_regex(o, value, error);
+        else if (streq(key, "tls_verify")) {
+                r = option_parse_bool(key, value, &o->tls_verify, error);
+                if (r < 0)
+                        return r;
+                o->tls_verify_set = true;
+        } else if (streq(key, "unix_socket")) {
+                if (value[0] != '/' || strlen(value) >= sizeof_field(struct sockaddr_un, sun_path))
+                        return option_error(error, "invalid path '%s' for unix_socket: must be absolute and "
+                                            "shorter than %zu bytes", value,
+                                            sizeof_field(struct sockaddr_un, sun_path));
+                option_set_string(&o->unix_socket, value);
+        } else
+                return -ENOENT;
+        return 0;
+}
+
+int http_verify(CheckConfig *c, char **error) {
+        HttpOptions *o = http_options(c);
+
+        if (!o->url)
+                return option_error(error, "missing required key 'url'");
+        /* host/port belong in the URL; a port given here would be silently unused. */
+        if (c->port != 0)
+                return option_error(error, "key 'port' is not used by type http: put the port in the url");
+        if (!o->expect_status_given)
+                (void) http_status_set_parse("200-299", &o->expect_status);
+        return 0;
+}
+
+void http_free_options(CheckConfig *c) {
+        HttpOptions *o = c->options;
+
+        if (!o)
+                return;
+        if (o->body_re_compiled)
+                regfree(&o->body_re);
+        free(o->url);
+        free(o->expect_body);
+        free(o->unix_socket);
+        free(o);
+        c->options = NULL;
+}

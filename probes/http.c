@@ -1,0 +1,243 @@
+/* http.c: the "http" probe: one GET, judged on status code and body.
+ *
+ * For rspamd's controller, a webmail, an autoconfig endpoint: a process can
+ * hold its port and still answer 502, or an error page instead of the
+ * expected text. libcurl does the HTTP and TLS on the shared loop through
+ * curl-event.c. Each run has its own multi handle and so a fresh connection:
+ * a reused one would hide a server that no longer accepts (and the cost, one
+ * handle per check per cycle, is nothing). No proxy from the environment, no
+ * redirects (a 3xx is judged by expect_status), no decompression, and at
+ * most HTTP_BODY_MAX bytes of body are kept: beyond that the transfer is cut
+ * and judged on what was read. Reasons name the phase: "connect failed:
+ * Connection refused", "TLS: ...", "timeout after 10s waiting for response",
+ * "status 503", "body does not match 'pong'".
+ *
+ * See also: curl-event.c, http-parse.c, http-options.c.
+ */
+#include "probes/http.h"
+
+#include <sys/socket.h>
+
+#include "probes/curl-event.h"
+
+typedef struct Http {
+        Probe *probe;
+        CurlEvent *ce;
+        CURL *easy;
+        int fd;                 /* curl's socket, -1 when none: connected means a peer name */
+        char errbuf[CURL_ERROR_SIZE];
+        size_t body_len;
+        bool truncated;
+        char body[HTTP_BODY_MAX + 1];
+} Http;
+
+static void http_stop(Probe *p) {
+        Http *h = p->data;
+
+        if (!h)
+                return;
+        curl_event_remove(h->ce, h->easy);
+        if (h->easy)
+                curl_easy_cleanup(h->easy);
+        h->ce = curl_event_free(h->ce);
+        free(h);
+        p->data = NULL;
+}
+
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        Http *h = userdata;
+        size_t n = size * nmemb, room = HTTP_BODY_MAX - h->body_len;
+
+        if (n > room) {
+                /* Bounded: keep what fits and stop the transfer (CURLE_WRITE_ERROR). */
+                memcpy(h->body + h->body_len, ptr, room);
+                h->body_len += room;
+                h->truncated = true;
+                return 0;
+        }
+        memcpy(h->body + h->body_len, ptr, n);
+        h->body_len += n;
+        return n;
+}
+
+/* Every socket curl opens: close-on-exec and non-blocking from the start. */
+static curl_socket_t on_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
+        Http *h = clientp;
+        int fd = socket(a->family, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->protocol);
+
+        if (fd < 0)
+                return CURL_SOCKET_BAD;
+        h->fd = fd;
+        return fd;
+}
+
+static int on_closesocket(void *clientp, curl_socket_t fd) {
+        Http *h = clientp;
+
+        if (h->fd == fd)
+                h->fd = -1;
+        return close(fd);
+}
+
+/* curl 7.88 sets CONNECT_TIME only once TLS is up too: ask the socket. */
+static bool tcp_connected(const Http *h) {
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+
+        return h->fd >= 0 && getpeername(h->fd, (struct sockaddr *) &ss, &len) == 0;
+}
+
+static bool is_tls_error(CURLcode c) {
+        switch (c) {
+        case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION: case CURLE_SSL_CERTPROBLEM:
+        case CURLE_SSL_CIPHER: case CURLE_SSL_CACERT_BADFILE: case CURLE_SSL_ISSUER_ERROR:
+        case CURLE_SSL_PINNEDPUBKEYNOTMATCH: case CURLE_SSL_INVALIDCERTSTATUS: case CURLE_SSL_CRL_BADFILE:
+        case CURLE_USE_SSL_FAILED: case CURLE_SSL_ENGINE_INITFAILED: case CURLE_SSL_CLIENTCERT:
+                return true;
+        default:
+                return false;
+        }
+}
+
+/* A transfer that did not complete: name the phase it failed in. */
+static void http_fail(Http *h, CURLcode c) {
+        const char *msg = h->errbuf[0] ? h->errbuf : curl_easy_strerror(c);
+        long os_errno = 0;
+
+        (void) curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &os_errno);
+        if (c == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED)
+                probe_finish(h->probe, PROBE_CONNECT_REFUSED, "connect failed: connection refused");
+        else if (c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST)
+                probe_finish(h->probe, PROBE_CONNECT_ERROR, "connect failed: %s",
+                             os_errno > 0 ? strerror((int) os_errno) : msg);
+        else if (is_tls_error(c))
+                probe_finish(h->probe, PROBE_CONNECT_ERROR, "TLS: %s", msg);
+        else if (c == CURLE_GOT_NOTHING || c == CURLE_RECV_ERROR || c == CURLE_SEND_ERROR ||
+                 c == CURLE_PARTIAL_FILE)
+                probe_finish(h->probe, PROBE_CLOSED, "connection closed: %s", msg);
+        else if (c == CURLE_OUT_OF_MEMORY) /* what 7.88 says for a header over its 100 KiB limit */
+                probe_finish(h->probe, PROBE_OVERLONG, "response header over curl's limit, or out of memory");
+        else if (c == CURLE_OPERATION_TIMEDOUT)
+                probe_finish(h->probe, PROBE_TIMEOUT, "timeout: %s", msg);
+        else
+                probe_finish(h->probe, PROBE_PROTOCOL_ERROR, "malformed response: %s", msg);
+}
+
+static void http_judge(Http *h) {
+        const HttpOptions *o = h->probe->config->options;
+        long code = 0;
+        char snippet[64];
+
+        (void) curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+        if (!http_status_set_contains(&o->expect_status, code)) {
+                probe_finish(h->probe, PROBE_BAD_REPLY, "status %ld", code);
+                return;
+        }
+        h->body[h->body_len] = '\0'; /* regexec stops at the first NUL of a binary body */
+        if (o->body_re_compiled && regexec(&o->body_re, h->body, 0, NULL, 0) != 0) {
+                sanitize_line(snippet, sizeof(snippet), o->expect_body, strlen(o->expect_body));
+                probe_finish(h->probe, PROBE_BAD_REPLY, "body does not match '%s'%s", snippet,
+                             h->truncated ? " in its first 64 KiB" : "");
+                return;
+        }
+        probe_finish(h->probe, PROBE_OK, "status %ld%s", code, o->body_re_compiled ? ", body matches" : "");
+}
+
+static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) {
+        Http *h = userdata;
+
+        if (result == CURLE_OK || (result == CURLE_WRITE_ERROR && h->truncated))
+                http_judge(h);
+        else
+                http_fail(h, result);
+}
+
+static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
+        /* A margin past the probe's own deadline, so probe.c's wording
+         * (describe_timeout) wins and curl's limits are only a backstop. */
+        long ms = (long) (timeout / USEC_PER_MSEC) + 1000;
+        CURL *e = h->easy;
+
+        if (curl_easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_WRITEDATA, h) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
+            /* A lookup still running at the deadline must not be joined: detach it. */
+            curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK)
+                return -EINVAL;
+        if (!o->tls_verify && (curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
+                               curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK))
+                return -EINVAL;
+        if (o->unix_socket && curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket) != CURLE_OK)
+                return -EINVAL;
+        return 0;
+}
+
+static int http_start(Probe *p) {
+        const HttpOptions *o = p->config->options;
+        Http *h;
+        int r;
+
+        if (!o || !o->url) {
+                probe_finish(p, PROBE_INTERNAL_ERROR, "no url configured");
+                return 0;
+        }
+        h = calloc(1, sizeof(*h));
+        if (!h)
+                return -ENOMEM;
+        h->probe = p;
+        h->fd = -1;
+        p->data = h;
+        h->easy = curl_easy_init();
+        r = h->easy ? curl_event_new(p->event, on_done, h, &h->ce) : -ENOMEM;
+        if (r >= 0)
+                r = http_setup(h, o, p->config->timeout);
+        if (r >= 0)
+                r = curl_event_add(h->ce, h->easy);
+        if (r < 0) {
+                http_stop(p);
+                return r;
+        }
+        return 0;
+}
+
+static void http_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size) {
+        Http *h = p->data;
+        const HttpOptions *o = p->config->options;
+        curl_off_t tls = 0;
+        char buf[32];
+        bool https = strncasecmp(o->url, "https:", 6) == 0;
+
+        if (!h)
+                return;
+        format_duration(buf, sizeof(buf), p->config->timeout);
+        (void) curl_easy_getinfo(h->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+        if (!tcp_connected(h)) {
+                *status = PROBE_CONNECT_TIMEOUT;
+                snprintf(reason, size, "connect failed: no connection within %s", buf);
+        } else if (https && tls == 0)
+                snprintf(reason, size, "TLS: timeout after %s in the handshake", buf);
+        else
+                snprintf(reason, size, "timeout after %s waiting for response", buf);
+}
+
+const ProbeType probe_type_http = {
+        .name = "http",
+        .needs_port = false,
+        .start = http_start,
+        .stop = http_stop,
+        .describe_timeout = http_describe_timeout,
+        .parse_key = http_parse_key,
+        .verify = http_verify,
+        .free_options = http_free_options,
+};

@@ -1,0 +1,31 @@
+/* http.h: the "http" probe's options (see http.c).
+ *
+ * Keys: url (required, http:// or https://), expect_status (default
+ * 200-299), expect_body (POSIX extended regex over the first
+ * HTTP_BODY_MAX bytes), tls_verify (default yes), unix_socket (optional path
+ * to connect to instead of the URL's host).
+ */
+#pragma once
+
+#include <regex.h>
+
+#include "probes/http-parse.h"
+#include "probes/probe.h"
+
+#define HTTP_BODY_MAX (64U * 1024U)
+
+typedef struct HttpOptions {
+        char *url;
+        HttpStatusSet expect_status;
+        bool expect_status_given;
+        char *expect_body;
+        regex_t body_re;
+        bool body_re_compiled;
+        bool tls_verify_set, tls_verify;
+        char *unix_socket;
+} HttpOptions;
+
+/* The ProbeType configuration hooks, in http-options.c. */
+int http_parse_key(CheckConfig *c, const char *key, const char *value, char **error);
+int http_verify(CheckConfig *c, char **error);
+void http_free_options(CheckConfig *c);

@@ -1,0 +1,81 @@
+/* options.c: shared helpers for probe types' own keys (see options.h). */
+#include "probes/options.h"
+
+#include <arpa/inet.h>
+#include <stdarg.h>
+
+int option_error(char **error, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        if (vasprintf(error, fmt, ap) < 0)
+                abort();
+        va_end(ap);
+        return -EINVAL;
+}
+
+int option_parse_bool(const char *key, const char *value, bool *ret, char **error) {
+        static const char *const yes[] = { "yes", "true", "on", "1" }, *const no[] = { "no", "false", "off", "0" };
+
+        for (size_t i = 0; i < ELEMENTSOF(yes); i++) {
+                if (streq(value, yes[i])) {
+                        *ret = true;
+                        return 0;
+                }
+                if (streq(value, no[i])) {
+                        *ret = false;
+                        return 0;
+                }
+        }
+        return option_error(error, "invalid value '%s' for %s: expected yes or no", value, key);
+}
+
+void option_set_string(char **dst, const char *value) {
+        free(*dst);
+        *dst = xstrdup(value);
+}
+
+void *option_get(void **options, size_t size) {
+        if (!*options) {
+                *options = calloc(1, size);
+                if (!*options)
+                        abort(); /* like xstrdup(): configuration is small */
+        }
+        return *options;
+}
+
+int option_parse_hostport(const char *key, const char *value, uint16_t default_port, char *buf,
+                          size_t size, char **error) {
+        char host[INET6_ADDRSTRLEN + 1];
+        unsigned char addr[sizeof(struct in6_addr)];
+        const char *end, *colon;
+        unsigned long port = default_port;
+        bool v6 = value[0] == '[';
+        size_t n;
+
+        end = v6 ? strchr(value, ']') : strchr(value, ':');
+        if (!end)
+                end = value + strlen(value);
+        n = (size_t) (end - value) - v6;
+        if ((v6 && *end != ']') || n == 0 || n >= sizeof(host))
+                goto bad;
+        memcpy(host, value + v6, n);
+        host[n] = '\0';
+        if (inet_pton(v6 ? AF_INET6 : AF_INET, host, addr) != 1)
+                goto bad;
+        colon = end + v6;
+        if (*colon == ':') {
+                char *e;
+
+                errno = 0;
+                port = strtoul(colon + 1, &e, 10);
+                if (errno || *e || e == colon + 1 || colon[1] == '-' || colon[1] == '+' || port == 0 || port > 65535)
+                        goto bad;
+        } else if (*colon)
+                goto bad;
+        snprintf(buf, size, v6 ? "[%s]:%lu" : "%s:%lu", host, port);
+        return 0;
+bad:
+        return option_error(error, "invalid value '%s' for %s: expected a numeric address and port, "
+                            "such as 127.0.0.1:53 or [::1]:53", value, key);
+}

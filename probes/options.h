@@ -1,0 +1,31 @@
+/* options.h: helpers for the probe types' own configuration keys.
+ *
+ * A type's parse_key/verify hooks (probe.h) report a bad value through a
+ * malloc'd message that config.c places after "FILE:LINE: " and before
+ * " in [check NAME]"; these keep that wording uniform across types.
+ *
+ * See also: probe.h, supervisor/config.c (resolve_type_keys).
+ */
+#pragma once
+
+#include "supervisor/util.h"
+
+#define sizeof_field(type, field) sizeof(((type *) 0)->field)
+
+/* Sets *error to the formatted message; returns -EINVAL. */
+int option_error(char **error, const char *fmt, ...) _printf_(2, 3);
+
+/* yes/no, true/false, on/off, 1/0. */
+int option_parse_bool(const char *key, const char *value, bool *ret, char **error);
+
+/* Replaces *dst with a copy of value. */
+void option_set_string(char **dst, const char *value);
+
+/* Zeroed options of the given size in c->options, allocated on first use. */
+void *option_get(void **options, size_t size);
+
+/* "host:port" or "[v6]:port", numeric only (no lookup on the loop); port
+ * defaults to default_port. Writes the normalized "host:port" form that
+ * c-ares' ares_set_servers_ports_csv() takes. */
+int option_parse_hostport(const char *key, const char *value, uint16_t default_port, char *buf,
+                          size_t size, char **error);

@@ -1,0 +1,98 @@
+/* test-redis-net.c: the redis probe against a real redis-server.
+ *
+ * Two redis-server instances from Debian's package on free loopback ports
+ * (no persistence): an open one with maxmemory 10mb and a unix socket, and
+ * one with requirepass. Cases: PONG over TCP and the unix socket, NOAUTH
+ * without a password, a wrong password, the right one, used_memory against
+ * max_memory as bytes and as a percentage (PROBE_THRESHOLD above it),
+ * Redis frozen with SIGSTOP, Redis gone, and hostile peers (garbage, an
+ * endless bulk reply, an early close).
+ *
+ * See also: probes/redis.c, probes/redis-event.c, test-net.h.
+ */
+#include "tests/test-net.h"
+
+#define REDIS "/usr/bin/redis-server"
+
+static pid_t start_redis(uint16_t port, const char *extra, const char *value) {
+        char p[8];
+        char *argv[] = { REDIS, "--port", p, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                         "--dir", net_dir, "--maxmemory", "10mb", "--unixsocket", (char *) net_path("redis.sock"),
+                         NULL };
+
+        snprintf(p, sizeof(p), "%u", port);
+        if (extra) { /* the second instance: no maxmemory, no socket, a password */
+                argv[11] = (char *) extra;
+                argv[12] = (char *) value;
+                argv[13] = NULL;
+        }
+        pid_t pid = net_spawn(extra ? "redis-auth.log" : "redis.log", argv);
+        return net_wait_port(port, extra ? "redis-auth.log" : "redis.log") ? pid : -1;
+}
+
+static void test_hostile(void) {
+        static char bulk[1024 * 1024];
+        uint16_t p;
+        pid_t pid;
+
+        pid = net_hostile_peer(&p, "HTTP/1.1 400 Bad Request\r\n\r\n", 28, 1);
+        net_expect("redis garbage", net_conf("type = redis\nport = %u\n", p), PROBE_PROTOCOL_ERROR,
+                   "malformed reply: Protocol error");
+        net_kill(pid);
+        memset(bulk, 'x', sizeof(bulk));
+        memcpy(bulk, "$999999999\r\n", 12);
+        pid = net_hostile_peer(&p, bulk, sizeof(bulk), 4);
+        net_expect("redis endless bulk", net_conf("type = redis\nport = %u\n", p), PROBE_OVERLONG,
+                   "reply to PING longer than 65536 bytes");
+        net_kill(pid);
+        pid = net_hostile_peer(&p, "", 0, 0);
+        (void) kill(pid, SIGKILL); /* accepted by the kernel, then gone: the peer closes */
+        net_expect("redis closed", net_conf("type = redis\nport = %u\n", p), PROBE_CLOSED, "");
+        (void) waitpid(pid, NULL, 0);
+}
+
+int main(void) {
+        uint16_t port, aport;
+        pid_t redis, auth;
+
+        net_require(REDIS);
+        net_setup();
+        port = net_free_port();
+        aport = net_free_port();
+        redis = start_redis(port, NULL, NULL);
+        auth = start_redis(aport, "--requirepass", "s3cret word");
+        CHECK(redis > 0 && auth > 0);
+        if (redis > 0 && auth > 0) {
+                net_expect("redis PONG", net_conf("type = redis\nport = %u\n", port), PROBE_OK, "PING answered PONG");
+                net_expect("redis unix socket", net_conf("type = redis\nsocket = %s\n", net_path("redis.sock")),
+                           PROBE_OK, "PING answered PONG");
+                net_expect("redis NOAUTH", net_conf("type = redis\nport = %u\n", aport), PROBE_BAD_REPLY,
+                           "PING answered NOAUTH Authentication required");
+                net_expect("redis wrong password", net_conf("type = redis\nport = %u\npassword = nope\n", aport),
+                           PROBE_BAD_REPLY, "AUTH answered WRONGPASS");
+                net_expect("redis password", net_conf("type = redis\nport = %u\npassword = s3cret word\n"
+                           "max_memory = 1GB\n", aport), PROBE_OK, "PING answered PONG, used_memory");
+                net_expect("redis above max_memory", net_conf("type = redis\nport = %u\nmax_memory = 100kb\n", port),
+                           PROBE_THRESHOLD, "above max_memory 100KB");
+                net_expect("redis within 90%", net_conf("type = redis\nport = %u\nmax_memory = 90%%\n", port),
+                           PROBE_OK, "within max_memory 9MB (90% of 10MB)");
+                net_expect("redis above 1%", net_conf("type = redis\nport = %u\nmax_memory = 1%%\n", port),
+                           PROBE_THRESHOLD, "above max_memory 102KB (1% of 10MB)");
+                net_expect("redis 80% without maxmemory", net_conf("type = redis\nport = %u\npassword = s3cret word\n"
+                           "max_memory = 80%%\n", aport), PROBE_THRESHOLD, "the server has no maxmemory");
+                net_signal(redis, SIGSTOP);
+                net_expect("redis hung", net_conf("type = redis\nport = %u\ntimeout = 1s\n", port), PROBE_TIMEOUT,
+                           "no reply to PING within 1s");
+        }
+        net_kill(redis);
+        net_kill(auth);
+        net_expect("redis stopped", net_conf("type = redis\nport = %u\n", port), PROBE_CONNECT_REFUSED,
+                   "connection refused");
+        net_expect("redis stale socket", net_conf("type = redis\nsocket = %s\n", net_path("redis.sock")),
+                   PROBE_CONNECT_REFUSED, "connection refused");
+        net_expect("redis no socket", net_conf("type = redis\nsocket = %s\n", net_path("nothing.sock")),
+                   PROBE_CONNECT_ERROR, "connect failed: No such file");
+        test_hostile();
+        net_cleanup();
+        return tests_summary("test-redis-net");
+}
