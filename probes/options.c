@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <strings.h>
 
 int option_error(char **error, const char *fmt, ...) {
         va_list ap;
@@ -78,4 +79,41 @@ int option_parse_hostport(const char *key, const char *value, uint16_t default_p
 bad:
         return option_error(error, "invalid value '%s' for %s: expected a numeric address and port, "
                             "such as 127.0.0.1:53 or [::1]:53", value, key);
+}
+
+int option_parse_size(const char *key, const char *value, uint64_t *ret, char **error) {
+        static const char *const units[] = { "", "k", "m", "g", "t" };
+        unsigned long long n;
+        char *end;
+
+        errno = 0;
+        n = strtoull(value, &end, 10);
+        if (errno || end == value || value[0] == '-' || value[0] == '+')
+                goto bad;
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                size_t ul = strlen(units[i]);
+
+                if (strncasecmp(end, units[i], ul) != 0)
+                        continue;
+                if (end[ul] && strcasecmp(end + ul, "b") != 0 && (i == 0 || strcasecmp(end + ul, "ib") != 0))
+                        continue;
+                if (i > 0 && n > (UINT64_MAX >> (10 * i)))
+                        goto bad;
+                *ret = (uint64_t) n << (10 * i);
+                return 0;
+        }
+bad:
+        return option_error(error, "invalid value '%s' for %s: expected a size such as 50MB", value, key);
+}
+
+int option_parse_count(const char *key, const char *value, uint64_t *ret, char **error) {
+        unsigned long long n;
+        char *end;
+
+        errno = 0;
+        n = strtoull(value, &end, 10);
+        if (errno || end == value || *end || value[0] == '-' || value[0] == '+')
+                return option_error(error, "invalid value '%s' for %s: expected a number", value, key);
+        *ret = n;
+        return 0;
 }

@@ -29,3 +29,10 @@ void *option_get(void **options, size_t size);
  * c-ares' ares_set_servers_ports_csv() takes. */
 int option_parse_hostport(const char *key, const char *value, uint16_t default_port, char *buf,
                           size_t size, char **error);
+
+/* "50MB", "512k", "1.5G" is not accepted: an integer and an optional unit
+ * B, K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB, all 1024-based, case-insensitive. */
+int option_parse_size(const char *key, const char *value, uint64_t *ret, char **error);
+
+/* "0", "1000000": a plain decimal count. */
+int option_parse_count(const char *key, const char *value, uint64_t *ret, char **error);

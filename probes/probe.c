@@ -14,7 +14,8 @@
 #include <stdarg.h>
 
 extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap, probe_type_http, probe_type_dns,
-        probe_type_redis;
+        probe_type_redis, probe_type_milter, probe_type_tcp_table,
+        probe_type_program, probe_type_file, probe_type_system;
 
 const ProbeType *const probe_types[] = {
         &probe_type_tcp,
@@ -23,6 +24,11 @@ const ProbeType *const probe_types[] = {
         &probe_type_http,
         &probe_type_dns,
         &probe_type_redis,
+        &probe_type_milter,
+        &probe_type_tcp_table,
+        &probe_type_program,
+        &probe_type_file,
+        &probe_type_system,
         NULL,
 };
 
@@ -62,18 +68,27 @@ static int on_defer(sd_event_source *s, void *userdata) {
         return 0;
 }
 
-void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) {
-        va_list ap;
+const char *probe_severity_to_string(ProbeSeverity s) {
+        static const char *const names[] = { "none", "warning", "critical" };
+
+        if (s < 0 || s >= (ProbeSeverity) ELEMENTSOF(names))
+                return "unknown";
+        return names[s];
+}
+
+static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap)
+        _printf_(4, 0);
+static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap) {
         int r;
 
         if (p->finished)
                 return;
         p->finished = true;
         p->result.status = status;
+        p->result.severity = status != PROBE_THRESHOLD ? PROBE_SEVERITY_NONE
+                             : severity == PROBE_SEVERITY_NONE ? PROBE_SEVERITY_CRITICAL : severity;
         p->result.latency = now_usec(CLOCK_MONOTONIC) - p->started;
-        va_start(ap, fmt);
         vsnprintf(p->result.reason, sizeof(p->result.reason), fmt, ap);
-        va_end(ap);
 
         /* Stop I/O now: a finished probe must not keep reading from its peer. */
         if (p->type->stop)
@@ -89,6 +104,22 @@ void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) {
         }
         (void) sd_event_source_set_description(p->defer, "probe-done");
         p->deadline = sd_event_source_disable_unref(p->deadline);
+}
+
+void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        probe_finishv(p, status, PROBE_SEVERITY_NONE, fmt, ap);
+        va_end(ap);
+}
+
+void probe_finish_threshold(Probe *p, ProbeSeverity severity, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        probe_finishv(p, PROBE_THRESHOLD, severity, fmt, ap);
+        va_end(ap);
 }
 
 static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {

@@ -35,10 +35,21 @@ typedef enum ProbeStatus {
 
 #define PROBE_REASON_MAX 256
 
+/* How bad a PROBE_THRESHOLD result is: a value past the warn level or past
+ * the crit level (system's warn/crit). Types with a single limit (redis
+ * max_memory, file max_size) give critical. Every other status has
+ * PROBE_SEVERITY_NONE: its badness is the status itself. */
+typedef enum ProbeSeverity {
+        PROBE_SEVERITY_NONE,
+        PROBE_SEVERITY_WARNING,
+        PROBE_SEVERITY_CRITICAL,
+} ProbeSeverity;
+
 typedef struct ProbeResult {
         ProbeStatus status;
         char reason[PROBE_REASON_MAX]; /* "connection refused", "greeting 421 4.3.2 Service not available" */
         usec_t latency;                /* from start to completion */
+        ProbeSeverity severity;        /* for PROBE_THRESHOLD: warning or critical; else none */
 } ProbeResult;
 
 typedef struct Probe Probe;
@@ -99,5 +110,8 @@ static inline void probe_freep(Probe **p) {
 /* For probe types: finish the run with a status and a printf-style reason.
  * Safe to call from any callback of the run; later calls are ignored. */
 void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) _printf_(3, 4);
+/* The same for PROBE_THRESHOLD with a severity (probe_finish() gives critical). */
+void probe_finish_threshold(Probe *p, ProbeSeverity severity, const char *fmt, ...) _printf_(3, 4);
+const char *probe_severity_to_string(ProbeSeverity s);
 
 const char *probe_status_to_string(ProbeStatus s);

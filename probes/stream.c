@@ -59,14 +59,16 @@ void stream_end_malformed(Stream *s, const char *what, const char *buf, size_t l
         stream_end(s, PROBE_PROTOCOL_ERROR, "malformed %s: \"%s\"", what, snippet);
 }
 
-int stream_send(Stream *s, const char *line) {
-        size_t n = strlen(line);
-
-        if (n > STREAM_OUT_MAX - s->out_len)
+int stream_send_bytes(Stream *s, const void *buf, size_t len) {
+        if (len > STREAM_OUT_MAX - s->out_len)
                 return -ENOBUFS;
-        memcpy(s->out + s->out_len, line, n);
-        s->out_len += n;
+        memcpy(s->out + s->out_len, buf, len);
+        s->out_len += len;
         return 0;
+}
+
+int stream_send(Stream *s, const char *line) {
+        return stream_send_bytes(s, line, strlen(line));
 }
 
 void stream_expect(Stream *s, const char *what) {

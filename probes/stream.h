@@ -59,6 +59,8 @@ void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t
 
 /* Queue a line (CRLF included) to send. -ENOBUFS when it does not fit. */
 int stream_send(Stream *s, const char *line);
+/* The same for binary frames (milter): len bytes, NULs allowed. */
+int stream_send_bytes(Stream *s, const void *buf, size_t len);
 /* What comes next, as a noun phrase: "reply to EHLO". Must be a literal. */
 void stream_expect(Stream *s, const char *what);
 /* Take the run's verdict; the engine flushes queued output (a polite QUIT),

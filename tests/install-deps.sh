@@ -22,6 +22,9 @@ PACKAGES=(
 	# real servers for the http, dns and redis probe tests (tests/test-*-net.c);
 	# openssl makes the test's self-signed certificate
 	nginx-light unbound redis-server openssl
+	# real servers for the milter and tcp_table probe tests: OpenDKIM (and
+	# opendkim-genkey for its key), postsrsd
+	opendkim opendkim-tools postsrsd
 	# harness tools: python3 (probes, free ports, console relay), procps
 	# (pgrep, ps), util-linux (unshare, mount, findmnt), coreutils (timeout),
 	# iproute2 (ss), curl, psmisc (fuser)

@@ -1,0 +1,323 @@
+/* program.c: the "program" probe: run a command, exit 0 means healthy.
+ *
+ * For what no protocol probe covers (postqueue -p, a site's own script).
+ * The command is fork/exec'ed without a shell, in a process group of its
+ * own, stdout and stderr to one pipe read without blocking (the first
+ * PROGRAM_OUTPUT_MAX bytes kept, the rest drained and dropped); its exit
+ * comes from sd-event's child source. At the deadline the whole group gets
+ * SIGKILL and is reaped later by the loop (a floating source), never with
+ * a blocking wait. sd_event_add_child() needs SIGCHLD blocked: the first
+ * run blocks it in the process (the supervisor is single-threaded and
+ * reaps children only through sd-event), so the owner need not.
+ *
+ * Keys: command (required).
+ *
+ * See also: program.h, probe.h.
+ */
+#include "probes/program.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+
+#include "probes/options.h"
+#include "probes/probe.h"
+
+static int close_fd(int fd) {
+        if (fd >= 0)
+                close(fd);
+        return -1;
+}
+
+typedef struct ProgramOptions {
+        char **argv;
+} ProgramOptions;
+
+typedef struct Program {
+        Probe *probe;
+        pid_t pid;
+        int fd;
+        bool exited;
+        sd_event_source *child, *io;
+        size_t len;
+        char out[PROGRAM_OUTPUT_MAX];
+} Program;
+
+int program_argv_parse(const char *s, char ***ret) {
+        char **argv = calloc(PROGRAM_ARGS_MAX + 1, sizeof(char *));
+        size_t n = 0;
+        int r = 0;
+
+        if (!argv)
+                return -ENOMEM;
+        for (;;) {
+                char *arg, quote = 0;
+                size_t len = 0;
+
+                s += strspn(s, " \t");
+                if (!*s)
+                        break;
+                if (n == PROGRAM_ARGS_MAX) {
+                        r = -E2BIG;
+                        break;
+                }
+                arg = argv[n++] = calloc(strlen(s) + 1, 1);
+                if (!arg) {
+                        r = -ENOMEM;
+                        break;
+                }
+                /* Quotes may start mid-word: --name="a b" gives --name=a b. */
+                for (; *s && (quote || (*s != ' ' && *s != '\t')); s++) {
+                        if (quote && *s == quote)
+                                quote = 0;
+                        else if (!quote && (*s == '"' || *s == '\''))
+                                quote = *s;
+                        else
+                                arg[len++] = *s;
+                }
+                if (quote) {
+                        r = -EINVAL;
+                        break;
+                }
+        }
+        if (r == 0 && n == 0)
+                r = -EINVAL;
+        if (r < 0) {
+                program_argv_free(argv);
+                return r;
+        }
+        *ret = argv;
+        return 0;
+}
+
+char **program_argv_free(char **argv) {
+        for (size_t i = 0; argv && argv[i]; i++)
+                free(argv[i]);
+        free(argv);
+        return NULL;
+}
+
+void program_output_line(char *dst, size_t size, const char *out, size_t len) {
+        size_t n = 0;
+
+        if (size == 0)
+                return;
+        for (size_t i = 0; i < len && n + 1 < size; i++) {
+                char c = out[i] == '\n' || out[i] == '\r' || out[i] == '\t' ? ' ' : out[i];
+
+                if (c == ' ' && (n == 0 || dst[n - 1] == ' '))
+                        continue;
+                dst[n++] = (unsigned char) c < 0x20 || c == 0x7f ? '?' : c;
+        }
+        while (n > 0 && dst[n - 1] == ' ')
+                n--;
+        dst[n] = '\0';
+}
+
+static void program_drain(Program *pr) {
+        char scratch[4096];
+
+        while (pr->fd >= 0) {
+                bool keep = pr->len < sizeof(pr->out);
+                ssize_t n = read(pr->fd, keep ? pr->out + pr->len : scratch,
+                                 keep ? sizeof(pr->out) - pr->len : sizeof(scratch));
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        return;
+                if (n <= 0) { /* EOF or error: nothing more to read */
+                        pr->io = sd_event_source_disable_unref(pr->io);
+                        pr->fd = close_fd(pr->fd);
+                        return;
+                }
+                if (keep)
+                        pr->len += (size_t) n;
+        }
+}
+
+static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        program_drain(userdata);
+        return 0;
+}
+
+/* The child of a finished run, reaped by the loop after us. */
+static int on_orphan_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        (void) sd_event_source_set_floating(s, false);
+        sd_event_source_unref(s);
+        return 0;
+}
+
+static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+        Program *pr = userdata;
+        char out[PROBE_REASON_MAX];
+        const char *sep;
+
+        if (!pr)
+                return on_orphan_exit(s, si, userdata);
+        pr->exited = true;
+        /* Still a zombie here, so the group id cannot be reused yet: end what
+         * the command left behind in its group. */
+        (void) kill(-pr->pid, SIGKILL);
+        program_drain(pr);
+        program_output_line(out, sizeof(out), pr->out, pr->len);
+        sep = out[0] ? ": " : "";
+        if (si->si_code == CLD_EXITED && si->si_status == 0)
+                probe_finish(pr->probe, PROBE_OK, "exited 0%s%s", sep, out);
+        else if (si->si_code == CLD_EXITED)
+                probe_finish(pr->probe, PROBE_BAD_REPLY, "exited %d%s%s", si->si_status, sep, out);
+        else
+                probe_finish(pr->probe, PROBE_BAD_REPLY, "killed by SIG%s%s%s",
+                             sigabbrev_np(si->si_status) ?: "?", sep, out);
+        return 0;
+}
+
+static void program_stop(Probe *p) {
+        Program *pr = p->data;
+
+        if (!pr)
+                return;
+        if (pr->child && !pr->exited) {
+                /* Not exited: kill the group; the loop reaps it, not us. */
+                (void) kill(-pr->pid, SIGKILL);
+                (void) sd_event_source_set_userdata(pr->child, NULL);
+                (void) sd_event_source_set_child_process_own(pr->child, true);
+                (void) sd_event_source_set_floating(pr->child, true);
+        }
+        pr->child = sd_event_source_unref(pr->child);
+        pr->io = sd_event_source_disable_unref(pr->io);
+        close_fd(pr->fd);
+        free(pr);
+        p->data = NULL;
+}
+
+__attribute__((noreturn)) static void program_exec(char **argv, int out) {
+        sigset_t none;
+        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+        (void) setpgid(0, 0);
+        sigemptyset(&none);
+        (void) sigprocmask(SIG_SETMASK, &none, NULL);
+        (void) signal(SIGPIPE, SIG_DFL); /* the daemon ignores it; exec keeps ignored signals */
+        if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+                _exit(126);
+        execvp(argv[0], argv);
+        dprintf(2, "cannot execute %s: %m", argv[0]);
+        _exit(127);
+}
+
+static int program_spawn(Program *pr, char **argv) {
+        int fds[2], r;
+        sigset_t chld;
+
+        /* sd_event_add_child() refuses to work unless SIGCHLD is blocked. */
+        sigemptyset(&chld);
+        sigaddset(&chld, SIGCHLD);
+        if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0)
+                return -errno;
+        /* The write end stays blocking: it is the command's stdout. */
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return -errno;
+        pr->fd = fds[0];
+        if (fcntl(pr->fd, F_SETFL, O_NONBLOCK) < 0) {
+                r = -errno;
+                close(fds[1]);
+                return r;
+        }
+        pr->pid = fork();
+        if (pr->pid == 0)
+                program_exec(argv, fds[1]);
+        r = pr->pid < 0 ? -errno : 0;
+        close(fds[1]);
+        if (r < 0)
+                return r;
+        (void) setpgid(pr->pid, pr->pid); /* also here: no window where kill(-pid) misses */
+        r = sd_event_add_child(pr->probe->event, &pr->child, pr->pid, WEXITED, on_child_exit, pr);
+        if (r < 0) {
+                (void) kill(-pr->pid, SIGKILL);
+                (void) waitpid(pr->pid, NULL, 0); /* just forked and killed: immediate */
+                return r;
+        }
+        (void) sd_event_source_set_description(pr->child, "probe-program");
+        r = sd_event_add_io(pr->probe->event, &pr->io, pr->fd, EPOLLIN, on_output, pr);
+        return r;
+}
+
+static int program_start(Probe *p) {
+        const ProgramOptions *o = p->config->options;
+        Program *pr;
+        int r;
+
+        pr = calloc(1, sizeof(*pr));
+        if (!pr)
+                return -ENOMEM;
+        *pr = (Program) { .probe = p, .fd = -1 };
+        p->data = pr;
+        r = program_spawn(pr, o->argv);
+        if (r < 0) /* a local failure: the run's result, from the loop */
+                probe_finish(p, PROBE_INTERNAL_ERROR, "cannot run %s: %s", o->argv[0], strerror(-r));
+        return 0;
+}
+
+static void program_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size) {
+        Program *pr = p->data;
+        char buf[32], out[PROBE_REASON_MAX];
+
+        if (!pr)
+                return;
+        program_drain(pr);
+        program_output_line(out, sizeof(out), pr->out, pr->len);
+        snprintf(reason, size, "not finished within %s, killed%s%s",
+                 format_duration(buf, sizeof(buf), p->config->timeout), out[0] ? ": " : "", out);
+}
+
+static int program_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+        ProgramOptions *o;
+        char **argv;
+        int r;
+
+        if (!streq(key, "command"))
+                return -ENOENT;
+        r = program_argv_parse(value, &argv);
+        if (r < 0)
+                return option_error(error, "invalid command '%s': %s", value,
+                                    r == -E2BIG ? "too many arguments" : "empty or an unterminated quote");
+        if (strchr(argv[0], '/') && access(argv[0], X_OK) < 0) {
+                r = errno;
+                program_argv_free(argv);
+                return option_error(error, "invalid command '%s': cannot execute: %s", value, strerror(r));
+        }
+        o = option_get(&c->options, sizeof(ProgramOptions));
+        program_argv_free(o->argv);
+        o->argv = argv;
+        return 0;
+}
+
+static int program_verify(CheckConfig *c, char **error) {
+        const ProgramOptions *o = c->options;
+
+        if (!o || !o->argv)
+                return option_error(error, "missing required key 'command'");
+        return 0;
+}
+
+static void program_free_options(CheckConfig *c) {
+        ProgramOptions *o = c->options;
+
+        if (!o)
+                return;
+        program_argv_free(o->argv);
+        free(o);
+        c->options = NULL;
+}
+
+const ProbeType probe_type_program = {
+        .name = "program",
+        .start = program_start,
+        .stop = program_stop,
+        .describe_timeout = program_describe_timeout,
+        .parse_key = program_parse_key,
+        .verify = program_verify,
+        .free_options = program_free_options,
+};
