@@ -7,6 +7,8 @@
  */
 #include "actions/unit.h"
 
+#include "supervisor/log.h"
+
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
@@ -288,6 +290,56 @@ int unit_watch(UnitManager *m, const char *unit, unit_changed_t changed, void *u
         return 0;
 }
 
+typedef struct Call {
+        unit_call_done_t done;
+        void *userdata;
+        char unit[];
+} Call;
+
+static int on_call_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        Call *c = userdata;
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        c->done(c->unit, e ? (-sd_bus_error_get_errno(e) ?: -EIO) : 0, e ? (e->message ?: e->name) : NULL,
+                c->userdata);
+        return 0;
+}
+
+int unit_kill(UnitManager *m, const char *unit, const char *whom, int signo,
+              unit_call_done_t done, void *userdata, sd_bus_slot **ret) {
+        sd_bus_slot *slot = NULL;
+        Call *c;
+        int r;
+
+        if (!done)
+                return sd_bus_call_method_async(m->bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "KillUnit",
+                                                NULL, NULL, "ssi", unit, whom, signo);
+        c = malloc(sizeof(*c) + strlen(unit) + 1);
+        if (!c)
+                return -ENOMEM;
+        *c = (Call) { .done = done, .userdata = userdata };
+        strcpy(c->unit, unit);
+        r = sd_bus_call_method_async(m->bus, &slot, SD_DEST, SD_PATH, SD_MANAGER, "KillUnit",
+                                     on_call_reply, c, "ssi", unit, whom, signo);
+        if (r < 0) {
+                free(c);
+                return r;
+        }
+        (void) sd_bus_slot_set_destroy_callback(slot, free);
+        *ret = slot;
+        return 0;
+}
+
+/* No systemd on this bus (a private bus, a broken manager): checks still
+ * run, unit failures are seen at the next cycle instead of at once. */
+static int on_subscribe_reply(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
+        const sd_bus_error *e = sd_bus_message_get_error(reply);
+
+        if (e)
+                log_warning("cannot subscribe to systemd's unit signals: %s", e->message ?: e->name);
+        return 0;
+}
+
 int unit_manager_new(sd_bus *bus, UnitManager **ret) {
         UnitManager *m = calloc(1, sizeof(*m));
         int r;
@@ -301,7 +353,7 @@ int unit_manager_new(sd_bus *bus, UnitManager **ret) {
         if (r >= 0)
                 /* Without a subscriber the manager sends no unit or job signals. */
                 r = sd_bus_call_method_async(bus, NULL, SD_DEST, SD_PATH, SD_MANAGER, "Subscribe",
-                                             NULL, NULL, "");
+                                             on_subscribe_reply, NULL, "");
         if (r < 0) {
                 unit_manager_free(m);
                 return r;

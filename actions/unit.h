@@ -46,5 +46,12 @@ int unit_get_props_sync(UnitManager *m, const char *unit, UnitProps *ret);
 /* Call changed whenever the unit's properties change (PropertiesChanged). */
 int unit_watch(UnitManager *m, const char *unit, unit_changed_t changed, void *userdata, sd_bus_slot **ret);
 
+/* KillUnit(unit, whom, signo): whom is "main", "control" or "all". done
+ * (may be NULL: fire and forget) gets the error and the bus's message;
+ * *ret (required with done) cancels the call when unreferenced. */
+typedef void (*unit_call_done_t)(const char *unit, int error, const char *message, void *userdata);
+int unit_kill(UnitManager *m, const char *unit, const char *whom, int signo,
+              unit_call_done_t done, void *userdata, sd_bus_slot **ret);
+
 /* "done" and "skipped" are success; everything else is a failed job. */
 bool unit_job_result_ok(const char *result);
