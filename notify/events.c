@@ -20,6 +20,11 @@ static const struct {
         [EVENT_RESTART_FAILED] = { "restart-failed", "a801eb60c8d34bf8bb322e1369d25fcc", SEVERITY_CRITICAL },
         [EVENT_CHECK_DISABLED] = { "check-disabled", "b502421f353a468187ad7ee3bf848fc2", SEVERITY_CRITICAL },
         [EVENT_CHECK_RESET] = { "check-reset", "2c7679e3c1034e7da2c191798eb83396", SEVERITY_INFO },
+        [EVENT_CONFIG_RELOADED] = { "config-reloaded", "d889c5b19b02403b856612807dec6440", SEVERITY_INFO },
+        [EVENT_RELOAD_FAILED] = { "reload-failed", "bea6561acce54b7a9545cbe2a301d2d3", SEVERITY_WARNING },
+        [EVENT_TEST_ALERT] = { "test-alert", "e464988aa9f94eaca5e39a530ffe00d7", SEVERITY_INFO },
+        [EVENT_DRILL_STARTED] = { "drill-started", "c6dfdf97baec423e9fd18d8ae25a716e", SEVERITY_WARNING },
+        [EVENT_DRILL_FINISHED] = { "drill-finished", "0a51825cbdff4fbfb6871858067dd93d", SEVERITY_INFO },
 };
 
 const char *event_kind_to_string(EventKind k) {

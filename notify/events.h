@@ -22,7 +22,12 @@ typedef enum EventKind {
         EVENT_UNIT_RESTARTED,
         EVENT_RESTART_FAILED,
         EVENT_CHECK_DISABLED,
-        EVENT_CHECK_RESET,
+        EVENT_CHECK_RESET,              /* the operator cleared a check's window (mailsupctl reset) */
+        EVENT_CONFIG_RELOADED,
+        EVENT_RELOAD_FAILED,            /* invalid new config: the running one stays */
+        EVENT_TEST_ALERT,               /* mailsupctl test-alert */
+        EVENT_DRILL_STARTED,            /* mailsupctl drill: a service is failed on purpose */
+        EVENT_DRILL_FINISHED,
         _EVENT_KIND_MAX,
 } EventKind;
 

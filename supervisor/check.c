@@ -6,11 +6,16 @@
  * as failed is judged at once through the same policy. Restarts go to every
  * check of the unit, since they all count the same restarts.
  *
+ * Every change of a check's state passes check_changed(), which tells
+ * D-Bus clients (CheckChanged) and a running drill at once, not at the
+ * next save, so a client following live sees failing before restarting.
+ *
  * See also: policy.c (the decision), actions/unit.c (the mechanism).
  */
 #include "supervisor/check.h"
 
-#include "notify/events.h"
+#include "supervisor/bus-api.h"
+#include "supervisor/drill.h"
 #include "supervisor/log.h"
 
 static PolicyParams check_params(const Check *c) {
@@ -28,6 +33,32 @@ static const UnitView *check_view(const Check *c) {
         return c->unit ? &c->unit->view : NULL;
 }
 
+void check_init(Check *c, Supervisor *s, const CheckConfig *cc, WatchedUnit *u, const CheckRecord *saved) {
+        *c = (Check) { .sup = s, .config = cc, .unit = u };
+        if (saved)
+                c->rec = *saved;
+        else
+                policy_state_init(&c->rec.policy);
+        /* Restarts systemd did while we were not running count too. */
+        if (u)
+                policy_observe_unit(&c->rec.policy, &u->view);
+        c->announced = check_state(c);
+        snprintf(c->announced_reason, sizeof(c->announced_reason), "%s", c->rec.has_result ? c->rec.reason : "");
+}
+
+void check_changed(Check *c, EventKind why) {
+        const char *reason = c->rec.has_result ? c->rec.reason : "";
+        CheckState st = check_state(c);
+
+        if (st != c->announced || !streq(reason, c->announced_reason)) {
+                c->announced = st;
+                snprintf(c->announced_reason, sizeof(c->announced_reason), "%s", reason);
+                bus_api_check_changed(c);
+        }
+        drill_observe(c, why);
+        supervisor_changed(c->sup);
+}
+
 /* Remember a result; report changes, not every cycle's result. */
 static void record_result(Check *c, bool ok, const char *reason, usec_t latency) {
         CheckRecord *r = &c->rec;
@@ -38,8 +69,10 @@ static void record_result(Check *c, bool ok, const char *reason, usec_t latency)
         snprintf(r->reason, sizeof(r->reason), "%.*s", (int) sizeof(r->reason) - 1, reason);
         r->consecutive_failures = ok ? 0 : r->consecutive_failures + 1;
         r->has_result = true;
-        if (!first && r->ok == ok)
+        if (!first && r->ok == ok) {
+                check_changed(c, _EVENT_KIND_MAX);
                 return;
+        }
         r->ok = ok;
         r->last_change = now_usec(CLOCK_REALTIME);
         if (!ok)
@@ -48,6 +81,7 @@ static void record_result(Check *c, bool ok, const char *reason, usec_t latency)
         else if (!first)
                 event_emit(EVENT_CHECK_RECOVERED, c->config->name, c->config->unit, "%s check ok again: %s",
                            c->config->type->name, reason);
+        check_changed(c, !ok ? EVENT_CHECK_FAILED : first ? _EVENT_KIND_MAX : EVENT_CHECK_RECOVERED);
 }
 
 static void on_restart_done(const char *name, const char *result, int error, void *userdata) {
@@ -57,16 +91,21 @@ static void on_restart_done(const char *name, const char *result, int error, voi
         usec_t now = now_usec(CLOCK_MONOTONIC);
 
         u->restarting = false;
-        for (size_t i = 0; i < s->n_checks; i++)
-                if (s->checks[i].unit == u) {
-                        PolicyParams p = check_params(&s->checks[i]);
-                        policy_restart_finished(&s->checks[i].rec.policy, &p, ok, now);
-                }
         if (ok)
                 event_emit(EVENT_UNIT_RESTARTED, NULL, name, "restarted %s (job %s)", name, result);
         else
                 event_emit(EVENT_RESTART_FAILED, NULL, name, "restart of %s failed: %s", name,
                            result ? result : strerror(-error));
+        for (size_t i = 0; i < s->n_checks; i++) {
+                Check *c = &s->checks[i];
+                PolicyParams p = check_params(c);
+
+                if (c->unit != u)
+                        continue;
+                policy_restart_finished(&c->rec.policy, &p, ok, now);
+                c->recovering = c->recovering && ok;
+                check_changed(c, ok ? EVENT_UNIT_RESTARTED : EVENT_RESTART_FAILED);
+        }
         unit_refresh(u);
         supervisor_changed(s);
 }
@@ -77,11 +116,16 @@ static void restart_unit(Check *trigger, WatchedUnit *u) {
 
         u->restarting = true;
         for (size_t i = 0; i < s->n_checks; i++)
-                if (s->checks[i].unit == u)
+                if (s->checks[i].unit == u) {
                         policy_restart_started(&s->checks[i].rec.policy);
+                        s->checks[i].recovering = true;
+                }
         event_emit(EVENT_UNIT_RESTARTING, trigger->config->name, u->name, "restarting %s (%u of %u in %u cycles): %s",
                    u->name, policy_restarts_in_window(&trigger->rec.policy, s->config->restart_window),
                    s->config->restart_limit, s->config->restart_window, trigger->rec.reason);
+        for (size_t i = 0; i < s->n_checks; i++)
+                if (s->checks[i].unit == u)
+                        check_changed(&s->checks[i], EVENT_UNIT_RESTARTING);
         r = unit_restart(s->units_manager, u->name, on_restart_done, u);
         if (r < 0)
                 on_restart_done(u->name, NULL, r, u);
@@ -89,6 +133,7 @@ static void restart_unit(Check *trigger, WatchedUnit *u) {
 
 static void act(Check *c, PolicyVerdict v) {
         const Config *cfg = c->sup->config;
+        EventKind why = _EVENT_KIND_MAX;
 
         log_debug("%s: verdict %s (unit %s)", c->config->name, policy_verdict_to_string(v),
                   c->unit ? unit_phase_to_string(c->unit->view.phase) : "none");
@@ -102,16 +147,21 @@ static void act(Check *c, PolicyVerdict v) {
                            "no further restarts until 'mailsupctl reset %s': %s",
                            policy_restarts_in_window(&c->rec.policy, cfg->restart_window),
                            cfg->restart_window, c->config->name, c->rec.reason);
+                why = EVENT_CHECK_DISABLED;
                 break;
         case VERDICT_STAND_ASIDE:
                 event_emit(EVENT_STAND_ASIDE, c->config->name, c->config->unit,
                            "failing, but systemd is acting on %s (%s/%s): standing aside",
                            c->unit->name, c->unit->props.active_state, c->unit->props.sub_state);
+                why = EVENT_STAND_ASIDE;
                 break;
         default:
                 break;
         }
-        supervisor_changed(c->sup);
+        /* A judged result after a restart says how the new process does. */
+        if (v != VERDICT_NOT_JUDGED && v != VERDICT_RESTART)
+                c->recovering = false;
+        check_changed(c, why);
 }
 
 static void judge(Check *c, PolicyEvent ev) {
@@ -201,20 +251,25 @@ static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
 
         log_debug("%s: %s, %s (%.1f ms)", c->config->name, probe_status_to_string(res->status),
                   res->reason, (double) res->latency / USEC_PER_MSEC);
+        c->last_probe = now_usec(CLOCK_REALTIME);
         record_result(c, ok, res->reason, res->latency);
-        c->probe = probe_free(p);
+        c->probe = probe_free(p); /* res points into p */
+        if (c->in_cycle) {
+                c->in_cycle = false;
+                supervisor_cycle_probe_ended(c->sup);
+        }
         judge_result(c, ok);
 }
 
-void check_start_probe(Check *c, usec_t next_cycle) {
+int check_start_probe(Check *c, usec_t next_probe) {
         int r;
 
-        c->next_probe = next_cycle;
+        c->next_probe = next_probe;
         if (c->probe || c->awaiting_unit)
-                return; /* still busy with the last one: never two at once */
+                return 0; /* still busy with the last one: never two at once */
         if (c->unit && !policy_may_probe(&c->rec.policy, &c->unit->view, now_usec(CLOCK_MONOTONIC))) {
                 log_debug("%s: not probed, %s is being restarted", c->config->name, c->unit->name);
-                return;
+                return 0;
         }
         r = probe_start(c->sup->event, c->config, on_probe_done, c, &c->probe);
         if (r < 0) {
@@ -222,5 +277,31 @@ void check_start_probe(Check *c, usec_t next_cycle) {
                 snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));
                 record_result(c, false, reason, 0);
                 judge_result(c, false);
+                return 0;
         }
+        return 1;
+}
+
+void check_cancel_probe(Check *c) {
+        if (!c->probe)
+                return;
+        c->probe = probe_free(c->probe);
+        if (c->in_cycle) {
+                c->in_cycle = false;
+                supervisor_cycle_probe_ended(c->sup);
+        }
+}
+
+void supervisor_reset_check(Check *c) {
+        bool was_disabled = c->rec.policy.disabled;
+        unsigned n = policy_restarts_in_window(&c->rec.policy, c->sup->config->restart_window);
+
+        policy_reset(&c->rec.policy);
+        c->recovering = false;
+        event_emit(EVENT_CHECK_RESET, c->config->name, c->config->unit,
+                   "reset by the operator: %u restart%s forgotten%s; probing now", n, n == 1 ? "" : "s",
+                   was_disabled ? ", enabled again" : "");
+        check_changed(c, EVENT_CHECK_RESET);
+        /* A probe in flight, or a failure waiting for unit state, is as fresh. */
+        (void) check_start_probe(c, c->next_probe);
 }

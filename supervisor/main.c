@@ -112,7 +112,7 @@ int main(int argc, char *argv[]) {
         }
 
         raise_fd_limit();
-        r = supervisor_new(config, &s);
+        r = supervisor_new(TAKE_PTR(config), a.config, &s);
         if (r < 0)
                 return 1;
         r = supervisor_run(s);

@@ -15,6 +15,7 @@
 #include "notify/events.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
+#include "supervisor/drill.h"
 #include "supervisor/log.h"
 
 static const char *const check_state_names[_CHECK_STATE_MAX] = {
@@ -32,7 +33,9 @@ const char *check_state_to_string(CheckState s) {
 CheckState check_state(const Check *c) {
         if (c->rec.policy.disabled)
                 return CHECK_STATE_DISABLED;
-        if (c->rec.policy.restart_pending || c->rec.policy.in_grace)
+        /* Until the first judged result after a restart, the last result
+         * (the failure that caused it) says nothing about the new process. */
+        if (c->rec.policy.restart_pending || c->rec.policy.in_grace || c->recovering)
                 return CHECK_STATE_RESTARTING;
         if (!c->rec.has_result)
                 return CHECK_STATE_UNKNOWN;
@@ -46,7 +49,16 @@ Check *supervisor_find_check(Supervisor *s, const char *name) {
         return NULL;
 }
 
-static void update_status(Supervisor *s) {
+const char *supervisor_state(const Supervisor *s) {
+        for (size_t i = 0; i < s->n_checks; i++) {
+                CheckState st = check_state(&s->checks[i]);
+                if (st == CHECK_STATE_FAILING || st == CHECK_STATE_DISABLED)
+                        return "degraded";
+        }
+        return "running";
+}
+
+void supervisor_update_status(Supervisor *s) {
         unsigned n[_CHECK_STATE_MAX] = {};
         char text[512], names[256] = "";
         size_t len = 0;
@@ -82,13 +94,21 @@ static int on_save(sd_event_source *src, void *userdata) {
         Supervisor *s = userdata;
 
         (void) save_state(s);
-        update_status(s);
+        supervisor_update_status(s);
         return 0;
 }
 
 void supervisor_changed(Supervisor *s) {
         /* Many changes in one loop iteration make one write. */
         (void) sd_event_source_set_enabled(s->save_defer, SD_EVENT_ONESHOT);
+}
+
+/* A probe started by the cycle ended (or was cancelled): the cycle's
+ * duration is the time until its last probe ended. */
+void supervisor_cycle_probe_ended(Supervisor *s) {
+        if (s->cycle_outstanding == 0 || --s->cycle_outstanding > 0)
+                return;
+        s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
 }
 
 static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -98,13 +118,28 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
 
         s->cycles++;
         s->last_cycle_start = now_usec(CLOCK_REALTIME);
+        s->cycle_start_mono = now_usec(CLOCK_MONOTONIC);
+        s->cycle_outstanding = 0;
         next_real = s->last_cycle_start + interval;
         (void) sd_event_source_set_time(src, usec + interval);
         (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
         log_debug("cycle %" PRIu64, s->cycles);
         for (size_t i = 0; i < s->n_checks; i++)
-                check_start_probe(&s->checks[i], next_real);
+                if (check_start_probe(&s->checks[i], next_real) > 0) {
+                        s->checks[i].in_cycle = true;
+                        s->cycle_outstanding++;
+                }
+        if (s->cycle_outstanding == 0)
+                s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
         return 0;
+}
+
+/* Re-arm the cycle timer after the interval changed (reload). */
+void supervisor_rearm_cycle(Supervisor *s) {
+        usec_t due = s->cycle_start_mono + s->config->interval, now = now_usec(CLOCK_MONOTONIC);
+
+        (void) sd_event_source_set_time(s->cycle_timer, s->cycles == 0 || due < now ? now : due);
+        (void) sd_event_source_set_enabled(s->cycle_timer, SD_EVENT_ON);
 }
 
 static int open_bus(BusKind kind, sd_bus **ret) {
@@ -115,42 +150,59 @@ static int open_bus(BusKind kind, sd_bus **ret) {
         return 0;
 }
 
+static WatchedUnit *find_unit(Supervisor *s, const char *name) {
+        for (size_t i = 0; name && i < s->n_units; i++)
+                if (streq(s->units[i]->name, name))
+                        return s->units[i];
+        return NULL;
+}
+
+/* The unit of that name, watched; created on first use. Its state is read
+ * synchronously at start-up (before the loop runs), asynchronously later. */
+WatchedUnit *supervisor_unit(Supervisor *s, const char *name, bool sync) {
+        WatchedUnit *u = find_unit(s, name), **units;
+        UnitProps props;
+        int r;
+
+        if (!u) {
+                units = reallocarray(s->units, s->n_units + 1, sizeof(WatchedUnit *));
+                u = calloc(1, sizeof(*u));
+                if (!units || !u)
+                        abort();
+                s->units = units;
+                *u = (WatchedUnit) { .sup = s, .name = xstrdup(name) };
+                s->units[s->n_units++] = u;
+                if (sync) {
+                        r = unit_get_props_sync(s->units_manager, name, &props);
+                        unit_view_update(u, &props, r);
+                } else {
+                        u->view = (UnitView) { .phase = UNIT_PHASE_UNKNOWN, .n_restarts = N_RESTARTS_UNKNOWN };
+                        unit_refresh(u);
+                }
+        }
+        if (!u->watch) {
+                r = unit_watch(s->units_manager, u->name, unit_on_changed, u, &u->watch);
+                if (r < 0)
+                        log_warning_errno(r, "cannot watch %s: %m; failures are seen at the next cycle", name);
+        }
+        return u;
+}
+
 /* Units, deduplicated; with the embedded default, only those that exist. */
-static int setup_units(Supervisor *s) {
+static void setup_units(Supervisor *s) {
         const Config *cfg = s->config;
 
-        s->units = calloc(cfg->n_checks + 1, sizeof(WatchedUnit));
-        if (!s->units)
-                return -ENOMEM;
         for (size_t i = 0; i < cfg->n_checks; i++) {
                 const char *name = cfg->checks[i].unit;
                 WatchedUnit *u;
-                UnitProps props;
-                size_t j;
-                int r;
 
-                if (!name)
+                if (!name || find_unit(s, name))
                         continue;
-                for (j = 0; j < s->n_units && !streq(s->units[j].name, name); j++)
-                        ;
-                if (j < s->n_units)
-                        continue;
-                u = &s->units[s->n_units++];
-                *u = (WatchedUnit) { .sup = s, .name = xstrdup(name) };
-                r = unit_get_props_sync(s->units_manager, name, &props);
-                unit_view_update(u, &props, r);
+                u = supervisor_unit(s, name, true);
                 if (u->view.phase == UNIT_PHASE_MISSING && !cfg->embedded)
                         log_warning("unit %s does not exist (LoadState=%s): restarts of it will fail",
-                                    name, props.load_state);
+                                    name, u->props.load_state);
         }
-        return 0;
-}
-
-static WatchedUnit *find_unit(Supervisor *s, const char *name) {
-        for (size_t i = 0; name && i < s->n_units; i++)
-                if (streq(s->units[i].name, name))
-                        return &s->units[i];
-        return NULL;
 }
 
 static void setup_checks(Supervisor *s, const StateFile *saved) {
@@ -163,21 +215,12 @@ static void setup_checks(Supervisor *s, const StateFile *saved) {
                 const CheckConfig *cc = &cfg->checks[i];
                 WatchedUnit *u = find_unit(s, cc->unit);
                 const StateEntry *e = state_file_find(saved, cc->name);
-                Check *c;
 
                 if (cfg->embedded && u && u->view.phase == UNIT_PHASE_MISSING) {
                         log_info("%s: %s is not installed here: not watched", cc->name, cc->unit);
                         continue;
                 }
-                c = &s->checks[s->n_checks++];
-                *c = (Check) { .sup = s, .config = cc, .unit = u };
-                if (e)
-                        c->rec = e->record;
-                else
-                        policy_state_init(&c->rec.policy);
-                /* Restarts systemd did while we were not running count too. */
-                if (u)
-                        policy_observe_unit(&c->rec.policy, &u->view);
+                check_init(&s->checks[s->n_checks++], s, cc, u, e ? &e->record : NULL);
         }
 }
 
@@ -194,6 +237,15 @@ static int load_state(Supervisor *s, StateFile *saved) {
         return 0;
 }
 
+/* SIGHUP: reload, as the Reload method does; errors go to the log. */
+static int on_sighup(sd_event_source *src, const struct signalfd_siginfo *si, void *userdata) {
+        ConfigErrors errors = {};
+
+        (void) supervisor_reload(userdata, &errors, NULL);
+        config_errors_clear(&errors);
+        return 0;
+}
+
 static int setup_event(Supervisor *s) {
         sigset_t mask;
         int r;
@@ -201,6 +253,7 @@ static int setup_event(Supervisor *s) {
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return -errno;
         r = sd_event_default(&s->event);
@@ -208,6 +261,7 @@ static int setup_event(Supervisor *s) {
                 return r;
         (void) sd_event_add_signal(s->event, NULL, SIGTERM, NULL, NULL);
         (void) sd_event_add_signal(s->event, NULL, SIGINT, NULL, NULL);
+        (void) sd_event_add_signal(s->event, NULL, SIGHUP, on_sighup, s);
         /* Fed from the loop itself: a stuck loop gets us killed by systemd. */
         (void) sd_event_set_watchdog(s->event, true);
         r = sd_event_add_defer(s->event, &s->save_defer, on_save, s);
@@ -218,14 +272,18 @@ static int setup_event(Supervisor *s) {
                                           USEC_PER_MSEC, on_cycle, s);
 }
 
-int supervisor_new(Config *config, Supervisor **ret) {
+int supervisor_new(Config *config, const char *config_arg, Supervisor **ret) {
         Supervisor *s = calloc(1, sizeof(*s));
         StateFile saved = {};
         int r;
 
-        if (!s)
+        if (!s) {
+                config_free(config);
                 return -ENOMEM;
+        }
         s->config = config;
+        s->config_arg = config_arg ? xstrdup(config_arg) : NULL;
+        s->started = now_usec(CLOCK_REALTIME);
         r = setup_event(s);
         if (r < 0)
                 goto fail;
@@ -240,17 +298,10 @@ int supervisor_new(Config *config, Supervisor **ret) {
         r = unit_manager_new(s->bus, &s->units_manager);
         if (r < 0)
                 goto fail;
-        r = setup_units(s);
-        if (r < 0)
-                goto fail;
+        setup_units(s);
         load_state(s, &saved);
         setup_checks(s, &saved);
         state_file_done(&saved);
-        for (size_t i = 0; i < s->n_units; i++) {
-                r = unit_watch(s->units_manager, s->units[i].name, unit_on_changed, &s->units[i], &s->units[i].watch);
-                if (r < 0)
-                        goto fail;
-        }
         r = bus_api_start(s);
         if (r < 0)
                 goto fail;
@@ -268,7 +319,7 @@ int supervisor_run(Supervisor *s) {
         event_emit(EVENT_SUPERVISOR_STARTED, NULL, NULL, "mailsupd %s watching %zu checks, cycle every %" PRIu64 " ms",
                    MAILSUP_VERSION, s->n_checks, s->config->interval / USEC_PER_MSEC);
         (void) save_state(s);
-        update_status(s);
+        supervisor_update_status(s);
         (void) sd_notify(false, "READY=1");
         r = sd_event_loop(s->event);
         (void) sd_notify(false, "STOPPING=1");
@@ -280,13 +331,15 @@ int supervisor_run(Supervisor *s) {
 Supervisor *supervisor_free(Supervisor *s) {
         if (!s)
                 return NULL;
+        drill_free(s->drill);
         bus_api_stop(s);
         for (size_t i = 0; i < s->n_checks; i++)
                 probe_free(s->checks[i].probe);
         free(s->checks);
         for (size_t i = 0; i < s->n_units; i++) {
-                sd_bus_slot_unref(s->units[i].watch);
-                free(s->units[i].name);
+                sd_bus_slot_unref(s->units[i]->watch);
+                free(s->units[i]->name);
+                free(s->units[i]);
         }
         free(s->units);
         unit_manager_free(s->units_manager);
@@ -294,6 +347,8 @@ Supervisor *supervisor_free(Supervisor *s) {
         sd_event_source_disable_unref(s->cycle_timer);
         sd_event_source_disable_unref(s->save_defer);
         sd_event_unref(s->event);
+        config_free(s->config);
+        free(s->config_arg);
         free(s);
         return NULL;
 }

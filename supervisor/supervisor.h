@@ -6,7 +6,12 @@
  * (notify/events.c), and every change is saved (state.c). Unit state
  * changes from the manager are judged at once, not at the next cycle.
  *
- * See also: main.c (start-up), bus-api.c (mailsupd's own D-Bus API).
+ * The configuration can be replaced while running (reload.c): checks that
+ * keep their name keep their state, and units are never freed before exit
+ * (callbacks in flight may still point at them), only unwatched.
+ *
+ * See also: main.c (start-up), bus-api.c (mailsupd's own D-Bus API),
+ * reload.c, drill.c.
  */
 #pragma once
 
@@ -36,7 +41,12 @@ typedef struct Check {
         CheckRecord rec;                /* persisted */
         Probe *probe;                   /* running probe */
         bool awaiting_unit;             /* failed probe waits for fresh unit state */
+        bool recovering;                /* restarted; no judged result since */
+        bool in_cycle;                  /* the running probe was started by the cycle */
         usec_t next_probe;              /* CLOCK_REALTIME, for display */
+        usec_t last_probe;              /* CLOCK_REALTIME of the last probe's end */
+        CheckState announced;           /* last CheckChanged sent: state ... */
+        char announced_reason[STATE_REASON_MAX]; /* ... and reason */
 } Check;
 
 struct WatchedUnit {
@@ -53,22 +63,48 @@ struct Supervisor {
         sd_event *event;
         sd_bus *bus;
         UnitManager *units_manager;
-        Config *config;
+        Config *config;                 /* owned */
+        char *config_arg;               /* --config FILE, NULL for the default path */
         Check *checks;
         size_t n_checks;
-        WatchedUnit *units;
+        WatchedUnit **units;            /* owned, each allocated once, never moved */
         size_t n_units;
         sd_event_source *cycle_timer;
         sd_event_source *save_defer;
         uint64_t cycles;
+        usec_t started;                 /* CLOCK_REALTIME */
         usec_t last_cycle_start;        /* CLOCK_REALTIME */
+        usec_t cycle_start_mono;        /* CLOCK_MONOTONIC */
+        usec_t last_cycle_duration;     /* until the cycle's last probe ended; 0 none yet */
+        size_t cycle_outstanding;       /* probes of the current cycle still running */
+        usec_t last_reload;             /* CLOCK_REALTIME, 0 never */
         void *api;                      /* bus-api.c */
+        struct Drill *drill;            /* drill.c, NULL when none runs */
 };
 
-int supervisor_new(Config *config, Supervisor **ret);
+/* Takes ownership of config. config_arg as given to --config (may be NULL). */
+int supervisor_new(Config *config, const char *config_arg, Supervisor **ret);
 Supervisor *supervisor_free(Supervisor *s);
 int supervisor_run(Supervisor *s);
 
 CheckState check_state(const Check *c);
 const char *check_state_to_string(CheckState s);
 Check *supervisor_find_check(Supervisor *s, const char *name);
+
+/* "running", or "degraded" when a check is failing or disabled. */
+const char *supervisor_state(const Supervisor *s);
+
+/* What a reload did, by check name (NULL-terminated, malloc'd). */
+typedef struct ReloadSummary {
+        char **kept, **added, **removed;
+        size_t n_kept, n_added, n_removed;
+} ReloadSummary;
+void reload_summary_done(ReloadSummary *r);
+
+/* Re-read the configuration (as SIGHUP does). On an invalid one returns
+ * -EINVAL with every FILE:LINE error in *errors and keeps running on the old
+ * one; -EBUSY while a drill runs. ret may be NULL. */
+int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret);
+
+/* Clear the check's restart window and disabled flag, and probe it now. */
+void supervisor_reset_check(Check *c);

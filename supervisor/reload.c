@@ -1,0 +1,180 @@
+/* reload.c: replace the configuration of a running mailsupd (Reload, SIGHUP).
+ *
+ * A reload must never cost what a restart of mailsupd is careful to keep:
+ * a check that keeps its name keeps its record (restart window, disabled
+ * flag, last result), so reloading cannot wake up a disabled check or
+ * forget the restarts that lead to disabling one. An invalid new config is
+ * refused as a whole, with every FILE:LINE error, and the running one
+ * stays: a typo must not leave the mail stack unwatched.
+ *
+ * Running probes hold pointers into the old Config, so they are cancelled
+ * and their checks probed again at once. Units are kept (callbacks in
+ * flight point at them); those no check uses any more are only unwatched.
+ *
+ * See also: supervisor.c, check.c (check_init), config.h.
+ */
+#include <systemd/sd-daemon.h>
+
+#include "supervisor/bus-api.h"
+#include "supervisor/check.h"
+#include "supervisor/log.h"
+
+static void names_add(char ***l, size_t *n, const char *name) {
+        char **a = reallocarray(*l, *n + 2, sizeof(char *));
+
+        if (!a)
+                abort();
+        a[(*n)++] = xstrdup(name);
+        a[*n] = NULL;
+        *l = a;
+}
+
+static void names_free(char **l) {
+        for (size_t i = 0; l && l[i]; i++)
+                free(l[i]);
+        free(l);
+}
+
+void reload_summary_done(ReloadSummary *r) {
+        names_free(r->kept);
+        names_free(r->added);
+        names_free(r->removed);
+        *r = (ReloadSummary) {};
+}
+
+/* The new check c takes over old's record; what was in flight on the old
+ * unit stays valid only if the unit is the same one. */
+static void take_over(Check *c, const CheckConfig *cc, WatchedUnit *u, Check *old) {
+        Supervisor *s = old->sup;
+        CheckRecord rec = old->rec;
+        bool same_unit = old->unit == u;
+
+        if (!same_unit) {
+                /* Another unit's NRestarts says nothing about this one's. */
+                rec.policy.seen_n_restarts = N_RESTARTS_UNKNOWN;
+                rec.policy.restart_pending = rec.policy.in_grace = false;
+        }
+        check_init(c, s, cc, u, &rec);
+        c->recovering = same_unit && old->recovering;
+        c->awaiting_unit = same_unit && old->awaiting_unit;
+        c->next_probe = old->next_probe;
+        c->last_probe = old->last_probe;
+        c->announced = old->announced;
+        memcpy(c->announced_reason, old->announced_reason, sizeof(c->announced_reason));
+}
+
+enum { KEPT, KEPT_REPROBE, ADDED };
+
+/* how[i] says what became of the new checks[i]. */
+static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum, uint8_t *how) {
+        Check *checks = calloc(cfg->n_checks + 1, sizeof(Check));
+        size_t n = 0;
+
+        if (!checks)
+                abort();
+        for (size_t i = 0; i < cfg->n_checks; i++) {
+                const CheckConfig *cc = &cfg->checks[i];
+                WatchedUnit *u = cc->unit ? supervisor_unit(s, cc->unit, false) : NULL;
+                Check *old = supervisor_find_check(s, cc->name);
+
+                if (cfg->embedded && u && u->view.phase == UNIT_PHASE_MISSING)
+                        continue;
+                if (old) {
+                        how[n] = old->probe ? KEPT_REPROBE : KEPT;
+                        take_over(&checks[n++], cc, u, old);
+                        names_add(&sum->kept, &sum->n_kept, cc->name);
+                } else {
+                        how[n] = ADDED;
+                        check_init(&checks[n++], s, cc, u, NULL);
+                        names_add(&sum->added, &sum->n_added, cc->name);
+                }
+        }
+        for (size_t i = 0; i < s->n_checks; i++) {
+                const char *name = s->checks[i].config->name;
+                bool gone = true;
+
+                for (size_t j = 0; j < n && gone; j++)
+                        gone = !streq(checks[j].config->name, name);
+                if (gone)
+                        names_add(&sum->removed, &sum->n_removed, name);
+                check_cancel_probe(&s->checks[i]);
+        }
+        free(s->checks);
+        s->checks = checks;
+        s->n_checks = n;
+}
+
+/* Units no check uses any more stop being watched (never freed, see top). */
+static void unwatch_unused(Supervisor *s) {
+        for (size_t i = 0; i < s->n_units; i++) {
+                WatchedUnit *u = s->units[i];
+                bool used = false;
+
+                for (size_t j = 0; j < s->n_checks && !used; j++)
+                        used = s->checks[j].unit == u;
+                if (!used)
+                        u->watch = sd_bus_slot_unref(u->watch);
+        }
+}
+
+static void announce(Supervisor *s, const ReloadSummary *sum, const uint8_t *how) {
+        for (size_t i = 0; i < sum->n_removed; i++)
+                (void) sd_bus_emit_signal(s->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "CheckChanged", "sss",
+                                          sum->removed[i], "removed", "removed by reload");
+        for (size_t i = 0; i < s->n_checks; i++) {
+                if (how[i] == ADDED)
+                        bus_api_check_changed(&s->checks[i]);
+                /* New checks, and those whose probe the reload cancelled, run now. */
+                if (how[i] != KEPT)
+                        (void) check_start_probe(&s->checks[i], s->checks[i].next_probe);
+        }
+}
+
+static int refuse(ConfigErrors *errors, int r) {
+        event_emit(EVENT_RELOAD_FAILED, NULL, NULL,
+                   "reload refused: the new configuration has %zu error%s; still running on the old one",
+                   errors->n, errors->n == 1 ? "" : "s");
+        for (size_t i = 0; i < errors->n; i++)
+                log_error("%s", errors->lines[i]);
+        return r;
+}
+
+int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
+        _cleanup_(config_freep) Config *new = NULL;
+        _cleanup_free_ uint8_t *how = NULL;
+        ReloadSummary sum = {};
+        usec_t old_interval = s->config->interval;
+        int r;
+
+        if (s->drill)
+                return -EBUSY;
+        r = config_load(s->config_arg, &new, errors);
+        if (r < 0)
+                return refuse(errors, r);
+        if (new->bus != s->config->bus) {
+                config_errors_add(errors, new->path, 0, "bus cannot change on reload: restart mailsupd");
+                return refuse(errors, -EINVAL);
+        }
+        how = calloc(new->n_checks + 1, sizeof(uint8_t));
+        if (!how)
+                return -ENOMEM;
+        (void) sd_notify(false, "RELOADING=1");
+        rebuild_checks(s, new, &sum, how);
+        config_free(s->config);
+        s->config = TAKE_PTR(new);
+        unwatch_unused(s);
+        if (s->config->interval != old_interval)
+                supervisor_rearm_cycle(s);
+        s->last_reload = now_usec(CLOCK_REALTIME);
+        event_emit(EVENT_CONFIG_RELOADED, NULL, NULL, "reloaded %s: %zu checks (%zu kept, %zu added, %zu removed)",
+                   s->config->path ?: "the embedded default", s->n_checks, sum.n_kept, sum.n_added, sum.n_removed);
+        announce(s, &sum, how);
+        supervisor_changed(s);
+        supervisor_update_status(s);
+        (void) sd_notify(false, "READY=1");
+        if (ret)
+                *ret = sum;
+        else
+                reload_summary_done(&sum);
+        return 0;
+}
