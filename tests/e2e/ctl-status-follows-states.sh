@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# mailsupctl against a running mailsupd: `status` (text and --json) and
+# `follow` track the real states as they change. A frozen Postfix goes
+# ok -> failing -> restarting -> ok; a service that stays broken after
+# every restart ends disabled; after the operator fixes it, `reset` makes it
+# ok again at once. Exit statuses: 0 all ok, 3 failing or disabled, 1 error.
+source "$(dirname "$0")/lib.sh"
+sandbox_reexec "$@"
+
+ctl() { "$MAILSUPCTL" --user "$@"; }
+# json_state NAME: the State of NAME in `status --json`
+json_state() {
+	ctl status --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(next((c["State"] for c in d["Checks"] if c["Name"] == sys.argv[1]), "missing"))' "$1"
+}
+status_rc() {
+	local rc=0
+	ctl status >/dev/null 2>&1 || rc=$?
+	echo "$rc"
+}
+# both_say NAME STATE: text and JSON agree on NAME's state
+both_say() {
+	[[ $(check_state "$1") == "$2" && $(json_state "$1") == "$2" ]]
+}
+# follow_states NAME: the successive states `follow` printed for NAME
+follow_states() {
+	awk -v n="$1" '$2 == n { print $3 }' "$SANDBOX_DIR/follow.log" | uniq | paste -sd' '
+}
+
+# flaky: an SMTP service that greets, or hangs while the file "broken" exists.
+flag=$SANDBOX_DIR/broken
+cat >"$SANDBOX_DIR/flaky.py" <<'PY'
+import os, socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+held = []
+while True:
+    c, _ = s.accept()
+    if os.path.exists(sys.argv[2]):
+        held.append(c)  # accepted by the kernel, never greeted
+        continue
+    c.settimeout(2)
+    try:
+        c.sendall(b"220 flaky ESMTP\r\n")
+        c.recv(512)
+        c.sendall(b"250 flaky\r\n")
+    except OSError:
+        pass
+    c.close()
+PY
+fport=$(free_port)
+starts=$SANDBOX_DIR/flaky.starts
+sandbox_install_unit flaky.service "[Service]
+ExecStartPre=/bin/sh -c 'echo start >> $starts'
+ExecStart=/usr/bin/python3 $SANDBOX_DIR/flaky.py $fport $flag
+"
+systemctl --user start flaky.service
+pport=$(free_port)
+mailstack_postfix postfix.service "$pport"
+
+write_config "interval = 1s
+timeout = 500ms
+restart_grace = 3s
+
+[check postfix]
+type = smtp
+port = $pport
+unit = postfix.service
+
+[check flaky]
+type = smtp
+port = $fport
+unit = flaky.service"
+start_mailsupd
+ctl follow >"$SANDBOX_DIR/follow.log" 2>&1 &
+follow_pid=$!
+trap 'kill $follow_pid 2>/dev/null || true' EXIT
+
+wait_for 'both_say postfix ok && both_say flaky ok' 30 "both ok" || fail "checks never ok"
+[[ $(status_rc) == 0 ]] || fail "status exits $(status_rc) while all is ok"
+out=$(ctl status)
+head -n1 <<<"$out" | grep -q "^mailsupd .*: running, 2 checks, cycle [0-9]* .*, heartbeat not configured, outbox: no channels configured$" ||
+	fail "bad header line: $(head -n1 <<<"$out")"
+grep -q "^postfix  *smtp  *postfix.service  *ok  .*restarts 0/3 in 5 cycles  EHLO answered 250$" <<<"$out" ||
+	fail "bad postfix line in: $out"
+[[ $out != *$'\e'* ]] || fail "colors when not on a terminal"
+pass "status: header and lines, text and JSON say ok, exit 0"
+
+kill -STOP "$(postfix_master_pid postfix.service)"
+wait_for 'both_say postfix restarting' 30 "postfix restarting" || fail "never restarting"
+out=$(ctl status postfix || true)
+grep -q "Unit: postfix.service: " <<<"$out" || fail "no unit details for a named check: $out"
+wait_for 'both_say postfix ok' 60 "postfix ok again" || fail "postfix never ok again"
+# (follow may start before the first probe: "unknown" first)
+wait_for '[[ $(follow_states postfix) =~ ^(unknown )?"ok failing restarting ok"$ ]]' 10 "follow shows the sequence" ||
+	fail "follow saw '$(follow_states postfix)', not 'ok failing restarting ok'"
+grep -q " postfix failing no greeting within 500ms$" "$SANDBOX_DIR/follow.log" || fail "follow lacks the failure reason"
+[[ $(ctl status postfix || true) == *"restarts 1/3"* ]] || fail "the restart is not counted in status"
+pass "frozen postfix: ok -> failing -> restarting -> ok, in status, --json and follow"
+
+touch "$flag"
+wait_for 'both_say flaky disabled' 90 "flaky disabled" || fail "flaky never disabled"
+[[ $(status_rc) == 3 ]] || fail "status exits $(status_rc) with a disabled check, not 3"
+out=$(ctl status flaky || true)
+grep -q "State: disabled; failing since " <<<"$out" || fail "no disabled state in the details: $out"
+[[ $(follow_states flaky) =~ ^(unknown )?"ok failing restarting".*"disabled"$ ]] || fail "follow saw '$(follow_states flaky)'"
+pass "crash loop: disabled after 3 restarts, status exits 3"
+
+rm -f "$flag"
+n_starts=$(count_lines "$starts")
+out=$(ctl reset flaky) || fail "reset failed"
+[[ $out == "reset flaky: restart window cleared, probing now" ]] || fail "reset said: $out"
+wait_for 'both_say flaky ok' 10 "flaky ok after reset" || fail "flaky not ok after reset"
+[[ $(count_lines "$starts") == "$n_starts" ]] || fail "reset restarted the unit; it should only probe"
+[[ $(ctl status flaky || true) == *"restarts 0/3"* ]] || fail "reset did not clear the window"
+[[ $(status_rc) == 0 ]] || fail "status exits $(status_rc) after reset"
+events check-reset | grep -q "flaky: reset by the operator: 3 restarts forgotten, enabled again" || fail "no check-reset event"
+pass "reset: flaky ok again at once, window cleared, exit 0"
+
+set +e
+err=$(ctl status nosuch 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $err == "mailsupctl: no check named 'nosuch'" ]] || fail "status nosuch: rc $rc, '$err'"
+set +e
+err=$(ctl frobnicate 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $err == *"unknown command 'frobnicate'"* ]] || fail "unknown command: rc $rc, '$err'"
+set +e
+err=$(ctl reset nosuch 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $err == "mailsupctl: no check named 'nosuch'" ]] || fail "reset nosuch: rc $rc, '$err'"
+pass "unknown check names and commands are named, exit 1"
+
+# Completion: commands, and check names from the running daemon.
+# shellcheck source=../../units/mailsupctl.bash-completion
+source "$HERE/../../units/mailsupctl.bash-completion"
+PATH=$(dirname "$MAILSUPCTL"):$PATH
+COMP_WORDS=(mailsupctl --user re)
+COMP_CWORD=2
+_mailsupctl
+[[ "${COMPREPLY[*]}" == "reset reload" ]] || fail "completion of 're': ${COMPREPLY[*]}"
+COMP_WORDS=(mailsupctl --user reset "")
+COMP_CWORD=3
+_mailsupctl
+[[ "${COMPREPLY[*]}" == *postfix* && "${COMPREPLY[*]}" == *flaky* ]] || fail "no check names completed: ${COMPREPLY[*]}"
+pass "bash completion: commands and check names"
+
+systemctl --user stop mailsupd.service
+set +e
+err=$(ctl status 2>&1); rc=$?
+set -e
+[[ $rc == 1 && $err == "mailsupd is not running (no org.mailsup.Supervisor1 on the user bus)" ]] ||
+	fail "with mailsupd stopped: rc $rc, '$err'"
+pass "mailsupd stopped: 'mailsupd is not running', exit 1"
