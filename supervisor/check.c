@@ -247,7 +247,8 @@ static void judge_result(Check *c, bool ok) {
 
 static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
         Check *c = userdata;
-        bool ok = res->status == PROBE_OK;
+        ProbeStatus status = res->status;
+        bool ok = status == PROBE_OK;
 
         log_debug("%s: %s, %s (%.1f ms)", c->config->name, probe_status_to_string(res->status),
                   res->reason, (double) res->latency / USEC_PER_MSEC);
@@ -258,7 +259,9 @@ static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
                 c->in_cycle = false;
                 supervisor_cycle_probe_ended(c->sup);
         }
-        judge_result(c, ok);
+        /* A breached threshold (memory, disk, size) is for a human to read,
+         * never a reason to restart: the service itself answered. */
+        judge_result(c, ok || status == PROBE_THRESHOLD);
 }
 
 int check_start_probe(Check *c, usec_t next_probe) {
