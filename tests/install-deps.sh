@@ -22,6 +22,9 @@ PACKAGES=(
 	# real servers for the http, dns and redis probe tests (tests/test-*-net.c);
 	# openssl makes the test's self-signed certificate
 	nginx-light unbound redis-server openssl
+	# real receivers for the notification tests (tests/test-notify-*.c):
+	# Alertmanager for its API v2, aiosmtpd as the external SMTP relay
+	prometheus-alertmanager python3-aiosmtpd
 	# real servers for the milter and tcp_table probe tests: OpenDKIM (and
 	# opendkim-genkey for its key), postsrsd
 	opendkim opendkim-tools postsrsd

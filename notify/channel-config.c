@@ -1,0 +1,306 @@
+/* channel-config.c: [notify NAME] keys, secrets and the local-relay rule.
+ *
+ * Everything wrong with a channel is found at config check, not at 3am when
+ * the first alert is due: a bad URL or severity, a secret file others can
+ * read, an smtp relay on this very host (a relay that dies with the mail
+ * server it should report on is no relay; allow_local_relay = yes to insist).
+ *
+ * See also: channel.h, probes/http-options.c (the same shape).
+ */
+#include "notify/channel.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "probes/options.h"
+
+#define SECRET_FILE_MAX 8192
+
+static const char *const common_keys[] = { "type", "min_severity", "max_age", "timeout", "url", "ca_file", NULL };
+
+static bool in_list(const char *const *list, const char *key) {
+        for (; list && *list; list++)
+                if (streq(*list, key))
+                        return true;
+        return false;
+}
+
+static bool any_type_key(const char *key) {
+        return in_list(channel_webhook.keys, key) || in_list(channel_alertmanager.keys, key) ||
+               in_list(channel_smtp.keys, key);
+}
+
+static void strv_add(char ***v, size_t *n, const char *s) {
+        char **nv = realloc(*v, (*n + 1) * sizeof(char *));
+
+        if (!nv)
+                abort();
+        nv[(*n)++] = xstrdup(s);
+        *v = nv;
+}
+
+static void strv_free(char ***v, size_t *n) {
+        for (size_t i = 0; i < *n; i++)
+                free((*v)[i]);
+        free(*v);
+        *v = NULL;
+        *n = 0;
+}
+
+void channel_config_init(ChannelConfig *c, const char *name) {
+        *c = (ChannelConfig) {
+                .name = xstrdup(name),
+                .min_severity = SEVERITY_WARNING,
+                .max_age = 24 * USEC_PER_HOUR,
+                .timeout = 10 * USEC_PER_SEC,
+                .resend_interval = USEC_PER_MINUTE,
+        };
+}
+
+void channel_config_done(ChannelConfig *c) {
+        free(c->name);
+        free(c->url);
+        free(c->ca_file);
+        strv_free(&c->headers, &c->n_headers);
+        free(c->header_file);
+        free(c->username);
+        if (c->password)
+                explicit_bzero(c->password, strlen(c->password));
+        free(c->password);
+        free(c->password_file);
+        free(c->from);
+        strv_free(&c->to, &c->n_to);
+        strv_free(&c->given, &c->n_given);
+        *c = (ChannelConfig) {};
+}
+
+static int parse_header(ChannelConfig *c, const char *value, char **error) {
+        const char *colon = strchr(value, ':');
+        size_t name_len = colon ? (size_t) (colon - value) : 0;
+
+        if (name_len == 0 || strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != name_len ||
+            strpbrk(value, "\r\n"))
+                return option_error(error, "invalid header '%s': expected Name: value", value);
+        strv_add(&c->headers, &c->n_headers, value);
+        return 0;
+}
+
+static int parse_address_list(ChannelConfig *c, const char *value, char **error) {
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *save = NULL;
+
+        strv_free(&c->to, &c->n_to);
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+                if (!strchr(t, '@') || strpbrk(t, "<>\"\r\n"))
+                        return option_error(error, "invalid address '%s' for to: expected user@domain", t);
+                strv_add(&c->to, &c->n_to, t);
+        }
+        if (c->n_to == 0)
+                return option_error(error, "empty value for to: expected one or more addresses");
+        return 0;
+}
+
+static int parse_duration_value(const char *key, const char *value, bool allow_zero, usec_t *ret, char **error) {
+        if (parse_duration(value, ret) < 0 || (!allow_zero && *ret == 0))
+                return option_error(error, "invalid duration '%s' for %s", value, key);
+        return 0;
+}
+
+static int parse_type_key(ChannelConfig *c, const char *key, const char *value, char **error) {
+        if (streq(key, "header"))
+                return parse_header(c, value, error);
+        if (streq(key, "to"))
+                return parse_address_list(c, value, error);
+        if (streq(key, "allow_local_relay"))
+                return option_parse_bool(key, value, &c->allow_local_relay, error);
+        if (streq(key, "resend_interval"))
+                return parse_duration_value(key, value, false, &c->resend_interval, error);
+        if (streq(key, "from") && (!strchr(value, '@') || strpbrk(value, "<>\" \t\r\n")))
+                return option_error(error, "invalid address '%s' for from: expected user@domain", value);
+        if ((streq(key, "password_file") || streq(key, "header_file")) && value[0] != '/')
+                return option_error(error, "invalid path '%s' for %s: must be absolute", value, key);
+        option_set_string(streq(key, "from") ? &c->from :
+                          streq(key, "username") ? &c->username :
+                          streq(key, "password") ? &c->password :
+                          streq(key, "password_file") ? &c->password_file : &c->header_file, value);
+        return 0;
+}
+
+static int parse_common_key(ChannelConfig *c, const char *key, const char *value, char **error) {
+        if (streq(key, "type")) {
+                c->type = channel_type_find(value);
+                if (!c->type)
+                        return option_error(error, "unknown notify type '%s': expected webhook, alertmanager or smtp",
+                                            value);
+        } else if (streq(key, "min_severity")) {
+                if (severity_from_string(value, &c->min_severity) < 0)
+                        return option_error(error, "invalid value '%s' for min_severity: expected info, warning or "
+                                            "critical", value);
+        } else if (streq(key, "max_age"))
+                return parse_duration_value(key, value, false, &c->max_age, error);
+        else if (streq(key, "timeout"))
+                return parse_duration_value(key, value, false, &c->timeout, error);
+        else if (streq(key, "url")) {
+                if (strpbrk(value, " \t\r\n") || !strstr(value, "://"))
+                        return option_error(error, "invalid url '%s'", value);
+                option_set_string(&c->url, value);
+        } else if (streq(key, "ca_file")) {
+                if (value[0] != '/')
+                        return option_error(error, "invalid path '%s' for ca_file: must be absolute", value);
+                option_set_string(&c->ca_file, value);
+        }
+        return 0;
+}
+
+int channel_config_parse_key(ChannelConfig *c, const char *key, const char *value, char **error) {
+        if (in_list(common_keys, key))
+                return parse_common_key(c, key, value, error);
+        if (!any_type_key(key))
+                return -ENOENT;
+        if (c->type && !in_list(c->type->keys, key))
+                return option_error(error, "key '%s' is not used by type %s", key, c->type->name);
+        if (!c->type)
+                strv_add(&c->given, &c->n_given, key);
+        return parse_type_key(c, key, value, error);
+}
+
+/* Reads a secret file that only its owner (and group) may read. */
+static int read_secret(const char *key, const char *path, char *buf, size_t size, char **error) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        struct stat st;
+        ssize_t l;
+
+        if (fd < 0)
+                return option_error(error, "cannot open %s '%s': %s", key, path, strerror(errno));
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return option_error(error, "%s '%s' is not a regular file", key, path);
+        if (st.st_mode & S_IROTH)
+                return option_error(error, "%s '%s' is readable by every user (mode %04o): "
+                                    "chmod o-r it, it holds a secret", key, path, (unsigned) (st.st_mode & 07777));
+        l = read(fd, buf, size - 1);
+        if (l < 0)
+                return option_error(error, "cannot read %s '%s': %s", key, path, strerror(errno));
+        if ((size_t) l == size - 1)
+                return option_error(error, "%s '%s' is larger than %zu bytes", key, path, size - 2);
+        buf[l] = '\0';
+        return 0;
+}
+
+static int load_secrets(ChannelConfig *c, char **error) {
+        char buf[SECRET_FILE_MAX], *save = NULL;
+        int r;
+
+        if (c->password_file) {
+                if (c->password)
+                        return option_error(error, "password and password_file both given: keep one");
+                r = read_secret("password_file", c->password_file, buf, sizeof(buf), error);
+                if (r < 0)
+                        return r;
+                buf[strcspn(buf, "\r\n")] = '\0';
+                c->password = xstrdup(buf);
+                explicit_bzero(buf, sizeof(buf));
+        }
+        if (!c->header_file)
+                return 0;
+        r = read_secret("header_file", c->header_file, buf, sizeof(buf), error);
+        for (char *l = r < 0 ? NULL : strtok_r(buf, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
+                if (l[0] != '#' && (r = parse_header(c, l, error)) < 0)
+                        break;
+        explicit_bzero(buf, sizeof(buf));
+        return r;
+}
+
+int channel_config_verify(ChannelConfig *c, char **error) {
+        if (!c->type)
+                return option_error(error, "missing required key 'type'");
+        for (size_t i = 0; i < c->n_given; i++)
+                if (!in_list(c->type->keys, c->given[i]))
+                        return option_error(error, "key '%s' is not used by type %s", c->given[i], c->type->name);
+        if (!c->url)
+                return option_error(error, "missing required key 'url'");
+        if (c->type->verify) {
+                int r = c->type->verify(c, error);
+                if (r < 0)
+                        return r;
+        }
+        return load_secrets(c, error);
+}
+
+static bool name_is_ours(const char *host) {
+        char name[256] = "", mailname[256] = "";
+        FILE *f;
+
+        if (strcasecmp(host, "localhost") == 0 || strcasecmp(host, "localhost.localdomain") == 0 ||
+            (strlen(host) > 10 && strcasecmp(host + strlen(host) - 10, ".localhost") == 0))
+                return true;
+        if (gethostname(name, sizeof(name) - 1) == 0 && strcasecmp(host, name) == 0)
+                return true;
+        f = fopen("/etc/mailname", "re");
+        if (f && fgets(mailname, sizeof(mailname), f))
+                mailname[strcspn(mailname, "\r\n")] = '\0';
+        if (f)
+                fclose(f);
+        return mailname[0] && strcasecmp(host, mailname) == 0;
+}
+
+static bool address_is_ours(int family, const void *addr) {
+        struct ifaddrs *ifa = NULL;
+        bool found = false;
+
+        if (getifaddrs(&ifa) < 0)
+                return false;
+        for (struct ifaddrs *i = ifa; i && !found; i = i->ifa_next) {
+                if (!i->ifa_addr || i->ifa_addr->sa_family != family)
+                        continue;
+                if (family == AF_INET)
+                        found = memcmp(&((struct sockaddr_in *) i->ifa_addr)->sin_addr, addr, 4) == 0;
+                else
+                        found = memcmp(&((struct sockaddr_in6 *) i->ifa_addr)->sin6_addr, addr, 16) == 0;
+        }
+        freeifaddrs(ifa);
+        return found;
+}
+
+bool channel_host_is_local(const char *host) {
+        char h[256];
+        struct in6_addr a6;
+        struct in_addr a4;
+        size_t len = strlen(host);
+
+        if (len >= 2 && host[0] == '[' && host[len - 1] == ']')
+                snprintf(h, sizeof(h), "%.*s", (int) (len - 2), host + 1);
+        else
+                snprintf(h, sizeof(h), "%s", host);
+        if (inet_pton(AF_INET, h, &a4) == 1)
+                return (ntohl(a4.s_addr) >> 24) == 127 || a4.s_addr == 0 || address_is_ours(AF_INET, &a4);
+        if (inet_pton(AF_INET6, h, &a6) == 1)
+                return IN6_IS_ADDR_LOOPBACK(&a6) || IN6_IS_ADDR_UNSPECIFIED(&a6) ||
+                       (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127) || address_is_ours(AF_INET6, &a6);
+        return name_is_ours(h);
+}
+
+static void strv_copy(char ***dst, size_t *n, char *const *src, size_t m) {
+        for (size_t i = 0; i < m; i++)
+                strv_add(dst, n, src[i]);
+}
+
+int channel_config_copy(ChannelConfig *dst, const ChannelConfig *src) {
+        *dst = *src;
+        dst->name = xstrdup(src->name);
+        dst->url = xstrdup(src->url);
+        dst->ca_file = xstrdup(src->ca_file);
+        dst->header_file = xstrdup(src->header_file);
+        dst->username = xstrdup(src->username);
+        dst->password = xstrdup(src->password);
+        dst->password_file = xstrdup(src->password_file);
+        dst->from = xstrdup(src->from);
+        dst->headers = dst->to = dst->given = NULL;
+        dst->n_headers = dst->n_to = dst->n_given = 0;
+        strv_copy(&dst->headers, &dst->n_headers, src->headers, src->n_headers);
+        strv_copy(&dst->to, &dst->n_to, src->to, src->n_to);
+        return 0;
+}

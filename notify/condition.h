@@ -1,0 +1,34 @@
+/* condition.h: alert on change, not on every cycle.
+ *
+ * A pure tracker keyed by (check, condition kind): fed once per cycle with
+ * whether the condition holds and the time, it answers what to send: STARTED
+ * when it begins, REMINDER every `reminder` while it lasts (0 = never),
+ * RESOLVED when it ends, NONE otherwise. No clock, no I/O: tested on
+ * synthetic time (tests/test-condition.c).
+ *
+ * See also: notifier.h (notifier_condition() uses it).
+ */
+#pragma once
+
+#include "supervisor/util.h"
+
+#define CONDITION_MAX 512               /* conditions tracked at once; more are reported each time */
+
+typedef enum ConditionChange {
+        CONDITION_NONE,
+        CONDITION_STARTED,
+        CONDITION_REMINDER,
+        CONDITION_RESOLVED,
+} ConditionChange;
+
+typedef struct ConditionTracker ConditionTracker;
+
+int condition_tracker_new(usec_t reminder, ConditionTracker **ret);
+ConditionTracker *condition_tracker_free(ConditionTracker *t);
+
+/* check may be "" for supervisor-wide conditions. *ret_since (may be NULL)
+ * gets the time the condition started, for every answer but NONE. */
+ConditionChange condition_update(ConditionTracker *t, const char *check, const char *kind, bool active,
+                                 usec_t now, usec_t *ret_since);
+/* How many conditions hold now. */
+size_t condition_active_count(const ConditionTracker *t);

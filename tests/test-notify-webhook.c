@@ -1,0 +1,189 @@
+/* test-notify-webhook.c: nothing lost while the webhook receiver is down.
+ *
+ * A real HTTP receiver on loopback (tests/notify-receiver.py, which parses
+ * every body as JSON and checks the webhook schema). The story a user would
+ * notice: notifications raised while the receiver is down are kept; the
+ * Notifier is dropped without flushing, and a child process running another
+ * Notifier on the same outbox is SIGKILLed right after it queued more; a
+ * new Notifier on that outbox, receiver back: every notification arrives
+ * (at least once), with a valid body, its token header, and its reason
+ * escaped correctly; the outbox is empty afterwards. Then a receiver that
+ * answers 500 keeps the item queued, and one that was never reachable
+ * expires after max_age.
+ *
+ * See also: notify/notifier.c, notify/outbox.c, notify/webhook.c.
+ */
+#include <dirent.h>
+
+#include "tests/test-notify-net.h"
+
+#define N_BEFORE 4
+#define N_CHILD 3
+
+static uint16_t port;
+
+static void make_notification(Notification *n, unsigned i, EventSeverity s, const char *reason) {
+        *n = (Notification) { .severity = s, .phase = NOTIFY_EVENT };
+        snprintf(n->id, sizeof(n->id), "%032x", 0xabc000 + i);
+        notification_set(n->kind, "check-failed");
+        notification_set(n->check, "postfix");
+        notification_set(n->unit, "postfix.service");
+        notification_set(n->state, "failing");
+        notification_set(n->reason, reason);
+}
+
+static Notifier *notifier(sd_event *e, const char *extra) {
+        NotifierOptions o = { .outbox_dir = net_path("outbox"), .host = "mx-test",
+                              .retry_min = 100 * USEC_PER_MSEC, .retry_max = 500 * USEC_PER_MSEC };
+        char text[512];
+        ChannelConfig c;
+        Notifier *nf = NULL;
+
+        snprintf(text, sizeof(text), "type = webhook\nurl = http://127.0.0.1:%u/hook\n"
+                 "header = Authorization: Bearer s3cret\ntimeout = 2s\n%s", port, extra);
+        CHECK(notifier_new(e, &o, &nf) >= 0);
+        CHECK(notify_channel(&c, "ops", text));
+        CHECK(notifier_add_channel(nf, &c) >= 0);
+        channel_config_done(&c);
+        return nf;
+}
+
+static unsigned outbox_files(void) {
+        DIR *d = opendir(net_path("outbox"));
+        struct dirent *de;
+        unsigned n = 0;
+
+        while (d && (de = readdir(d)))
+                n += de->d_name[0] != '.';
+        if (d)
+                closedir(d);
+        return n;
+}
+
+static bool idle(void *ud) {
+        return notifier_idle(ud);
+}
+
+/* A child queues N_CHILD more, says so, and is SIGKILLed while retrying. */
+static void killed_child(void) {
+        int p[2];
+        pid_t pid;
+        char c;
+
+        CHECK(pipe2(p, O_CLOEXEC) == 0);
+        pid = fork();
+        if (pid == 0) {
+                sd_event *e = NULL;
+                Notification n;
+                Notifier *nf;
+
+                if (sd_event_new(&e) < 0)
+                        _exit(1);
+                nf = notifier(e, "");
+                for (unsigned i = 0; i < N_CHILD; i++) {
+                        make_notification(&n, 100 + i, SEVERITY_CRITICAL, "queued by the child");
+                        if (notifier_submit(nf, &n) != 1)
+                                _exit(1);
+                }
+                (void) !write(p[1], "x", 1);
+                for (;;)
+                        (void) sd_event_run(e, UINT64_MAX);
+        }
+        close(p[1]);
+        CHECK(read(p[0], &c, 1) == 1);
+        usleep(300 * 1000); /* let it fail an attempt or two first */
+        kill(pid, SIGKILL);
+        CHECK(waitpid(pid, NULL, 0) == pid);
+        close(p[0]);
+}
+
+static void test_receiver_down(sd_event *e) {
+        const char *reasons[N_BEFORE] = { "greeting 421 \"busy\" \\ try later", "tab\there ünïcödé",
+                                          "bad utf-8 \xff\xfe end", "plain" };
+        NotifierStats st;
+        Notification n;
+        Notifier *nf;
+        pid_t rcv;
+        const char *rec;
+
+        nf = notifier(e, "");
+        for (unsigned i = 0; i < N_BEFORE; i++) {
+                make_notification(&n, i, i % 2 ? SEVERITY_CRITICAL : SEVERITY_WARNING, reasons[i]);
+                CHECK_INT(notifier_submit(nf, &n), 1);
+        }
+        make_notification(&n, 50, SEVERITY_INFO, "below min_severity");
+        CHECK_INT(notifier_submit(nf, &n), 0);
+        CHECK_INT(outbox_files(), N_BEFORE); /* on disk before any attempt */
+        notify_run(e, NULL, NULL, 700 * USEC_PER_MSEC);
+        notifier_get_stats(nf, &st);
+        printf("receiver down: %" PRIu64 " failed attempts, %zu pending\n", st.failed_attempts, st.pending);
+        CHECK(st.failed_attempts >= N_BEFORE * 2);
+        CHECK_INT(st.pending, N_BEFORE);
+        nf = notifier_free(nf); /* dropped without flushing */
+
+        killed_child();
+        CHECK_INT(outbox_files(), N_BEFORE + N_CHILD);
+
+        rcv = notify_receiver(port, "hook.jsonl", NULL);
+        CHECK(rcv > 0);
+        nf = notifier(e, "");
+        CHECK(notify_run(e, idle, nf, 10 * USEC_PER_SEC));
+        notifier_get_stats(nf, &st);
+        CHECK_INT(st.delivered, N_BEFORE + N_CHILD);
+        CHECK_INT(outbox_files(), 0);
+        rec = notify_record("hook.jsonl");
+        for (unsigned i = 0; i < N_BEFORE + N_CHILD; i++) {
+                char id[64];
+                snprintf(id, sizeof(id), "\"id\": \"%032x\"", 0xabc000 + (i < N_BEFORE ? i : 100 + i - N_BEFORE));
+                CHECK(notify_count(rec, id) >= 1);
+        }
+        CHECK_INT(notify_count(rec, "\"schema\": \"ok\""), notify_count(rec, "\"method\": \"POST\""));
+        CHECK_INT(notify_count(rec, "\"authorization\": \"Bearer s3cret\""), notify_count(rec, "\"method\""));
+        CHECK_INT(notify_count(rec, "\"content_type\": \"application/json\""), notify_count(rec, "\"method\""));
+        CHECK(strstr(rec, "\"reason\": \"greeting 421 \\\"busy\\\" \\\\ try later\""));
+        CHECK(strstr(rec, "\"reason\": \"tab?here \\u00fcn\\u00efc\\u00f6d\\u00e9\"")); /* control char cleaned */
+        CHECK(strstr(rec, "\"reason\": \"bad utf-8 \\ufffd\\ufffd end\""));
+        CHECK(strstr(rec, "\"host\": \"mx-test\""));
+        CHECK(!strstr(rec, "below min_severity"));
+        printf("receiver back: %u requests, all %" PRIu64 " notifications delivered\n",
+               notify_count(rec, "\"method\""), st.delivered);
+        notifier_free(nf);
+        net_kill(rcv);
+}
+
+/* 500 is not accepted; and an item never accepted expires after max_age. */
+static void test_rejected_and_expired(sd_event *e) {
+        NotifierStats st;
+        Notification n;
+        Notifier *nf;
+        pid_t rcv = notify_receiver(port, "500.jsonl", "500");
+
+        nf = notifier(e, "max_age = 1s");
+        make_notification(&n, 200, SEVERITY_CRITICAL, "answered 500");
+        CHECK_INT(notifier_submit(nf, &n), 1);
+        notify_run(e, NULL, NULL, 600 * USEC_PER_MSEC);
+        notifier_get_stats(nf, &st);
+        CHECK_INT(st.delivered, 0);
+        CHECK_INT(st.pending, 1);
+        CHECK(notify_count(notify_record("500.jsonl"), "answered 500") >= 2); /* retried */
+        CHECK(notify_run(e, idle, nf, 3 * USEC_PER_SEC));
+        notifier_get_stats(nf, &st);
+        CHECK_INT(st.expired, 1);
+        CHECK_INT(outbox_files(), 0);
+        notifier_free(nf);
+        net_kill(rcv);
+}
+
+int main(void) {
+        sd_event *e = NULL;
+
+        net_require("/usr/bin/python3");
+        net_setup();
+        port = net_free_port();
+        CHECK(sd_event_new(&e) >= 0);
+        test_receiver_down(e);
+        test_rejected_and_expired(e);
+        sd_event_unref(e);
+        net_cleanup();
+        return tests_summary("test-notify-webhook");
+}
