@@ -50,13 +50,22 @@ void check_changed(Check *c, EventKind why) {
         const char *reason = c->rec.has_result ? c->rec.reason : "";
         CheckState st = check_state(c);
 
-        if (st != c->announced || !streq(reason, c->announced_reason)) {
+        bool visible = st != c->announced || !streq(reason, c->announced_reason);
+
+        if (visible) {
                 c->announced = st;
                 snprintf(c->announced_reason, sizeof(c->announced_reason), "%s", reason);
                 bus_api_check_changed(c);
         }
         drill_observe(c, why);
-        supervisor_changed(c->sup);
+        /* The restart window and the disabled flag must survive a SIGKILL
+         * at once. A routine result (same state, one more cycle) is saved
+         * when the cycle ends: a thousand checks make one write per cycle,
+         * not a thousand. */
+        if (visible || why != _EVENT_KIND_MAX)
+                supervisor_changed(c->sup);
+        else
+                c->sup->save_at_cycle_end = true;
 }
 
 /* Remember a result; report changes, not every cycle's result. */

@@ -93,6 +93,7 @@ static int save_state(Supervisor *s) {
 static int on_save(sd_event_source *src, void *userdata) {
         Supervisor *s = userdata;
 
+        s->save_at_cycle_end = false;
         (void) save_state(s);
         supervisor_update_status(s);
         return 0;
@@ -109,6 +110,8 @@ void supervisor_cycle_probe_ended(Supervisor *s) {
         if (s->cycle_outstanding == 0 || --s->cycle_outstanding > 0)
                 return;
         s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
+        if (s->save_at_cycle_end)
+                supervisor_changed(s);
 }
 
 static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -117,6 +120,10 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         usec_t next_real;
 
         s->cycles++;
+        /* Results of probes that ran outside a cycle (reset, drill) or of a
+         * cycle that never ended are saved now at the latest. */
+        if (s->save_at_cycle_end)
+                supervisor_changed(s);
         s->last_cycle_start = now_usec(CLOCK_REALTIME);
         s->cycle_start_mono = now_usec(CLOCK_MONOTONIC);
         s->cycle_outstanding = 0;

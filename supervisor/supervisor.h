@@ -77,6 +77,7 @@ struct Supervisor {
         usec_t cycle_start_mono;        /* CLOCK_MONOTONIC */
         usec_t last_cycle_duration;     /* until the cycle's last probe ended; 0 none yet */
         size_t cycle_outstanding;       /* probes of the current cycle still running */
+        bool save_at_cycle_end;        /* routine results wait for the cycle end */
         usec_t last_reload;             /* CLOCK_REALTIME, 0 never */
         void *api;                      /* bus-api.c */
         struct Drill *drill;            /* drill.c, NULL when none runs */
