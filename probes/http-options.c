@@ -10,8 +10,10 @@
 #include "probes/http.h"
 
 #include <curl/curl.h>
+#include <strings.h>
 #include <sys/un.h>
 
+#include "probes/cert.h"
 #include "probes/options.h"
 
 static HttpOptions *http_options(CheckConfig *c) {
@@ -88,6 +90,17 @@ int http_parse_key(CheckConfig *c, const char *key, const char *value, char **er
                                             "shorter than %zu bytes", value,
                                             sizeof_field(struct sockaddr_un, sun_path));
                 option_set_string(&o->unix_socket, value);
+        } else if (streq(key, "ca_file")) {
+                if (value[0] != '/')
+                        return option_error(error, "invalid path '%s' for ca_file: must be absolute", value);
+                option_set_string(&o->ca_file, value);
+        } else if (streq(key, "cert_warn_days")) {
+                r = option_parse_count(key, value, &o->cert_warn_days, error);
+                if (r >= 0 && o->cert_warn_days > 3650)
+                        r = option_error(error, "invalid value '%s' for cert_warn_days: at most 3650", value);
+                if (r < 0)
+                        return r;
+                o->cert_warn_days_set = true;
         } else
                 return -ENOENT;
         return 0;
@@ -101,6 +114,11 @@ int http_verify(CheckConfig *c, char **error) {
         /* host/port belong in the URL; a port given here would be silently unused. */
         if (c->port != 0)
                 return option_error(error, "key 'port' is not used by type http: put the port in the url");
+        /* Certificate keys on a plain http url would be silently unused. */
+        if ((o->ca_file || o->cert_warn_days_set) && strncasecmp(o->url, "https:", 6) != 0)
+                return option_error(error, "key '%s' needs an https url", o->ca_file ? "ca_file" : "cert_warn_days");
+        if (!o->cert_warn_days_set)
+                o->cert_warn_days = CERT_WARN_DAYS_DEFAULT;
         if (!o->expect_status_given)
                 (void) http_status_set_parse("200-299", &o->expect_status);
         return 0;
@@ -116,6 +134,7 @@ void http_free_options(CheckConfig *c) {
         free(o->url);
         free(o->expect_body);
         free(o->unix_socket);
+        free(o->ca_file);
         free(o);
         c->options = NULL;
 }

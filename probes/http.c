@@ -10,7 +10,11 @@
  * most HTTP_BODY_MAX bytes of body are kept: beyond that the transfer is cut
  * and judged on what was read. Reasons name the phase: "connect failed:
  * Connection refused", "TLS: ...", "timeout after 10s waiting for response",
- * "status 503", "body does not match 'pong'".
+ * "status 503", "body does not match 'pong'". An https check with tls_verify
+ * also judges the leaf certificate's expiry (cert.h) from curl's CERTINFO:
+ * "certificate expires in 5 days (2026-11-29)" is a warning; an expired,
+ * untrusted or wrong-name certificate fails the handshake, "TLS: SSL
+ * certificate problem: certificate has expired".
  *
  * See also: curl-event.c, http-parse.c, http-options.c.
  */
@@ -18,6 +22,7 @@
 
 #include <sys/socket.h>
 
+#include "probes/cert.h"
 #include "probes/curl-event.h"
 
 typedef struct Http {
@@ -123,6 +128,41 @@ static void http_fail(Http *h, CURLcode c) {
                 probe_finish(h->probe, PROBE_PROTOCOL_ERROR, "malformed response: %s", msg);
 }
 
+static bool is_https(const HttpOptions *o) {
+        return strncasecmp(o->url, "https:", 6) == 0;
+}
+
+/* The leaf's "Expire date:" from curl's CERTINFO; 0 when curl has none. */
+static usec_t leaf_not_after(Http *h) {
+        struct curl_certinfo *ci = NULL;
+        usec_t t;
+
+        if (curl_easy_getinfo(h->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+                return 0;
+        for (const struct curl_slist *l = ci->certinfo[0]; l; l = l->next)
+                if (strncmp(l->data, "Expire date:", 12) == 0 && cert_parse_expire_date(l->data + 12, &t) >= 0)
+                        return t;
+        return 0;
+}
+
+/* The response was as expected; a certificate about to expire still warns. */
+static void http_judge_cert(Http *h, const HttpOptions *o, long code) {
+        char reason[PROBE_REASON_MAX] = "";
+        ProbeSeverity sev = PROBE_SEVERITY_NONE;
+        usec_t not_after = 0;
+
+        if (is_https(o) && o->tls_verify)
+                not_after = leaf_not_after(h);
+        if (not_after > 0)
+                sev = cert_judge_expiry(not_after, now_usec(CLOCK_REALTIME), (unsigned) o->cert_warn_days,
+                                        reason, sizeof(reason));
+        if (sev != PROBE_SEVERITY_NONE)
+                probe_finish_threshold(h->probe, sev, "status %ld, %s", code, reason);
+        else
+                probe_finish(h->probe, PROBE_OK, "status %ld%s%s%s", code,
+                             o->body_re_compiled ? ", body matches" : "", reason[0] ? ", " : "", reason);
+}
+
 static void http_judge(Http *h) {
         const HttpOptions *o = h->probe->config->options;
         long code = 0;
@@ -140,7 +180,7 @@ static void http_judge(Http *h) {
                              h->truncated ? " in its first 64 KiB" : "");
                 return;
         }
-        probe_finish(h->probe, PROBE_OK, "status %ld%s", code, o->body_re_compiled ? ", body matches" : "");
+        http_judge_cert(h, o, code);
 }
 
 static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) {
@@ -180,6 +220,10 @@ static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
                 return -EINVAL;
         if (o->unix_socket && curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket) != CURLE_OK)
                 return -EINVAL;
+        if (is_https(o) && curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) != CURLE_OK)
+                return -EINVAL;
+        if (o->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK)
+                return -EINVAL;
         return 0;
 }
 
@@ -216,7 +260,7 @@ static void http_describe_timeout(Probe *p, ProbeStatus *status, char *reason, s
         const HttpOptions *o = p->config->options;
         curl_off_t tls = 0;
         char buf[32];
-        bool https = strncasecmp(o->url, "https:", 6) == 0;
+        bool https = is_https(o);
 
         if (!h)
                 return;

@@ -3,7 +3,9 @@
  * Keys: url (required, http:// or https://), expect_status (default
  * 200-299), expect_body (POSIX extended regex over the first
  * HTTP_BODY_MAX bytes), tls_verify (default yes), unix_socket (optional path
- * to connect to instead of the URL's host).
+ * to connect to instead of the URL's host); for https: ca_file (a CA bundle
+ * to trust instead of the system's) and cert_warn_days (default 14, 0: no
+ * warning; judged only with tls_verify = yes).
  */
 #pragma once
 
@@ -23,6 +25,9 @@ typedef struct HttpOptions {
         bool body_re_compiled;
         bool tls_verify_set, tls_verify;
         char *unix_socket;
+        char *ca_file;
+        uint64_t cert_warn_days;
+        bool cert_warn_days_set;
 } HttpOptions;
 
 /* The ProbeType configuration hooks, in http-options.c. */
