@@ -43,15 +43,25 @@ typedef struct CheckMeta {
         size_t n_extras;
 } CheckMeta;
 
+/* A [notify NAME] section: its keys, kept in order until every file is
+ * read, then given to channel_config_parse_key() (config-notify.c). */
+typedef struct NotifyMeta {
+        char *name;
+        ConfigSource header;    /* first [notify NAME] */
+        ExtraKey *keys;
+        size_t n_keys;
+} NotifyMeta;
+
 typedef enum SectionKind {
         SECTION_NONE,           /* before the first header of a file */
         SECTION_SUPERVISOR,
         SECTION_CHECK,
+        SECTION_NOTIFY,
         SECTION_SKIP,           /* a broken header: its keys are ignored, not misfiled */
 } SectionKind;
 
 /* Per file: headers and keys seen, to refuse duplicates within one file.
- * section is -1 for [supervisor], else the check index. */
+ * section is -1 for [supervisor], the check index, or -2 - the notify index. */
 typedef struct SeenKey {
         long section;
         char *key;              /* NULL for the section header itself */
@@ -70,6 +80,9 @@ typedef struct ConfigParser {
         unsigned line;
         SectionKind section;
         size_t check;           /* index into config->checks in SECTION_CHECK */
+        size_t notify;          /* index into notify in SECTION_NOTIFY */
+        NotifyMeta *notify_meta; /* every [notify NAME], in order of first appearance */
+        size_t n_notify;
         SeenKey *seen;
         size_t n_seen;
         const char *data;
@@ -91,6 +104,20 @@ void *config_grow(void *array, size_t n, size_t size);
 /* config.c: a new check with its defaults, its header at p's current
  * FILE:LINE; returns its index. */
 size_t config_add_check(ConfigParser *p, const char *name);
+
+/* config-parse.c: 0 if this file had no such header (key NULL) or key yet,
+ * and records it; else the line where it had. */
+unsigned config_seen_at(ConfigParser *p, long section, const char *key);
+
+/* config-notify.c: [notify NAME] starts (name is the stripped rest of the
+ * header); one key of it; the [supervisor] keys of alerting (-ENOENT: not
+ * one of them); and, once every file is read, the channels verified into
+ * config->channels. Errors are recorded with FILE:LINE. */
+int config_begin_notify(ConfigParser *p, const char *name);
+void config_notify_key(ConfigParser *p, const char *key, const char *value);
+int config_alerting_key(ConfigParser *p, const char *key, const char *value);
+void config_resolve_notify(ConfigParser *p);
+void config_notify_meta_free(ConfigParser *p);
 
 /* config-load.c, for tests: like config_load(path) but, when missing_ok, a path
  * whose file and .d directory both do not exist yields the embedded default,

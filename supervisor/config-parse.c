@@ -59,9 +59,8 @@ static char *strip(char *s) {
         return s;
 }
 
-/* 0 if this file had no such header (key NULL) or key yet, and records it;
- * else the line where it had. section: -1 for [supervisor], else the check. */
-static unsigned seen_at(ConfigParser *p, long section, const char *key) {
+/* See config-internal.h. section: -1 [supervisor], a check, or -2 - a notify. */
+unsigned config_seen_at(ConfigParser *p, long section, const char *key) {
         for (size_t i = 0; i < p->n_seen; i++)
                 if (p->seen[i].section == section && streq_ptr(p->seen[i].key, key))
                         return p->seen[i].line;
@@ -91,7 +90,7 @@ static int begin_check(ConfigParser *p, const char *name) {
                                    name, CHECK_NAME_MAX);
         old = config_find_check(p->config, name);
         i = old ? (size_t) (old - p->config->checks) : config_add_check(p, name);
-        first = seen_at(p, (long) i, NULL);
+        first = config_seen_at(p, (long) i, NULL);
         if (first > 0)
                 return parse_error(p, "duplicate check '%s' (first defined at %s:%u)", name, p->file, first);
         p->section = SECTION_CHECK;
@@ -104,7 +103,7 @@ static int begin_section(ConfigParser *p, char *text) {
 
         p->section = SECTION_SKIP; /* until proven good */
         if (streq(text, "supervisor")) {
-                first = seen_at(p, -1, NULL);
+                first = config_seen_at(p, -1, NULL);
                 if (first > 0)
                         return parse_error(p, "duplicate section [supervisor] (first defined at %s:%u)",
                                            p->file, first);
@@ -113,6 +112,8 @@ static int begin_section(ConfigParser *p, char *text) {
         }
         if (strncmp(text, "check", 5) == 0 && (!text[5] || isspace((unsigned char) text[5])))
                 return begin_check(p, strip(text + 5));
+        if (strncmp(text, "notify", 6) == 0 && (!text[6] || isspace((unsigned char) text[6])))
+                return config_begin_notify(p, strip(text + 6));
         return parse_error(p, "unknown section [%s]", text);
 }
 
@@ -257,7 +258,7 @@ static int supervisor_key(ConfigParser *p, const char *key, const char *value) {
                 free(c->state_directory);
                 c->state_directory = xstrdup(value);
                 r = 0;
-        } else
+        } else if ((r = config_alerting_key(p, key, value)) == -ENOENT)
                 r = parse_error(p, "unknown key '%s' in [supervisor]", key);
         return r;
 }
@@ -354,11 +355,15 @@ static int handle_key(void *userdata, const char *section, const char *key, cons
                 (void) parse_error(p, "key '%s' before any section", key);
         if (p->section == SECTION_NONE || p->section == SECTION_SKIP)
                 return 1;
+        if (p->section == SECTION_NOTIFY) {
+                config_notify_key(p, key, value);
+                return 1;
+        }
         if (sup)
                 label = xstrdup("supervisor");
         else if (asprintf(&label, "check %s", p->config->checks[p->check].name) < 0)
                 abort();
-        first = seen_at(p, sup ? -1 : (long) p->check, key);
+        first = config_seen_at(p, sup ? -1 : (long) p->check, key);
         if (first > 0)
                 (void) parse_error(p, "duplicate key '%s' in [%s] (first given at %s:%u)",
                                    key, label, p->file, first);

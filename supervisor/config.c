@@ -110,6 +110,10 @@ Config *config_free(Config *c) {
                 free(cc->source);
         }
         free(c->checks);
+        for (size_t i = 0; i < c->n_channels; i++)
+                channel_config_done(&c->channels[i]);
+        free(c->channels);
+        free(c->heartbeat_url);
         free(c->path);
         free(c->state_directory);
         free(c);
@@ -145,6 +149,10 @@ void config_parser_init(ConfigParser *p, ConfigErrors *errors) {
         c->state_directory = xstrdup("/var/lib/mailsup");
         c->restart_limit = 3;
         c->restart_window = 5;
+        c->heartbeat_method = HEARTBEAT_POST;
+        c->heartbeat_report_failures = true;
+        c->reminder = 4 * USEC_PER_HOUR;
+        c->outbox_max = 1000;
         *p = (ConfigParser) { .config = c, .errors = errors, .n_errors_before = errors->n };
 }
 
@@ -226,6 +234,7 @@ static void resolve(ConfigParser *p) {
                          format_duration(b, sizeof(b), c->interval));
         for (size_t i = 0; i < c->n_checks; i++)
                 resolve_check(p, &c->checks[i], &p->meta[i]);
+        config_resolve_notify(p);
 }
 
 /* Resolves, then hands over the Config (r >= 0 and no new errors) or frees it. */
@@ -247,6 +256,7 @@ int config_parser_finish(ConfigParser *p, int r, Config **ret) {
         }
         free(p->meta);
         p->meta = NULL;
+        config_notify_meta_free(p);
         return r;
 }
 

@@ -5,13 +5,16 @@
  * (default /etc/mailsup/mailsupd.conf) is followed by drop-ins from
  * "<main>.d/NAME.conf" in lexical order, later values winning. Every mistake is
  * an error with FILE:LINE: a typo must never silently leave a service
- * unwatched. With no file at all, an embedded default describing the standard
+ * unwatched. [notify NAME] sections are the alert channels (notify/channel.h),
+ * merged across drop-ins like checks. With no file at all, an embedded default describing the standard
  * Debian mail stack is used (config_default_text()).
  *
  * See also: probes/probe.h (probe types and their own keys), supervisor.c.
  */
 #pragma once
 
+#include "notify/channel.h"
+#include "notify/heartbeat.h"
 #include "supervisor/util.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/mailsup/mailsupd.conf"
@@ -52,8 +55,16 @@ typedef struct Config {
         char *state_directory;          /* default /var/lib/mailsup */
         unsigned restart_limit;         /* default 3 */
         unsigned restart_window;        /* default 5 (cycles) */
+        char *heartbeat_url;            /* NULL: no heartbeat */
+        HeartbeatMethod heartbeat_method; /* default post */
+        bool heartbeat_report_failures; /* default yes */
+        bool heartbeat_start;           /* default no */
+        usec_t reminder;                /* default 4h, 0 = never */
+        unsigned outbox_max;            /* default 1000 items */
         CheckConfig *checks;
         size_t n_checks;
+        ChannelConfig *channels;        /* [notify NAME], verified */
+        size_t n_channels;
 } Config;
 
 /* Collected "FILE:LINE: message" lines, in the order found. */

@@ -88,6 +88,34 @@ static const struct {
         { "[supervisor]\ninterval = 1min\ntimeout = 1min\n",
           E("t.conf:3: timeout 1min of [supervisor] is not shorter than interval 1min") },
         { "[supervisor]\ninterval = 5s\n", E("t.conf:2: timeout 10s of [supervisor] is not shorter than interval 5s") },
+        /* Alerting: [notify NAME] channels and the heartbeat keys. */
+#define HOOK "[notify ops]\ntype = webhook\nurl = http://hooks.example/x\n" /* lines 1-3 */
+        { "[notify]\ntype = webhook\n", E("t.conf:1: missing channel name in [notify]") },
+        { "[notify a/b]\n", E("t.conf:1: invalid channel name 'a/b' (up to 63 letters, digits, '-', '_', '.')") },
+        { HOOK "[notify ops]\n", E("t.conf:4: duplicate channel 'ops' (first defined at t.conf:1)") },
+        { HOOK "url = http://other.example/\n",
+          E("t.conf:4: duplicate key 'url' in [notify ops] (first given at t.conf:3)") },
+        { HOOK "urll = x\n", E("t.conf:4: unknown key 'urll' in [notify ops]") },
+        { "[notify ops]\ntype = pager\nurl = http://x.example/\n",
+          E("t.conf:2: unknown notify type 'pager': expected webhook, alertmanager or smtp in [notify ops]") },
+        { "[notify ops]\nurl = http://x.example/\n", E("t.conf:1: missing required key 'type' in [notify ops]") },
+        { "[notify ops]\ntype = webhook\n", E("t.conf:1: missing required key 'url' in [notify ops]") },
+        { HOOK "min_severity = high\n",
+          E("t.conf:4: invalid value 'high' for min_severity: expected info, warning or critical in [notify ops]") },
+        { HOOK "to = ops@example.org\n", E("t.conf:4: key 'to' is not used by type webhook in [notify ops]") },
+        { HOOK "header = no colon\n", E("t.conf:4: invalid header 'no colon': expected Name: value in [notify ops]") },
+        { "[notify mail]\ntype = smtp\nurl = smtp://127.0.0.1:25\nfrom = m@example.org\nto = o@example.org\n",
+          E("t.conf:1: smtp relay '127.0.0.1' is on this host: alerts must not depend on the mail server they "
+            "report on (set allow_local_relay = yes to use it anyway) in [notify mail]") },
+        { "[supervisor]\nheartbeat_url = hc-ping.com/x\n",
+          E("t.conf:2: invalid url 'hc-ping.com/x' for heartbeat_url: expected http://... or https://...") },
+        { "[supervisor]\nheartbeat_method = put\n",
+          E("t.conf:2: invalid value 'put' for heartbeat_method: expected post or get") },
+        { "[supervisor]\nheartbeat_start = maybe\n",
+          E("t.conf:2: invalid value 'maybe' for heartbeat_start: expected yes or no") },
+        { "[supervisor]\nreminder = often\n", E("t.conf:2: invalid duration 'often' for reminder") },
+        { "[supervisor]\noutbox_max = 0\n",
+          E("t.conf:2: invalid number '0' for outbox_max: must be between 1 and 1000000") },
         /* All errors of a file, in order, then those found once all is read. */
         { "port = 1\n"
           "[supervisor]\n"
@@ -467,6 +495,8 @@ static void test_missing(const char *dir) {
         check_load(nul, -EINVAL, E(msg, msg2));
 }
 
+static void test_notify(const char *dir);
+
 static void test_files(void) {
         char dir[] = "/tmp/test-config.XXXXXX";
 
@@ -477,7 +507,53 @@ static void test_files(void) {
         test_dropins(dir);
         test_dropin_errors(dir);
         test_missing(dir);
+        test_notify(dir);
         CHECK(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
+}
+
+/* Channels and the heartbeat: defaults, repeated headers, secrets, drop-ins. */
+static void test_notify(const char *dir) {
+        _cleanup_free_ char *main_path = path_join(dir, "n.conf"), *d = path_join(dir, "n.conf.d");
+        _cleanup_free_ char *secret = path_join(dir, "token"), *text = NULL, *msg = NULL;
+        _cleanup_(config_freep) Config *c = NULL;
+        ConfigErrors e = {};
+
+        c = load_good("[check a]\ntype = tcp\nport = 1\n");
+        CHECK(c && c->n_channels == 0 && !c->heartbeat_url && c->heartbeat_report_failures && !c->heartbeat_start);
+        CHECK(c && c->reminder == 4 * USEC_PER_HOUR && c->outbox_max == 1000 && c->heartbeat_method == HEARTBEAT_POST);
+        c = config_free(c);
+
+        WRITE(dir, "token", "Authorization: Bearer s3cret\n");
+        CHECK(chmod(secret, 0644) == 0);
+        CHECK(asprintf(&text, "[supervisor]\nheartbeat_url = http://hb.example/p\nheartbeat_method = get\n"
+                       "reminder = 0\n[notify ops]\ntype = webhook\nurl = http://h.example/\n"
+                       "header = X-A: 1\nheader = X-B: 2\nheader_file = %s\n", secret) > 0);
+        WRITE(dir, "n.conf", text);
+        CHECK(asprintf(&msg, "%s:5: header_file '%s' is readable by every user (mode 0644): chmod o-r it, "
+                       "it holds a secret in [notify ops]", main_path, secret) > 0);
+        check_load(main_path, -EINVAL, E(msg));
+
+        CHECK(chmod(secret, 0600) == 0);
+        CHECK(mkdir(d, 0755) == 0);
+        WRITE(d, "10-am.conf", "[notify ops]\nmin_severity = critical\n"
+                               "[notify am]\ntype = alertmanager\nurl = http://127.0.0.1:9093/\n");
+        CHECK_INT(config_load(main_path, &c, &e), 0);
+        check_errors("notify drop-ins", &e, E(NULL));
+        config_errors_clear(&e);
+        if (!c)
+                return;
+        CHECK_STREQ(c->heartbeat_url, "http://hb.example/p");
+        CHECK_INT(c->heartbeat_method, HEARTBEAT_GET);
+        CHECK_INT(c->reminder, 0);
+        CHECK_INT(c->n_channels, 2);
+        if (c->n_channels != 2)
+                return;
+        CHECK_STREQ(c->channels[0].name, "ops");
+        CHECK_INT(c->channels[0].min_severity, SEVERITY_CRITICAL); /* the drop-in's, key by key */
+        CHECK_INT(c->channels[0].n_headers, 3);                     /* two given, one from the file */
+        CHECK(c->channels[0].type == &channel_webhook);
+        CHECK(c->channels[1].type == &channel_alertmanager);
+        CHECK_INT(c->channels[1].min_severity, SEVERITY_WARNING);
 }
 
 int main(void) {

@@ -1,0 +1,198 @@
+/* config-notify.c: the alerting part of the configuration.
+ *
+ * [notify NAME] sections are the channels alerts leave by (notify/channel.h)
+ * and the heartbeat_* keys of [supervisor] the dead man's switch
+ * (notify/heartbeat.h). A channel that is wrong must be found by
+ * --check-config, not at 3am when the first alert is due: its keys are kept
+ * with their FILE:LINE until every file is read (a drop-in's [notify ops]
+ * with one key overrides just that key, as for checks), then handed to the
+ * channel's own parser in order, its type first, and verified (secret files
+ * others can read, an smtp relay on this host). `header` may be repeated,
+ * and adds; any other key given twice in one file is an error.
+ *
+ * See also: config-parse.c, config.c, notify/channel-config.c.
+ */
+#include "supervisor/config-internal.h"
+
+#include <stdarg.h>
+
+#include "notify/outbox.h"
+
+#define OUTBOX_MAX_LIMIT 1000000u
+
+static int error_here(ConfigParser *p, const char *fmt, ...) _printf_(2, 3);
+static int error_here(ConfigParser *p, const char *fmt, ...) {
+        va_list ap;
+
+        va_start(ap, fmt);
+        config_errors_addv(p->errors, p->file, p->line, fmt, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+static long notify_section(size_t i) {
+        return -2 - (long) i;
+}
+
+int config_begin_notify(ConfigParser *p, const char *name) {
+        unsigned first;
+        size_t i;
+
+        if (!*name)
+                return error_here(p, "missing channel name in [notify]");
+        if (strlen(name) >= OUTBOX_CHANNEL_MAX || !outbox_channel_name_valid(name))
+                return error_here(p, "invalid channel name '%s' (up to %d letters, digits, '-', '_', '.')",
+                                  name, OUTBOX_CHANNEL_MAX - 1);
+        for (i = 0; i < p->n_notify; i++)
+                if (streq(p->notify_meta[i].name, name))
+                        break;
+        if (i == p->n_notify) {
+                p->notify_meta = config_grow(p->notify_meta, p->n_notify, sizeof(NotifyMeta));
+                p->notify_meta[p->n_notify++] = (NotifyMeta) { .name = xstrdup(name), .header = { p->file, p->line } };
+        }
+        first = config_seen_at(p, notify_section(i), NULL);
+        if (first > 0)
+                return error_here(p, "duplicate channel '%s' (first defined at %s:%u)", name, p->file, first);
+        p->section = SECTION_NOTIFY;
+        p->notify = i;
+        return 0;
+}
+
+void config_notify_key(ConfigParser *p, const char *key, const char *value) {
+        NotifyMeta *m = &p->notify_meta[p->notify];
+        unsigned first;
+
+        /* header adds one each time; anything else given twice is a mistake. */
+        if (!streq(key, "header")) {
+                first = config_seen_at(p, notify_section(p->notify), key);
+                if (first > 0) {
+                        (void) error_here(p, "duplicate key '%s' in [notify %s] (first given at %s:%u)",
+                                          key, m->name, p->file, first);
+                        return;
+                }
+        }
+        m->keys = config_grow(m->keys, m->n_keys, sizeof(ExtraKey));
+        m->keys[m->n_keys++] = (ExtraKey) { xstrdup(key), xstrdup(value), { p->file, p->line } };
+}
+
+static int parse_yes_no(ConfigParser *p, const char *key, const char *value, bool *ret) {
+        if (streq(value, "yes") || streq(value, "true") || streq(value, "on") || streq(value, "1"))
+                *ret = true;
+        else if (streq(value, "no") || streq(value, "false") || streq(value, "off") || streq(value, "0"))
+                *ret = false;
+        else
+                return error_here(p, "invalid value '%s' for %s: expected yes or no", value, key);
+        return 0;
+}
+
+static int parse_outbox_max(ConfigParser *p, const char *value, unsigned *ret) {
+        unsigned long n = 0;
+        bool ok = *value && strlen(value) <= 7 && strspn(value, "0123456789") == strlen(value);
+
+        if (ok)
+                n = strtoul(value, NULL, 10);
+        if (!ok || n < 1 || n > OUTBOX_MAX_LIMIT)
+                return error_here(p, "invalid number '%s' for outbox_max: must be between 1 and %u",
+                                  value, OUTBOX_MAX_LIMIT);
+        *ret = (unsigned) n;
+        return 0;
+}
+
+int config_alerting_key(ConfigParser *p, const char *key, const char *value) {
+        Config *c = p->config;
+
+        if (streq(key, "heartbeat_url")) {
+                if ((strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
+                    strpbrk(value, " \t"))
+                        return error_here(p, "invalid url '%s' for heartbeat_url: expected http://... or https://...",
+                                          value);
+                free(c->heartbeat_url);
+                c->heartbeat_url = xstrdup(value);
+                return 0;
+        }
+        if (streq(key, "heartbeat_method")) {
+                if (heartbeat_method_from_string(value, &c->heartbeat_method) < 0)
+                        return error_here(p, "invalid value '%s' for heartbeat_method: expected post or get", value);
+                return 0;
+        }
+        if (streq(key, "heartbeat_report_failures"))
+                return parse_yes_no(p, key, value, &c->heartbeat_report_failures);
+        if (streq(key, "heartbeat_start"))
+                return parse_yes_no(p, key, value, &c->heartbeat_start);
+        if (streq(key, "reminder")) {
+                if (parse_duration(value, &c->reminder) < 0)
+                        return error_here(p, "invalid duration '%s' for reminder", value);
+                return 0;
+        }
+        if (streq(key, "outbox_max"))
+                return parse_outbox_max(p, value, &c->outbox_max);
+        return -ENOENT;
+}
+
+/* Gives one key to the channel's parser; false (recorded) if refused. */
+static bool apply_key(ConfigParser *p, ChannelConfig *c, const ExtraKey *k) {
+        _cleanup_free_ char *msg = NULL;
+        int r = channel_config_parse_key(c, k->key, k->value, &msg);
+
+        if (r == -ENOENT)
+                config_errors_add(p->errors, k->src.file, k->src.line, "unknown key '%s' in [notify %s]",
+                                  k->key, c->name);
+        else if (r < 0)
+                config_errors_add(p->errors, k->src.file, k->src.line, "%s in [notify %s]",
+                                  msg ? msg : strerror(-r), c->name);
+        return r >= 0;
+}
+
+static void resolve_channel(ConfigParser *p, const NotifyMeta *m) {
+        _cleanup_free_ char *msg = NULL;
+        const ExtraKey *type = NULL;
+        ChannelConfig c;
+        bool ok = true;
+        Config *cfg = p->config;
+
+        channel_config_init(&c, m->name);
+        /* The final type first, so a key the type does not use is reported at its own line. */
+        for (size_t i = 0; i < m->n_keys; i++)
+                if (streq(m->keys[i].key, "type"))
+                        type = &m->keys[i];
+        if (type)
+                ok = apply_key(p, &c, type);
+        for (size_t i = 0; i < m->n_keys; i++)
+                if (!streq(m->keys[i].key, "type"))
+                        ok = apply_key(p, &c, &m->keys[i]) && ok;
+        /* A bad type was reported; "missing type" or "key not used" would be noise. */
+        if (ok || (type && c.type)) {
+                int r = channel_config_verify(&c, &msg);
+                if (r < 0 && (ok || !streq_ptr(msg, "missing required key 'type'")))
+                        config_errors_add(p->errors, m->header.file, m->header.line, "%s in [notify %s]",
+                                          msg ? msg : strerror(-r), m->name);
+                ok = ok && r >= 0;
+        }
+        if (!ok) {
+                channel_config_done(&c);
+                return;
+        }
+        cfg->channels = config_grow(cfg->channels, cfg->n_channels, sizeof(ChannelConfig));
+        cfg->channels[cfg->n_channels++] = c;
+}
+
+void config_resolve_notify(ConfigParser *p) {
+        for (size_t i = 0; i < p->n_notify; i++)
+                resolve_channel(p, &p->notify_meta[i]);
+}
+
+void config_notify_meta_free(ConfigParser *p) {
+        for (size_t i = 0; i < p->n_notify; i++) {
+                NotifyMeta *m = &p->notify_meta[i];
+
+                for (size_t j = 0; j < m->n_keys; j++) {
+                        free(m->keys[j].key);
+                        free(m->keys[j].value);
+                }
+                free(m->keys);
+                free(m->name);
+        }
+        free(p->notify_meta);
+        p->notify_meta = NULL;
+        p->n_notify = 0;
+}
