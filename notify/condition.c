@@ -35,6 +35,10 @@ ConditionTracker *condition_tracker_free(ConditionTracker *t) {
         return NULL;
 }
 
+void condition_tracker_set_reminder(ConditionTracker *t, usec_t reminder) {
+        t->reminder = reminder;
+}
+
 static Condition *find(ConditionTracker *t, const char *check, const char *kind) {
         for (size_t i = 0; i < t->n; i++)
                 if (streq(t->items[i].check, check) && streq(t->items[i].kind, kind))

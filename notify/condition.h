@@ -25,6 +25,7 @@ typedef struct ConditionTracker ConditionTracker;
 
 int condition_tracker_new(usec_t reminder, ConditionTracker **ret);
 ConditionTracker *condition_tracker_free(ConditionTracker *t);
+void condition_tracker_set_reminder(ConditionTracker *t, usec_t reminder);
 
 /* check may be "" for supervisor-wide conditions. *ret_since (may be NULL)
  * gets the time the condition started, for every answer but NONE. */

@@ -25,7 +25,18 @@ static const struct {
         [EVENT_TEST_ALERT] = { "test-alert", "e464988aa9f94eaca5e39a530ffe00d7", SEVERITY_INFO },
         [EVENT_DRILL_STARTED] = { "drill-started", "c6dfdf97baec423e9fd18d8ae25a716e", SEVERITY_WARNING },
         [EVENT_DRILL_FINISHED] = { "drill-finished", "0a51825cbdff4fbfb6871858067dd93d", SEVERITY_INFO },
+        [EVENT_THRESHOLD_BREACHED] = { "threshold-breached", "4a57cac9fb934d41b4619d485a3fb0b4", SEVERITY_WARNING },
 };
+
+static struct {
+        EventSink sink;
+        void *userdata;
+} event_sink;
+
+void event_set_sink(EventSink sink, void *userdata) {
+        event_sink.sink = sink;
+        event_sink.userdata = userdata;
+}
 
 const char *event_kind_to_string(EventKind k) {
         return k < _EVENT_KIND_MAX ? event_kinds[k].name : "unknown";
@@ -54,4 +65,6 @@ void event_emit(EventKind kind, const char *check, const char *unit, const char 
         va_end(ap);
         log_struct(severity_priority(event_kinds[kind].severity), event_kinds[kind].message_id,
                    event_kinds[kind].name, check, unit, message);
+        if (event_sink.sink)
+                event_sink.sink(kind, check, unit, message, event_sink.userdata);
 }

@@ -2,9 +2,9 @@
  *
  * Every decision an operator may need to read back (a check failed, a unit
  * was restarted, a check was disabled) is one event with a kind, a severity
- * and a stable journal MESSAGE_ID. Today events go to the journal (or
- * stderr); the notification channels (webhook, Alertmanager, SMTP relay)
- * hang off the same call.
+ * and a stable journal MESSAGE_ID. Events go to the journal (or stderr),
+ * and to the one sink the supervisor registers (event_set_sink()), which
+ * hands them to the notification channels.
  *
  * See also: supervisor/log.h.
  */
@@ -28,6 +28,7 @@ typedef enum EventKind {
         EVENT_TEST_ALERT,               /* mailsupctl test-alert */
         EVENT_DRILL_STARTED,            /* mailsupctl drill: a service is failed on purpose */
         EVENT_DRILL_FINISHED,
+        EVENT_THRESHOLD_BREACHED,       /* an alert-only value past its level (memory, disk, ...) */
         _EVENT_KIND_MAX,
 } EventKind;
 
@@ -39,6 +40,12 @@ typedef enum EventSeverity {
 
 const char *event_kind_to_string(EventKind k);
 EventSeverity event_kind_severity(EventKind k);
+
+/* Where events go besides the log: one sink, the supervisor's (NULL: none).
+ * Like the log target, it is process-wide; message is the formatted text. */
+typedef void (*EventSink)(EventKind kind, const char *check, const char *unit, const char *message,
+                          void *userdata);
+void event_set_sink(EventSink sink, void *userdata);
 
 /* Report one event; check and unit may be NULL. */
 void event_emit(EventKind kind, const char *check, const char *unit, const char *fmt, ...) _printf_(4, 5);

@@ -30,6 +30,7 @@ int heartbeat_method_from_string(const char *s, HeartbeatMethod *ret) {
 
 static void fail(Heartbeat *hb, const char *what) {
         hb->stats.failed++;
+        hb->stats.last_result = -1;
         sanitize_line(hb->stats.last_error, sizeof(hb->stats.last_error), what, strlen(what));
 }
 
@@ -54,6 +55,7 @@ static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) 
                 fail(hb, status);
         } else {
                 hb->stats.ok++;
+                hb->stats.last_result = 1;
                 hb->stats.last_ok = now_usec(CLOCK_REALTIME);
         }
         ping_free(hb);

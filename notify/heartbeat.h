@@ -47,6 +47,7 @@ typedef struct HeartbeatConfig {
 typedef struct HeartbeatStats {
         uint64_t sent, ok, failed;
         usec_t last_ok;                 /* CLOCK_REALTIME, 0 = never */
+        int last_result;                /* the last finished ping: 1 accepted, -1 failed, 0 none yet */
         char last_error[HEARTBEAT_ERROR_MAX];
 } HeartbeatStats;
 

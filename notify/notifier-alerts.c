@@ -164,13 +164,8 @@ Notifier *notifier_free(Notifier *nf) {
                 return NULL;
         for (OutboxEntry *e = nf->outbox ? nf->outbox->head : NULL; e; e = e->next)
                 notifier_transfer_free(nf, e->transfer);
-        for (size_t i = 0; i < nf->n_channels; i++) {
-                Channel *ch = nf->channels[i];
-                notifier_transfer_free(nf, ch->refresh);
-                sd_event_source_disable_unref(ch->refresh_timer);
-                channel_config_done(&ch->config);
-                free(ch);
-        }
+        for (size_t i = 0; i < nf->n_channels; i++)
+                notifier_channel_free(nf, nf->channels[i]);
         free(nf->channels);
         curl_event_free(nf->curl);
         outbox_free(nf->outbox);

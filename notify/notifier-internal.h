@@ -17,8 +17,12 @@ typedef struct Channel {
 
 struct Transfer {
         Channel *channel;
-        OutboxEntry *entry;             /* NULL: a re-send of the firing alerts */
+        OutboxEntry *entry;             /* NULL: a re-send of the firing alerts, or a test */
         ChannelRequest *req;
+        NotifierResultCallback test_cb; /* a test (notifier_test()) */
+        void *test_userdata;
+        Notification *test_n;
+        Transfer *test_next;            /* Notifier.tests */
 };
 
 struct Notifier {
@@ -36,12 +40,17 @@ struct Notifier {
         Notification active[NOTIFIER_ACTIVE_MAX]; /* firing alerts, for re-sends */
         size_t n_active;
         NotifierStats stats;
+        NotifierResultCallback observer;
+        void *observer_userdata;
+        Transfer *tests;                /* test transfers in flight */
 };
 
 Channel *notifier_find_channel(Notifier *nf, const char *name);
 int notifier_start_transfer(Notifier *nf, Channel *ch, OutboxEntry *e, const Notification *const *list, size_t n);
 void notifier_transfer_free(Notifier *nf, Transfer *t);
 void notifier_kick(Notifier *nf);
+void notifier_test_done(Notifier *nf, Transfer *t, int r, const char *reason);
+void notifier_channel_free(Notifier *nf, Channel *ch);
 void notifier_track_alert(Notifier *nf, const Notification *n);
 void notifier_supersede(Notifier *nf, Channel *ch, const Notification *resolved);
 void notifier_refresh_done(Notifier *nf, Channel *ch, int r, const char *reason);

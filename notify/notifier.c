@@ -30,7 +30,14 @@ void notifier_transfer_free(Notifier *nf, Transfer *t) {
         channel_request_free(t->req);
         if (t->entry)
                 t->entry->transfer = NULL;
-        else
+        else if (t->test_cb) {
+                for (Transfer **p = &nf->tests; *p; p = &(*p)->test_next)
+                        if (*p == t) {
+                                *p = t->test_next;
+                                break;
+                        }
+                free(t->test_n);
+        } else
                 t->channel->refresh = NULL;
         nf->in_flight--;
         free(t);
@@ -56,7 +63,13 @@ static void on_transfer_done(CurlEvent *ce, CURL *easy, CURLcode result, void *u
         r = t->channel->config.type->judge(&t->channel->config, t->req, result, reason, sizeof(reason));
         e = t->entry;
         ch = t->channel;
+        if (t->test_cb) {
+                notifier_test_done(nf, t, r, reason);
+                return;
+        }
         notifier_transfer_free(nf, t);
+        if (e && nf->observer)
+                nf->observer(&e->n, e->channel, r, reason, nf->observer_userdata);
         if (!e)
                 notifier_refresh_done(nf, ch, r, reason);
         else if (r >= 0) {

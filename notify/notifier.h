@@ -81,6 +81,27 @@ int notifier_submit(Notifier *nf, const Notification *n);
 int notifier_condition(Notifier *nf, const Notification *n, bool active);
 
 void notifier_get_stats(const Notifier *nf, NotifierStats *ret);
+/* The channels, by index (NULL past the end), and the items each has queued. */
+const char *notifier_channel_name(const Notifier *nf, size_t i);
+size_t notifier_channel_pending(const Notifier *nf, const char *channel);
+
+/* Reload: the channels become exactly these (copied). Items of a channel
+ * that is gone wait in the outbox (and expire) unless it comes back;
+ * transfers in flight are stopped and retried. Firing conditions are kept,
+ * so a reload does not re-announce them. */
+int notifier_set_channels(Notifier *nf, const ChannelConfig *c, size_t n);
+void notifier_set_reminder(Notifier *nf, usec_t reminder);
+
+/* The result of one delivery attempt: r >= 0 accepted, else -errno and why. */
+typedef void (*NotifierResultCallback)(const Notification *n, const char *channel, int r, const char *reason,
+                                       void *userdata);
+/* Told of every outbox delivery attempt (one observer; NULL: none). */
+void notifier_set_observer(Notifier *nf, NotifierResultCallback cb, void *userdata);
+/* Sends n once through every channel, whatever its min_severity, not
+ * through the outbox (a test must say now whether the path works); cb gets
+ * each channel's result (-ECANCELED if the channel goes away first).
+ * Returns the number of channels tried, or -errno. */
+int notifier_test(Notifier *nf, const Notification *n, NotifierResultCallback cb, void *userdata);
 /* Nothing pending and nothing in flight. */
 bool notifier_idle(const Notifier *nf);
 
