@@ -7,6 +7,7 @@
  */
 #include <stdarg.h>
 
+#include "supervisor/alerting.h"
 #include "supervisor/bus-api-internal.h"
 #include "supervisor/drill.h"
 
@@ -179,19 +180,48 @@ static usec_t next_cycle(const Supervisor *s) {
         return now_usec(CLOCK_REALTIME) + (due > now_usec(CLOCK_MONOTONIC) ? due - now_usec(CLOCK_MONOTONIC) : 0);
 }
 
-/* Heartbeat and notification channels do not exist yet: the fields are
- * there with their "none" values (state "not-configured", an empty outbox),
- * so clients are written once. */
-static int append_notify(sd_bus_message *reply) {
+static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
+        const char *name;
         int r;
 
-        r = bus_dict_append(reply, "HeartbeatState", "s", "not-configured");
+        r = sd_bus_message_open_container(reply, 'e', "sv");
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatLastOk", "t", UINT64_C(0));
+                r = sd_bus_message_append(reply, "s", "Outbox");
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatFailures", "u", UINT32_C(0));
+                r = sd_bus_message_open_container(reply, 'v', "a{su}");
         if (r >= 0)
-                r = bus_dict_append(reply, "Outbox", "a{su}", 0);
+                r = sd_bus_message_open_container(reply, 'a', "{su}");
+        for (size_t i = 0; r >= 0 && s->notifier && (name = notifier_channel_name(s->notifier, i)); i++)
+                r = sd_bus_message_append(reply, "{su}", name,
+                                          (uint32_t) notifier_channel_pending(s->notifier, name));
+        for (int k = 0; k < 3 && r >= 0; k++)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
+/* The heartbeat (state "not-configured" without one) and the outbox per channel. */
+static int append_notify(sd_bus_message *reply, const Supervisor *s) {
+        const HeartbeatStats *hb = s->heartbeat ? heartbeat_stats(s->heartbeat) : NULL;
+        NotifierStats st = {};
+        int r;
+
+        if (s->notifier)
+                notifier_get_stats(s->notifier, &st);
+        r = bus_dict_append(reply, "HeartbeatState", "s", alerting_heartbeat_state(s));
+        if (r >= 0)
+                r = bus_dict_append(reply, "HeartbeatLastOk", "t", (uint64_t) (hb ? hb->last_ok : 0));
+        if (r >= 0)
+                r = bus_dict_append(reply, "HeartbeatFailures", "u", (uint32_t) (hb ? hb->failed : 0));
+        if (r >= 0)
+                r = bus_dict_append(reply, "HeartbeatSent", "t", (uint64_t) (hb ? hb->sent : 0));
+        if (r >= 0)
+                r = bus_dict_append(reply, "HeartbeatLastError", "s", hb ? hb->last_error : "");
+        if (r >= 0)
+                r = bus_dict_append(reply, "NotificationsDelivered", "t", (uint64_t) st.delivered);
+        if (r >= 0)
+                r = bus_dict_append(reply, "NotificationsDropped", "t", (uint64_t) (st.dropped + st.expired));
+        if (r >= 0)
+                r = append_outbox(reply, s);
         return r;
 }
 
@@ -219,7 +249,7 @@ static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
         ADD("LastReload", "t", (uint64_t) s->last_reload);
         ADD("Drill", "s", drill_check_name(s));
 #undef ADD
-        return append_notify(reply);
+        return append_notify(reply, s);
 }
 
 int method_get_supervisor(sd_bus_message *m, void *userdata, sd_bus_error *error) {

@@ -15,6 +15,7 @@
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
 #include "supervisor/log.h"
+#include "supervisor/test-alert.h"
 
 typedef struct BusApi {
         sd_bus_slot *vtable;
@@ -157,24 +158,14 @@ static int method_reload(sd_bus_message *m, void *userdata, sd_bus_error *error)
         return r;
 }
 
-/* No notification channel exists yet (they come with the alerting issue):
- * the honest answer is an empty list, and nothing is pretended to be sent. */
+/* A real notification through every channel; the reply waits for their answers. */
 static int method_test_alert(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
         r = require_root(m, "test-alert", error);
         if (r < 0)
                 return r;
-        event_emit(EVENT_TEST_ALERT, NULL, NULL, "test alert requested: no notification channels configured, nothing sent");
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r >= 0)
-                r = sd_bus_message_open_container(reply, 'a', "(sbs)");
-        if (r >= 0)
-                r = sd_bus_message_close_container(reply);
-        if (r >= 0)
-                r = sd_bus_send(NULL, reply, NULL);
-        return r;
+        return test_alert_start(userdata, m, error);
 }
 
 static int method_drill(sd_bus_message *m, void *userdata, sd_bus_error *error) {

@@ -8,12 +8,14 @@
  *
  * Every change of a check's state passes check_changed(), which tells
  * D-Bus clients (CheckChanged) and a running drill at once, not at the
- * next save, so a client following live sees failing before restarting.
+ * next save, so a client following live sees failing before restarting,
+ * and updates the check's alert conditions (alerting.c).
  *
  * See also: policy.c (the decision), actions/unit.c (the mechanism).
  */
 #include "supervisor/check.h"
 
+#include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/drill.h"
 #include "supervisor/log.h"
@@ -57,6 +59,7 @@ void check_changed(Check *c, EventKind why) {
                 snprintf(c->announced_reason, sizeof(c->announced_reason), "%s", reason);
                 bus_api_check_changed(c);
         }
+        alerting_check(c);
         drill_observe(c, why);
         /* The restart window and the disabled flag must survive a SIGKILL
          * at once. A routine result (same state, one more cycle) is saved
@@ -68,7 +71,8 @@ void check_changed(Check *c, EventKind why) {
                 c->sup->save_at_cycle_end = true;
 }
 
-/* Remember a result; report changes, not every cycle's result. */
+/* Remember a result (c->threshold says whether it is a breached
+ * threshold); report changes, not every cycle's result. */
 static void record_result(Check *c, bool ok, const char *reason, usec_t latency) {
         CheckRecord *r = &c->rec;
         bool first = !r->has_result;
@@ -84,13 +88,17 @@ static void record_result(Check *c, bool ok, const char *reason, usec_t latency)
         }
         r->ok = ok;
         r->last_change = now_usec(CLOCK_REALTIME);
-        if (!ok)
+        if (!ok && c->threshold != PROBE_SEVERITY_NONE)
+                event_emit(EVENT_THRESHOLD_BREACHED, c->config->name, c->config->unit, "%s threshold breached (%s): %s",
+                           c->config->type->name, probe_severity_to_string(c->threshold), reason);
+        else if (!ok)
                 event_emit(EVENT_CHECK_FAILED, c->config->name, c->config->unit, "%s check failed: %s",
                            c->config->type->name, reason);
         else if (!first)
                 event_emit(EVENT_CHECK_RECOVERED, c->config->name, c->config->unit, "%s check ok again: %s",
                            c->config->type->name, reason);
-        check_changed(c, !ok ? EVENT_CHECK_FAILED : first ? _EVENT_KIND_MAX : EVENT_CHECK_RECOVERED);
+        check_changed(c, !ok ? (c->threshold != PROBE_SEVERITY_NONE ? EVENT_THRESHOLD_BREACHED : EVENT_CHECK_FAILED) :
+                      first ? _EVENT_KIND_MAX : EVENT_CHECK_RECOVERED);
 }
 
 static void on_restart_done(const char *name, const char *result, int error, void *userdata) {
@@ -203,6 +211,7 @@ static void on_unit_props(const char *name, const UnitProps *props, int error, v
                 snprintf(reason, sizeof(reason), "unit %.64s entered failed (%.32s)", u->name, u->props.result);
                 for (size_t i = 0; i < s->n_checks; i++)
                         if (s->checks[i].unit == u) {
+                                s->checks[i].threshold = PROBE_SEVERITY_NONE;
                                 record_result(&s->checks[i], false, reason, 0);
                                 judge(&s->checks[i], POLICY_UNIT_FAILED);
                         }
@@ -262,6 +271,8 @@ static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
         log_debug("%s: %s, %s (%.1f ms)", c->config->name, probe_status_to_string(res->status),
                   res->reason, (double) res->latency / USEC_PER_MSEC);
         c->last_probe = now_usec(CLOCK_REALTIME);
+        c->threshold = status != PROBE_THRESHOLD ? PROBE_SEVERITY_NONE :
+                       res->severity != PROBE_SEVERITY_NONE ? res->severity : PROBE_SEVERITY_CRITICAL;
         record_result(c, ok, res->reason, res->latency);
         c->probe = probe_free(p); /* res points into p */
         if (c->in_cycle) {
@@ -287,6 +298,7 @@ int check_start_probe(Check *c, usec_t next_probe) {
         if (r < 0) {
                 char reason[128];
                 snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));
+                c->threshold = PROBE_SEVERITY_NONE;
                 record_result(c, false, reason, 0);
                 judge_result(c, false);
                 return 0;

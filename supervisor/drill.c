@@ -6,12 +6,15 @@
  * speed: instead of waiting for the next cycle it probes as soon as a probe
  * is allowed, so "detected" measures the probe's own timeout, and the drill
  * ends in seconds even with a two-minute interval. A deadline bounds it.
+ * "notified" is reported when a channel accepted the check-failed alert
+ * (or why not), from the Notifier's delivery results.
  */
 #include "supervisor/drill.h"
 
 #include <signal.h>
 #include <stdarg.h>
 
+#include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
 #include "supervisor/log.h"
@@ -42,6 +45,9 @@ struct Drill {
         sd_bus_slot *kill;
         sd_event_source *kick, *deadline;
         usec_t started;                 /* CLOCK_MONOTONIC */
+        usec_t started_rt;              /* CLOCK_REALTIME, to tell our alert from older ones */
+        bool notify_pending;            /* the check-failed alert is out, no channel accepted it yet */
+        bool notify_failed;             /* a failed attempt was reported */
         DrillStage stage;
         bool frozen;                    /* SIGSTOP sent, no restart since */
         DrillStep steps[DRILL_MAX_STEPS];
@@ -111,6 +117,8 @@ static void finish(Drill *d, bool ok) {
         Supervisor *s = d->sup;
 
         thaw(d);
+        if (d->notify_pending)
+                add_step(d, "notified", "not-reached", "no channel accepted the alert yet (it stays in the outbox)");
         for (DrillStage st = d->stage; st < STAGE_DONE; st++)
                 if (d->n_steps < DRILL_MAX_STEPS)
                         d->steps[d->n_steps++] = (DrillStep) { .step = stage_steps[st], .result = "not-reached" };
@@ -173,8 +181,13 @@ void drill_observe(Check *c, EventKind why) {
                 return;
         if (why == EVENT_CHECK_FAILED && d->stage == STAGE_DETECT) {
                 add_step(d, "detected", "ok", "%s", c->rec.reason);
-                /* Alert channels do not exist yet: say so, never pretend. */
-                add_step(d, "notified", "skipped", "no notification channels configured");
+                /* Said when a channel answers (drill_notified()); never pretended. */
+                if (!c->sup->notifier || c->sup->config->n_channels == 0)
+                        add_step(d, "notified", "skipped", "no notification channels configured");
+                else if (alerting_channels_for(c->sup, SEVERITY_WARNING) == 0)
+                        add_step(d, "notified", "skipped", "no channel takes warning notifications");
+                else
+                        d->notify_pending = true;
                 d->stage = STAGE_RESTART;
         } else if (why == EVENT_UNIT_RESTARTED && d->stage == STAGE_RESTART) {
                 d->frozen = false; /* a new process, not the frozen one */
@@ -189,6 +202,21 @@ void drill_observe(Check *c, EventKind why) {
                 add_step(d, "recovered", "ok", "%s", c->rec.reason);
                 d->stage = STAGE_DONE;
                 finish(d, true);
+        }
+}
+
+void drill_notified(Supervisor *s, const Notification *n, const char *channel, int r, const char *reason) {
+        Drill *d = s->drill;
+
+        if (!d || !d->notify_pending || !streq(n->check, d->check) || !streq(n->kind, "check-failed") ||
+            n->phase != NOTIFY_FIRING || n->time < d->started_rt)
+                return;
+        if (r >= 0) {
+                d->notify_pending = false;
+                add_step(d, "notified", "ok", "accepted by %s", channel);
+        } else if (!d->notify_failed) {
+                d->notify_failed = true;
+                add_step(d, "notified", "failed", "%s: %s (retrying)", channel, reason);
         }
 }
 
@@ -227,7 +255,8 @@ static int drill_new(Check *c, sd_bus_message *call, Drill **ret) {
         if (!d)
                 return -ENOMEM;
         *d = (Drill) { .sup = s, .check = xstrdup(c->config->name), .unit = xstrdup(c->config->unit),
-                       .call = sd_bus_message_ref(call), .started = now_usec(CLOCK_MONOTONIC) };
+                       .call = sd_bus_message_ref(call), .started = now_usec(CLOCK_MONOTONIC),
+                       .started_rt = now_usec(CLOCK_REALTIME) };
         r = sd_event_add_time_relative(s->event, &d->kick, CLOCK_MONOTONIC, DRILL_KICK_USEC, 0, on_kick, d);
         if (r >= 0)
                 r = sd_event_source_set_enabled(d->kick, SD_EVENT_OFF);

@@ -29,6 +29,10 @@ int drill_start(Check *c, sd_bus_message *call, sd_bus_error *error);
 /* Fed by check_changed(): what happened to c, and why. */
 void drill_observe(Check *c, EventKind why);
 
+/* A delivery result from the Notifier: the "notified" step, when it is the
+ * drill's check-failed alert. */
+void drill_notified(Supervisor *s, const Notification *n, const char *channel, int r, const char *reason);
+
 /* Abandon (mailsupd stops): thaw the unit if frozen, answer the caller. */
 Drill *drill_free(Drill *d);
 

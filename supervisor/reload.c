@@ -10,11 +10,14 @@
  * Running probes hold pointers into the old Config, so they are cancelled
  * and their checks probed again at once. Units are kept (callbacks in
  * flight point at them); those no check uses any more are only unwatched.
+ * Channels and the heartbeat follow the new config; the outbox and the
+ * firing conditions stay (alerting_reload()).
  *
  * See also: supervisor.c, check.c (check_init), config.h.
  */
 #include <systemd/sd-daemon.h>
 
+#include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
 #include "supervisor/log.h"
@@ -59,6 +62,7 @@ static void take_over(Check *c, const CheckConfig *cc, WatchedUnit *u, Check *ol
         c->awaiting_unit = same_unit && old->awaiting_unit;
         c->next_probe = old->next_probe;
         c->last_probe = old->last_probe;
+        c->threshold = old->threshold;
         c->announced = old->announced;
         memcpy(c->announced_reason, old->announced_reason, sizeof(c->announced_reason));
 }
@@ -163,6 +167,7 @@ int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
         config_free(s->config);
         s->config = TAKE_PTR(new);
         unwatch_unused(s);
+        alerting_reload(s, sum.removed);
         if (s->config->interval != old_interval)
                 supervisor_rearm_cycle(s);
         s->last_reload = now_usec(CLOCK_REALTIME);

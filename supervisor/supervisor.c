@@ -13,10 +13,12 @@
 #include <systemd/sd-daemon.h>
 
 #include "notify/events.h"
+#include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
 #include "supervisor/log.h"
+#include "supervisor/test-alert.h"
 
 static const char *const check_state_names[_CHECK_STATE_MAX] = {
         [CHECK_STATE_UNKNOWN] = "unknown",
@@ -59,20 +61,9 @@ const char *supervisor_state(const Supervisor *s) {
 }
 
 void supervisor_update_status(Supervisor *s) {
-        unsigned n[_CHECK_STATE_MAX] = {};
-        char text[512], names[256] = "";
-        size_t len = 0;
+        char text[512] = "STATUS=";
 
-        for (size_t i = 0; i < s->n_checks; i++) {
-                CheckState st = check_state(&s->checks[i]);
-                n[st]++;
-                if ((st == CHECK_STATE_FAILING || st == CHECK_STATE_DISABLED) && len < sizeof(names))
-                        len += snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "",
-                                        s->checks[i].config->name);
-        }
-        snprintf(text, sizeof(text), "STATUS=%zu checks: %u ok, %u failing, %u restarting, %u disabled%s%s%s",
-                 s->n_checks, n[CHECK_STATE_OK], n[CHECK_STATE_FAILING], n[CHECK_STATE_RESTARTING],
-                 n[CHECK_STATE_DISABLED], len ? " (" : "", names, len ? ")" : "");
+        alerting_summary(s, false, text + 7, sizeof(text) - 7);
         (void) sd_notify(false, text);
 }
 
@@ -112,6 +103,7 @@ void supervisor_cycle_probe_ended(Supervisor *s) {
         s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
         if (s->save_at_cycle_end)
                 supervisor_changed(s);
+        alerting_cycle_done(s, s->last_cycle_duration);
 }
 
 static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -131,13 +123,16 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         (void) sd_event_source_set_time(src, usec + interval);
         (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
         log_debug("cycle %" PRIu64, s->cycles);
+        alerting_cycle_started(s);
         for (size_t i = 0; i < s->n_checks; i++)
                 if (check_start_probe(&s->checks[i], next_real) > 0) {
                         s->checks[i].in_cycle = true;
                         s->cycle_outstanding++;
                 }
-        if (s->cycle_outstanding == 0)
+        if (s->cycle_outstanding == 0) {
                 s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
+                alerting_cycle_done(s, s->last_cycle_duration);
+        }
         return 0;
 }
 
@@ -312,6 +307,7 @@ int supervisor_new(Config *config, const char *config_arg, Supervisor **ret) {
         r = bus_api_start(s);
         if (r < 0)
                 goto fail;
+        (void) alerting_start(s);
         *ret = s;
         return 0;
 fail:
@@ -339,6 +335,8 @@ Supervisor *supervisor_free(Supervisor *s) {
         if (!s)
                 return NULL;
         drill_free(s->drill);
+        alerting_stop(s); /* before the test alert: it is told its channels are gone */
+        test_alert_free(s->test_alert);
         bus_api_stop(s);
         for (size_t i = 0; i < s->n_checks; i++)
                 probe_free(s->checks[i].probe);

@@ -11,7 +11,7 @@
  * (callbacks in flight may still point at them), only unwatched.
  *
  * See also: main.c (start-up), bus-api.c (mailsupd's own D-Bus API),
- * reload.c, drill.c.
+ * reload.c, drill.c, alerting.c (notifications and the heartbeat).
  */
 #pragma once
 
@@ -19,6 +19,8 @@
 #include <systemd/sd-event.h>
 
 #include "actions/unit.h"
+#include "notify/heartbeat.h"
+#include "notify/notifier.h"
 #include "probes/probe.h"
 #include "supervisor/state.h"
 
@@ -43,6 +45,7 @@ typedef struct Check {
         bool awaiting_unit;             /* failed probe waits for fresh unit state */
         bool recovering;                /* restarted; no judged result since */
         bool in_cycle;                  /* the running probe was started by the cycle */
+        ProbeSeverity threshold;        /* the last result breached a threshold: how badly */
         usec_t next_probe;              /* CLOCK_REALTIME, for display */
         usec_t last_probe;              /* CLOCK_REALTIME of the last probe's end */
         CheckState announced;           /* last CheckChanged sent: state ... */
@@ -81,6 +84,9 @@ struct Supervisor {
         usec_t last_reload;             /* CLOCK_REALTIME, 0 never */
         void *api;                      /* bus-api.c */
         struct Drill *drill;            /* drill.c, NULL when none runs */
+        Notifier *notifier;             /* alerting.c; NULL if the outbox cannot be opened */
+        Heartbeat *heartbeat;           /* alerting.c; NULL without heartbeat_url */
+        struct TestAlert *test_alert;   /* test-alert.c, NULL when none runs */
 };
 
 /* Takes ownership of config. config_arg as given to --config (may be NULL). */
