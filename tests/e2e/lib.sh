@@ -84,3 +84,24 @@ ExecStart=/usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.setso
 count_lines() {
 	if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi
 }
+
+# start_receiver UNIT PORT RECORD: tests/notify-receiver.py as a user unit
+# on 127.0.0.1:PORT, one JSON line per request it got appended to RECORD.
+start_receiver() {
+	sandbox_install_unit "$1" "[Service]
+ExecStart=/usr/bin/python3 $HERE/../notify-receiver.py $2 $3
+"
+	systemctl --user start "$1"
+	wait_for "tcp_connects $2 1" 20 "$1 listens" || fail "$1 never listened"
+}
+
+# records RECORD: the receiver's lines (none when it got nothing yet)
+records() {
+	cat "$1" 2>/dev/null || true
+}
+
+# outbox_ids: the notification ids waiting in mailsupd's outbox now
+outbox_ids() {
+	find "$SANDBOX_DIR/state/outbox" -maxdepth 1 -type f ! -name '.*' -printf '%f\n' 2>/dev/null |
+		cut -d. -f1 | sort -u
+}

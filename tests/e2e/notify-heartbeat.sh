@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The monitor is monitored: mailsupd pings a heartbeat URL after every
+# cycle (healthchecks.io style), URL/fail with a plain-text summary while a
+# check is disabled, and the pings stop while mailsupd is frozen (SIGSTOP),
+# which is what lets the outside service page someone.
+source "$(dirname "$0")/lib.sh"
+sandbox_reexec "$@"
+
+hport=$(free_port)
+rec=$SANDBOX_DIR/heartbeat.jsonl
+start_receiver heartbeat.service "$hport" "$rec"
+pings() { records "$rec" | grep -c '"path": "/ping/abc' || true; }
+
+# A healthy check first: the receiver's own port.
+write_config "interval = 1s
+timeout = 500ms
+restart_grace = 1s
+restart_limit = 1
+heartbeat_url = http://127.0.0.1:$hport/ping/abc
+
+[check good]
+type = tcp
+port = $hport"
+start_mailsupd
+
+wait_for '[[ $(records "$rec" | grep -c "\"path\": \"/ping/abc\"") -ge 3 ]]' 30 "3 success pings" ||
+	fail "no pings to the heartbeat URL"
+records "$rec" | grep '"path": "/ping/abc"' | head -1 | grep -q '"method": "POST".*1 check: 1 ok' ||
+	fail "a success ping is not a POST with the summary: $(records "$rec" | head -1)"
+"$MAILSUPCTL" --user status | head -1 | grep -q "heartbeat ok" || fail "status does not show the heartbeat ok"
+pass "a POST to the URL per cycle while all is well, shown by mailsupctl status"
+
+# A check that gets disabled: URL/fail with a body naming it.
+bport=$(free_port)
+install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
+cat >>"$MAILSUPD_CONF" <<CONF
+
+[check broken]
+type = smtp
+port = $bport
+unit = broken.service
+CONF
+"$MAILSUPCTL" --user reload >/dev/null || fail "reload refused"
+wait_for '[[ $(check_state broken) == disabled ]]' 60 "broken disabled" || fail "broken never disabled"
+wait_for 'records "$rec" | grep "/ping/abc/fail" | grep -q "broken disabled: no greeting"' 20 "a /fail ping" ||
+	fail "no /fail ping with a body naming the disabled check"
+body=$(records "$rec" | grep "/ping/abc/fail" | tail -1)
+grep -q '2 checks: 1 ok, 1 disabled (broken)' <<<"$body" || fail "the /fail body lacks the summary: $body"
+pass "URL/fail with a plain-text summary while a check is disabled"
+
+# Frozen: no pings. Counted over windows, not timed.
+sleep 3
+before=$(pings)
+[[ $before -ge 5 ]] || fail "too few pings so far ($before)"
+main=$(unit_prop mailsupd.service MainPID)
+kill -STOP "$main"
+sleep 1 # a ping already in flight may still land
+frozen_start=$(pings)
+sleep 5
+frozen_end=$(pings)
+kill -CONT "$main"
+[[ $frozen_end == "$frozen_start" ]] || fail "pings went on while mailsupd was stopped ($frozen_start -> $frozen_end)"
+wait_for '[[ $(pings) -ge $((frozen_end + 3)) ]]' 20 "pings resume" || fail "pings did not resume after SIGCONT"
+pass "no pings in 5s while mailsupd was SIGSTOPped ($frozen_start -> $frozen_end); they resume after SIGCONT"
