@@ -1,4 +1,4 @@
-/* imap.c: the "imap" probe: greeting, LOGOUT (RFC 3501).
+/* imap.c: the "imap" probe: greeting, LOGOUT (RFC 3501), over TLS too.
  *
  * A Dovecot whose master runs but whose imap-login or auth processes are
  * stuck accepts TCP and then greets late, says BYE, or nothing at all. This
@@ -7,20 +7,47 @@
  * Waiting for authentication process to respond.." is an OK greeting too
  * (and its real greeting may follow, as an untagged line we skip).
  *
- * See also: imap-parse.h, stream.h, smtp.c.
+ * With starttls = yes the probe says "m1 STARTTLS" after the greeting,
+ * wants "m1 OK", lets the engine shake hands and says "m2 LOGOUT" over TLS.
+ * With tls = yes (993) the engine shakes hands first; the conversation is
+ * the plain one. Certificates: tls.h.
+ *
+ * See also: imap-parse.h, stream.h, tls.h, smtp.c.
  */
 #include "probes/imap-parse.h"
 #include "probes/stream.h"
 
-#define IMAP_TAG "m1"
-
 enum {
         IMAP_STEP_GREETING,
         IMAP_STEP_LOGOUT,
+        IMAP_STEP_STARTTLS,
 };
 
-static bool is_our_tag(const ImapLine *l) {
-        return l->tag_len == strlen(IMAP_TAG) && memcmp(l->tag, IMAP_TAG, l->tag_len) == 0;
+/* The tag of the command in flight: STARTTLS is m1, and LOGOUT after it m2. */
+static const char *our_tag(Stream *s) {
+        return s->step == IMAP_STEP_LOGOUT && s->tls_options && s->tls_options->starttls ? "m2" : "m1";
+}
+
+static bool is_our_tag(Stream *s, const ImapLine *l) {
+        const char *tag = our_tag(s);
+
+        return l->tag_len == strlen(tag) && memcmp(l->tag, tag, l->tag_len) == 0;
+}
+
+static void send_command(Stream *s, unsigned step, const char *command, const char *expect) {
+        char line[32];
+
+        s->step = step;
+        snprintf(line, sizeof(line), "%s %s\r\n", our_tag(s), command);
+        if (stream_send(s, line) < 0) {
+                stream_end(s, PROBE_INTERNAL_ERROR, "%s line does not fit the output buffer", command);
+                return;
+        }
+        stream_expect(s, expect);
+}
+
+static void send_logout(Stream *s) {
+        send_command(s, IMAP_STEP_LOGOUT, "LOGOUT", "reply to LOGOUT");
 }
 
 static void on_greeting(Stream *s, const ImapLine *l, const char *text, const char *line) {
@@ -29,12 +56,10 @@ static void on_greeting(Stream *s, const ImapLine *l, const char *text, const ch
         switch (l->kind) {
         case IMAP_UNTAGGED_OK:
         case IMAP_UNTAGGED_PREAUTH:
-                if (stream_send(s, IMAP_TAG " LOGOUT\r\n") < 0) {
-                        stream_end(s, PROBE_INTERNAL_ERROR, "LOGOUT line does not fit the output buffer");
-                        return;
-                }
-                stream_expect(s, "reply to LOGOUT");
-                s->step = IMAP_STEP_LOGOUT;
+                if (s->tls_options && s->tls_options->starttls)
+                        send_command(s, IMAP_STEP_STARTTLS, "STARTTLS", "reply to STARTTLS");
+                else
+                        send_logout(s);
                 break;
         case IMAP_UNTAGGED_BYE:
         case IMAP_UNTAGGED_NO:
@@ -52,12 +77,23 @@ static void on_greeting(Stream *s, const ImapLine *l, const char *text, const ch
 static void on_logout_reply(Stream *s, const ImapLine *l, const char *text, const char *line) {
         const char *sep = *text ? " " : "";
 
-        if (l->kind == IMAP_CONTINUATION || (l->tag && !is_our_tag(l)))
+        if (l->kind == IMAP_CONTINUATION || (l->tag && !is_our_tag(s, l)))
                 stream_end(s, PROBE_PROTOCOL_ERROR, "unexpected reply to LOGOUT: \"%s\"", line);
         else if (l->kind == IMAP_TAGGED_OK)
-                stream_end(s, PROBE_OK, "LOGOUT answered OK");
+                stream_end(s, PROBE_OK, "LOGOUT %sanswered OK", s->tls ? "over TLS " : "");
         else if (l->tag)
                 stream_end(s, PROBE_BAD_REPLY, "LOGOUT answered %s%s%s", imap_kind_to_string(l->kind), sep, text);
+}
+
+/* Untagged lines first (a CAPABILITY) are skipped, as for LOGOUT. */
+static void on_starttls_reply(Stream *s, const ImapLine *l, const char *text, const char *line) {
+        if (l->kind == IMAP_CONTINUATION || (l->tag && !is_our_tag(s, l)))
+                stream_end(s, PROBE_PROTOCOL_ERROR, "unexpected reply to STARTTLS: \"%s\"", line);
+        else if (l->kind == IMAP_TAGGED_OK)
+                stream_upgrade_tls(s);
+        else if (l->tag)
+                stream_end(s, PROBE_BAD_REPLY, "STARTTLS answered %s%s%s", imap_kind_to_string(l->kind),
+                           *text ? " " : "", text);
 }
 
 static size_t imap_input(Stream *s, const char *buf, size_t len) {
@@ -81,6 +117,8 @@ static size_t imap_input(Stream *s, const char *buf, size_t len) {
         sanitize_line(line, sizeof(line), buf, n > 0 && buf[n - 1] == '\r' ? n - 1 : n);
         if (s->step == IMAP_STEP_GREETING)
                 on_greeting(s, &l, text, line);
+        else if (s->step == IMAP_STEP_STARTTLS)
+                on_starttls_reply(s, &l, text, line);
         else
                 on_logout_reply(s, &l, text, line);
         return l.consumed;
@@ -88,10 +126,11 @@ static size_t imap_input(Stream *s, const char *buf, size_t len) {
 
 static const StreamOps imap_ops = {
         .input = imap_input,
+        .tls_ready = send_logout,
 };
 
 static int imap_start(Probe *p) {
-        return stream_start(p, &imap_ops);
+        return stream_start_with_tls(p, &imap_ops, tls_options_get(p->config));
 }
 
 const ProbeType probe_type_imap = {
@@ -101,4 +140,7 @@ const ProbeType probe_type_imap = {
         .start = imap_start,
         .stop = stream_stop,
         .describe_timeout = stream_describe_timeout,
+        .parse_key = tls_options_parse_key,
+        .verify = tls_options_verify,
+        .free_options = tls_options_free,
 };

@@ -1,4 +1,4 @@
-/* smtp.c: the "smtp" probe: greeting, EHLO, QUIT (RFC 5321).
+/* smtp.c: the "smtp" probe: greeting, EHLO, QUIT (RFC 5321), over TLS too.
  *
  * A Postfix whose master still runs but whose smtpd cannot serve (full
  * queue, broken maps, stuck proxymap) accepts TCP and then says 421, or
@@ -6,19 +6,27 @@
  * sends QUIT and finishes without waiting for the 221: the server has shown
  * it serves. Each reply is judged by smtp_reply_parse() on the buffered bytes.
  *
- * See also: smtp-parse.h, stream.h, imap.c.
+ * With starttls = yes (RFC 3207) the EHLO reply must offer STARTTLS; the
+ * probe says STARTTLS, wants 220, lets the engine shake hands, and says
+ * EHLO again over TLS. With tls = yes (465, RFC 8314) the engine shakes
+ * hands first and the conversation is the plain one. Certificates: tls.h.
+ *
+ * See also: smtp-parse.h, stream.h, tls.h, imap.c.
  */
 #include "probes/smtp-parse.h"
 #include "probes/stream.h"
 
 #include <ctype.h>
 #include <limits.h>
+#include <strings.h>
 
 #define SMTP_FALLBACK_HELO "mailsup.invalid"
 
 enum {
         SMTP_STEP_GREETING,
         SMTP_STEP_EHLO,
+        SMTP_STEP_STARTTLS,
+        SMTP_STEP_EHLO_TLS,  /* the second EHLO, over TLS */
 };
 
 /* A host name fit for EHLO: letters, digits, '-' and '.', with a dot inside. */
@@ -34,6 +42,27 @@ static bool is_helo_domain(const char *name) {
         return true;
 }
 
+/* Whether a (complete, parsed) EHLO reply lists the extension keyword:
+ * "250-STARTTLS" or "250 STARTTLS", case-insensitive (RFC 5321 4.1.1.1). */
+static bool ehlo_offers(const char *buf, size_t len, const char *keyword) {
+        size_t k = strlen(keyword);
+
+        for (const char *l = buf, *end = buf + len; l < end;) {
+                const char *lf = memchr(l, '\n', (size_t) (end - l));
+                size_t n = lf ? (size_t) (lf - l) : (size_t) (end - l);
+
+                if (n > 0 && l[n - 1] == '\r')
+                        n--;
+                /* The first line greets with the host name; keywords follow. */
+                if (l != buf && n >= 4 + k && strncasecmp(l + 4, keyword, k) == 0 && (n == 4 + k || l[4 + k] == ' '))
+                        return true;
+                if (!lf)
+                        break;
+                l = lf + 1;
+        }
+        return false;
+}
+
 static void send_ehlo(Stream *s) {
         char host[HOST_NAME_MAX + 1] = {}, line[sizeof(host) + 8];
 
@@ -46,7 +75,7 @@ static void send_ehlo(Stream *s) {
                 return;
         }
         stream_expect(s, "reply to EHLO");
-        s->step = SMTP_STEP_EHLO;
+        s->step = s->step == SMTP_STEP_STARTTLS ? SMTP_STEP_EHLO_TLS : SMTP_STEP_EHLO;
 }
 
 static void on_greeting(Stream *s, const SmtpReply *reply, const char *text) {
@@ -60,14 +89,37 @@ static void on_greeting(Stream *s, const SmtpReply *reply, const char *text) {
                 stream_end(s, PROBE_PROTOCOL_ERROR, "unexpected greeting %u%s%s", reply->code, sep, text);
 }
 
-static void on_ehlo_reply(Stream *s, const SmtpReply *reply, const char *text) {
+static void send_starttls(Stream *s, const char *buf, const SmtpReply *reply) {
+        if (!ehlo_offers(buf, reply->consumed, "STARTTLS")) {
+                (void) stream_send(s, "QUIT\r\n");
+                stream_end(s, PROBE_BAD_REPLY, "STARTTLS not offered");
+                return;
+        }
+        (void) stream_send(s, "STARTTLS\r\n"); /* the output buffer is empty: EHLO was answered */
+        stream_expect(s, "reply to STARTTLS");
+        s->step = SMTP_STEP_STARTTLS;
+}
+
+static void on_starttls_reply(Stream *s, const SmtpReply *reply, const char *text) {
+        if (reply->code == 220)
+                stream_upgrade_tls(s);
+        else
+                stream_end(s, PROBE_BAD_REPLY, "STARTTLS answered %u%s%s", reply->code, *text ? " " : "", text);
+}
+
+static void on_ehlo_reply(Stream *s, const SmtpReply *reply, const char *text, const char *buf) {
         if (reply->code != 250) {
-                stream_end(s, PROBE_BAD_REPLY, "EHLO answered %u%s%s", reply->code, *text ? " " : "", text);
+                stream_end(s, PROBE_BAD_REPLY, "EHLO %sanswered %u%s%s", s->step == SMTP_STEP_EHLO_TLS ?
+                           "over TLS " : "", reply->code, *text ? " " : "", text);
+                return;
+        }
+        if (s->step == SMTP_STEP_EHLO && s->tls_options && s->tls_options->starttls) {
+                send_starttls(s, buf, reply);
                 return;
         }
         /* Polite, and written before the close; the 221 is not awaited. */
         (void) stream_send(s, "QUIT\r\n");
-        stream_end(s, PROBE_OK, "EHLO answered 250");
+        stream_end(s, PROBE_OK, "EHLO %sanswered 250", s->tls ? "over TLS " : "");
 }
 
 static size_t smtp_input(Stream *s, const char *buf, size_t len) {
@@ -90,17 +142,20 @@ static size_t smtp_input(Stream *s, const char *buf, size_t len) {
         sanitize_line(text, sizeof(text), reply.text, reply.text_len);
         if (s->step == SMTP_STEP_GREETING)
                 on_greeting(s, &reply, text);
+        else if (s->step == SMTP_STEP_STARTTLS)
+                on_starttls_reply(s, &reply, text);
         else
-                on_ehlo_reply(s, &reply, text);
+                on_ehlo_reply(s, &reply, text, buf);
         return reply.consumed;
 }
 
 static const StreamOps smtp_ops = {
         .input = smtp_input,
+        .tls_ready = send_ehlo,
 };
 
 static int smtp_start(Probe *p) {
-        return stream_start(p, &smtp_ops);
+        return stream_start_with_tls(p, &smtp_ops, tls_options_get(p->config));
 }
 
 const ProbeType probe_type_smtp = {
@@ -110,4 +165,7 @@ const ProbeType probe_type_smtp = {
         .start = smtp_start,
         .stop = stream_stop,
         .describe_timeout = stream_describe_timeout,
+        .parse_key = tls_options_parse_key,
+        .verify = tls_options_verify,
+        .free_options = tls_options_free,
 };

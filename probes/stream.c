@@ -6,6 +6,10 @@
  * Input goes into a fixed STREAM_IN_MAX buffer; a full buffer that the
  * type's parser still calls incomplete ends the run PROBE_OVERLONG.
  *
+ * With TLS the mask follows OpenSSL instead: during the handshake, the one
+ * event SSL_connect() wants; after it, reads wait for what SSL_read() last
+ * wanted and queued output for what SSL_write() last wanted.
+ *
  * Every path ends in stream_complete(), the only caller of probe_finish()
  * here besides the deadline (probe.c, worded by stream_describe_timeout()).
  * probe_finish() frees the stream through stream_stop(), so nothing touches
@@ -14,6 +18,9 @@
  * See also: probe.c, tcp.c, smtp.c, imap.c.
  */
 #include "probes/stream.h"
+
+#include "probes/cert.h"
+#include "probes/tls-stream.h"
 
 #include <arpa/inet.h>
 #include <assert.h>
@@ -26,6 +33,7 @@ static Stream *stream_free(Stream *s) {
         if (!s)
                 return NULL;
         s->io = sd_event_source_disable_unref(s->io);
+        s->tls = tls_free(s->tls);
         if (s->fd >= 0)
                 close(s->fd);
         free(s);
@@ -75,6 +83,10 @@ void stream_expect(Stream *s, const char *what) {
         s->waiting = what;
 }
 
+void stream_upgrade_tls(Stream *s) {
+        s->upgrade = true;
+}
+
 /* Finish the probe with the verdict. s is freed inside: call it last. */
 static void stream_complete(Stream *s) {
         Probe *p = s->probe;
@@ -83,13 +95,31 @@ static void stream_complete(Stream *s) {
 
         assert(s->ended);
         memcpy(reason, s->reason, sizeof(reason));
+        if (status == PROBE_OK && s->not_after > 0) {
+                char cert[128];
+                ProbeSeverity sev = cert_judge_expiry(s->not_after, now_usec(CLOCK_REALTIME),
+                                                      (unsigned) s->tls_options->cert_warn_days, cert, sizeof(cert));
+
+                /* The conversation was fine; only the certificate's date can still warn. */
+                if (sev != PROBE_SEVERITY_NONE)
+                        probe_finish_threshold(p, sev, "%s, %s", reason, cert);
+                else
+                        probe_finish(p, status, "%s, %s", reason, cert);
+                return;
+        }
         probe_finish(p, status, "%s", reason);
 }
 
 static int stream_flush(Stream *s) {
-        while (s->out_len > 0) {
-                /* MSG_NOSIGNAL: a peer gone away must not SIGPIPE the daemon. */
-                ssize_t n = send(s->fd, s->out, s->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+        char ignored[PROBE_REASON_MAX];
+
+        while (s->out_len > 0 && !s->handshaking) {
+                /* MSG_NOSIGNAL: a peer gone away must not SIGPIPE the daemon (tls.c's BIO too). */
+                ssize_t n = s->tls ? tls_write(s->tls, s->out, s->out_len, &s->write_events, ignored, sizeof(ignored))
+                                   : send(s->fd, s->out, s->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+                if (s->tls && n < 0)
+                        return n == -EAGAIN ? 0 : (int) n;
+                s->write_events = EPOLLOUT;
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -117,7 +147,10 @@ static void stream_settle(Stream *s) {
                 return;
         }
 
-        events = (s->ended ? 0 : EPOLLIN) | (s->out_len > 0 ? EPOLLOUT : 0);
+        if (s->handshaking)
+                events = s->hs_events;
+        else
+                events = (s->ended ? 0 : s->read_events) | (s->out_len > 0 ? s->write_events : 0);
         r = sd_event_source_set_io_events(s->io, events);
         if (r < 0) {
                 stream_end(s, PROBE_INTERNAL_ERROR, "cannot watch socket: %s", strerror(-r));
@@ -126,7 +159,7 @@ static void stream_settle(Stream *s) {
 }
 
 /* Hand the buffered input to the type until it needs more or has ended. */
-static void stream_dispatch(Stream *s) {
+void stream_dispatch(Stream *s) {
         assert(s->ops->input);
 
         while (!s->ended && s->in_len > 0) {
@@ -137,6 +170,10 @@ static void stream_dispatch(Stream *s) {
                         break;
                 memmove(s->in, s->in + n, s->in_len - n);
                 s->in_len -= n;
+                if (s->upgrade && !s->ended) {
+                        stream_tls_begin(s);
+                        return;
+                }
         }
         if (!s->ended && s->in_len == STREAM_IN_MAX)
                 stream_end(s, PROBE_OVERLONG, "%s longer than %u bytes", s->waiting, STREAM_IN_MAX);
@@ -168,7 +205,9 @@ static void stream_end_connect_error(Stream *s, int err) {
 
 static void stream_connected(Stream *s) {
         s->connected = true;
-        if (s->ops->connected)
+        if (s->tls_options && s->tls_options->tls)
+                stream_tls_begin(s);
+        else if (s->ops->connected)
                 s->ops->connected(s);
         stream_settle(s);
 }
@@ -190,8 +229,13 @@ static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userda
                 }
                 return 0;
         }
-        /* HUP and ERR come whatever the mask: read to learn EOF or the error. */
-        if (!s->ended && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+        /* HUP and ERR come whatever the mask: read to learn EOF or the error.
+         * TLS reads on any event: OpenSSL knows what it was waiting for. */
+        if (!s->ended && s->handshaking)
+                stream_tls_handshake(s);
+        else if (!s->ended && s->tls)
+                stream_tls_read(s);
+        else if (!s->ended && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                 stream_read(s);
         stream_settle(s);
         return 0;
@@ -260,6 +304,10 @@ static int stream_open(Stream *s) {
 }
 
 int stream_start(Probe *p, const StreamOps *ops) {
+        return stream_start_with_tls(p, ops, NULL);
+}
+
+int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o) {
         Stream *s;
         int r;
 
@@ -270,6 +318,10 @@ int stream_start(Probe *p, const StreamOps *ops) {
         s->ops = ops;
         s->fd = -1;
         s->waiting = "greeting";
+        s->tls_options = o;
+        s->read_events = EPOLLIN;
+        s->write_events = EPOLLOUT;
+        assert(!o || !o->starttls || ops->tls_ready);
         p->data = s;
 
         /* Failures past this point are the run's result, delivered by

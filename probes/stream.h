@@ -10,13 +10,16 @@
  *
  * Reasons name the step that failed: "connection refused", "no connection
  * within 10s", "no greeting within 10s", "no reply to EHLO within 10s",
- * "connection closed by peer while waiting for reply to EHLO".
+ * "connection closed by peer while waiting for reply to EHLO", "no TLS
+ * handshake within 10s". With TLS (tls.h) the same bytes pass through an
+ * OpenSSL session on the same socket, into the same bounded buffer.
  *
  * See also: probe.h (the run life cycle), tcp.c, smtp.c, imap.c.
  */
 #pragma once
 
 #include "probes/probe.h"
+#include "probes/tls.h"
 
 #define STREAM_IN_MAX (16U * 1024U)
 #define STREAM_OUT_MAX 512U
@@ -31,6 +34,9 @@ typedef struct StreamOps {
          * or on what is left if more than 0). May call stream_send(),
          * stream_expect() and stream_end(); once ended it is not called again. */
         size_t (*input)(Stream *s, const char *buf, size_t len);
+        /* With starttls: the handshake that stream_upgrade_tls() asked for is
+         * done and verified; say the first thing over TLS (EHLO, LOGOUT). */
+        void (*tls_ready)(Stream *s);
 } StreamOps;
 
 struct Stream {
@@ -46,6 +52,11 @@ struct Stream {
         bool ended;             /* verdict taken; finish once output is flushed */
         ProbeStatus status;
         char reason[PROBE_REASON_MAX];
+        const TlsOptions *tls_options; /* NULL: plain TCP only */
+        Tls *tls;               /* once the handshake started */
+        bool handshaking, upgrade;
+        uint32_t hs_events, read_events, write_events; /* what each direction waits for */
+        usec_t not_after;       /* the verified leaf's expiry, 0 if none */
         size_t out_len, in_len;
         char out[STREAM_OUT_MAX];
         char in[STREAM_IN_MAX];
@@ -54,6 +65,12 @@ struct Stream {
 /* ProbeType hooks, shared by every stream type. start returns <0 only when
  * out of memory; every other failure becomes the run's result. */
 int stream_start(Probe *p, const StreamOps *ops);
+/* The same with TLS when o is not NULL: o->tls, a handshake right after
+ * connecting ("no TLS handshake within 10s"), then the conversation as in
+ * plain text; o->starttls, the type upgrades with stream_upgrade_tls(). A
+ * verified certificate expiring within cert_warn_days turns an OK verdict
+ * into a PROBE_THRESHOLD warning "..., certificate expires in 5 days (DATE)". */
+int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o);
 void stream_stop(Probe *p);
 void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size);
 
@@ -63,6 +80,10 @@ int stream_send(Stream *s, const char *line);
 int stream_send_bytes(Stream *s, const void *buf, size_t len);
 /* What comes next, as a noun phrase: "reply to EHLO". Must be a literal. */
 void stream_expect(Stream *s, const char *what);
+/* From input(), on the server's yes to STARTTLS: once input() returns, the
+ * TLS handshake starts (bytes after that reply are an injection and end the
+ * run), then ops->tls_ready() is called. */
+void stream_upgrade_tls(Stream *s);
 /* Take the run's verdict; the engine flushes queued output (a polite QUIT),
  * closes and finishes the probe with it. Later calls are ignored. */
 void stream_end(Stream *s, ProbeStatus status, const char *fmt, ...) _printf_(3, 4);

@@ -14,7 +14,7 @@ set -euo pipefail
 PACKAGES=(
 	# build
 	meson ninja-build pkg-config gcc
-	libsystemd-dev libcurl4-openssl-dev libc-ares-dev libhiredis-dev libinih-dev
+	libsystemd-dev libcurl4-openssl-dev libc-ares-dev libhiredis-dev libinih-dev libssl-dev
 	# a real systemd --user manager and its bus (tests/harness/sandbox.sh)
 	systemd dbus dbus-user-session
 	# the mail stack under test (tests/harness/mailstack.sh)
