@@ -185,6 +185,7 @@ static void file_free_options(CheckConfig *c) {
 
 const ProbeType probe_type_file = {
         .name = "file",
+        .default_alert = true,
         .start = file_start,
         .parse_key = file_parse_key,
         .verify = file_verify,

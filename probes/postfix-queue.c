@@ -258,6 +258,7 @@ static void pq_free_options(CheckConfig *c) {
 
 const ProbeType probe_type_postfix_queue = {
         .name = "postfix_queue",
+        .default_alert = true,
         .start = pq_start,
         .stop = pq_stop,
         .describe_timeout = pq_describe_timeout,

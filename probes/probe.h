@@ -62,6 +62,7 @@ typedef struct ProbeType {
         const char *name;
         uint16_t default_port;  /* 0: the check must set port */
         bool needs_port;        /* host/port are meaningful for this type */
+        bool default_alert;     /* a threshold type: action defaults to alert even with a unit */
 
         /* Start the conversation; return <0 only for immediate local errors
          * (then no completion call happens). */
@@ -75,9 +76,11 @@ typedef struct ProbeType {
         void (*describe_timeout)(Probe *p, ProbeStatus *status, char *reason, size_t size);
 
         /* Optional configuration hooks for keys beyond the common ones
-         * (type, host, port, unit, action, timeout). parse_key returns 0 when
-         * taken, -ENOENT for an unknown key, -EINVAL with *error set (malloc'd)
-         * for a bad value. verify checks required keys after parsing. */
+         * (type, host, port, unit, action, timeout, fail_after, recover_after).
+         * parse_key returns 0 when taken, -ENOENT for an unknown key, -EINVAL
+         * with *error set (malloc'd) for a bad value. verify checks required
+         * keys after parsing, and may set defaults of common keys left unset
+         * (fail_after 0). */
         int (*parse_key)(CheckConfig *c, const char *key, const char *value, char **error);
         int (*verify)(CheckConfig *c, char **error);
         void (*free_options)(CheckConfig *c);

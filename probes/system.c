@@ -12,7 +12,7 @@
  * or "90%"; for load a factor of the CPUs, "1.5"), path (disk, default /),
  * proc_meminfo, proc_loadavg (default /proc/...: tests feed files).
  * Defaults: memory warn 90% crit 95%, load warn 1 crit 2 per CPU, disk warn
- * 85% crit 95%.
+ * 85% crit 95%; fail_after 3 for memory and load (a spike is not an outage).
  *
  * See also: system.h, file.c.
  */
@@ -232,6 +232,11 @@ static int system_verify(CheckConfig *c, char **error) {
                 option_set_string(&o->meminfo, "/proc/meminfo");
         if (!o->loadavg)
                 option_set_string(&o->loadavg, "/proc/loadavg");
+        /* Memory and load spike and settle: only a sustained breach counts
+         * (memory over 90% for 3 cycles, load over the CPUs for more than 2).
+         * A full disk stays full. */
+        if (c->fail_after == 0 && o->metric != METRIC_DISK)
+                c->fail_after = 3;
         return 0;
 }
 
@@ -249,6 +254,7 @@ static void system_free_options(CheckConfig *c) {
 
 const ProbeType probe_type_system = {
         .name = "system",
+        .default_alert = true,
         .start = system_start,
         .parse_key = system_parse_key,
         .verify = system_verify,

@@ -28,6 +28,8 @@ static PolicyParams check_params(const Check *c) {
                 .restart_window = cfg->restart_window,
                 .restart_grace = cfg->restart_grace,
                 .action = c->config->action,
+                .fail_after = c->config->fail_after,
+                .recover_after = c->config->recover_after,
         };
 }
 
@@ -37,9 +39,11 @@ static const UnitView *check_view(const Check *c) {
 
 void check_init(Check *c, Supervisor *s, const CheckConfig *cc, WatchedUnit *u, const CheckRecord *saved) {
         *c = (Check) { .sup = s, .config = cc, .unit = u };
-        if (saved)
+        if (saved) {
                 c->rec = *saved;
-        else
+                /* What counted last is what the saved result says. */
+                c->rec.policy.failed = c->rec.has_result && !c->rec.ok;
+        } else
                 policy_state_init(&c->rec.policy);
         /* Restarts systemd did while we were not running count too. */
         if (u)
@@ -71,34 +75,54 @@ void check_changed(Check *c, EventKind why) {
                 c->sup->save_at_cycle_end = true;
 }
 
-/* Remember a result (c->threshold says whether it is a breached
- * threshold); report changes, not every cycle's result. */
-static void record_result(Check *c, bool ok, const char *reason, usec_t latency) {
+/* The reason as shown: a result that does not count yet says so. */
+static void format_reason(Check *c, PolicyResult res, const char *reason) {
         CheckRecord *r = &c->rec;
-        bool first = !r->has_result;
+        unsigned streak = r->policy.streak;
 
+        if (streak == 0)
+                snprintf(r->reason, sizeof(r->reason), "%.*s", (int) sizeof(r->reason) - 1, reason);
+        else if (res == RESULT_OK)
+                snprintf(r->reason, sizeof(r->reason), "%.100s (ok %u of %u before recovered)", reason,
+                         streak, c->config->recover_after);
+        else
+                snprintf(r->reason, sizeof(r->reason), "%.100s (pending: failure %u of %u before failing)",
+                         reason, streak, c->config->fail_after);
+}
+
+/* Count a result (c->threshold says whether it is a breached threshold)
+ * and remember it; report changes of what counts, not every cycle's
+ * result. Returns the event to judge. */
+static PolicyEvent record_result(Check *c, PolicyResult res, const char *reason, usec_t latency) {
+        PolicyParams p = check_params(c);
+        CheckRecord *r = &c->rec;
+        bool first = !r->has_result, ok;
+        PolicyEvent ev = policy_count(&r->policy, &p, res);
+
+        ok = !r->policy.failed;
         r->latency = latency;
         /* Kept short: the reason is saved in the state file, one line of it. */
-        snprintf(r->reason, sizeof(r->reason), "%.*s", (int) sizeof(r->reason) - 1, reason);
-        r->consecutive_failures = ok ? 0 : r->consecutive_failures + 1;
+        format_reason(c, res, reason);
+        r->consecutive_failures = res == RESULT_OK ? 0 : r->consecutive_failures + 1;
         r->has_result = true;
         if (!first && r->ok == ok) {
                 check_changed(c, _EVENT_KIND_MAX);
-                return;
+                return ev;
         }
         r->ok = ok;
         r->last_change = now_usec(CLOCK_REALTIME);
         if (!ok && c->threshold != PROBE_SEVERITY_NONE)
                 event_emit(EVENT_THRESHOLD_BREACHED, c->config->name, c->config->unit, "%s threshold breached (%s): %s",
-                           c->config->type->name, probe_severity_to_string(c->threshold), reason);
+                           c->config->type->name, probe_severity_to_string(c->threshold), r->reason);
         else if (!ok)
                 event_emit(EVENT_CHECK_FAILED, c->config->name, c->config->unit, "%s check failed: %s",
-                           c->config->type->name, reason);
+                           c->config->type->name, r->reason);
         else if (!first)
                 event_emit(EVENT_CHECK_RECOVERED, c->config->name, c->config->unit, "%s check ok again: %s",
-                           c->config->type->name, reason);
+                           c->config->type->name, r->reason);
         check_changed(c, !ok ? (c->threshold != PROBE_SEVERITY_NONE ? EVENT_THRESHOLD_BREACHED : EVENT_CHECK_FAILED) :
                       first ? _EVENT_KIND_MAX : EVENT_CHECK_RECOVERED);
+        return ev;
 }
 
 static void on_restart_done(const char *name, const char *result, int error, void *userdata) {
@@ -212,8 +236,7 @@ static void on_unit_props(const char *name, const UnitProps *props, int error, v
                 for (size_t i = 0; i < s->n_checks; i++)
                         if (s->checks[i].unit == u) {
                                 s->checks[i].threshold = PROBE_SEVERITY_NONE;
-                                record_result(&s->checks[i], false, reason, 0);
-                                judge(&s->checks[i], POLICY_UNIT_FAILED);
+                                judge(&s->checks[i], record_result(&s->checks[i], RESULT_UNIT_FAILED, reason, 0));
                         }
         }
         supervisor_changed(s);
@@ -253,9 +276,9 @@ void unit_on_changed(const char *name, void *userdata) {
 }
 
 /* A failure is judged with fresh unit state: systemd may be acting right now. */
-static void judge_result(Check *c, bool ok) {
-        if (ok)
-                judge(c, POLICY_PROBE_OK);
+static void judge_result(Check *c, PolicyEvent ev) {
+        if (ev != POLICY_PROBE_FAILED)
+                judge(c, ev);
         else if (c->unit) {
                 c->awaiting_unit = true;
                 unit_refresh(c->unit);
@@ -266,22 +289,26 @@ static void judge_result(Check *c, bool ok) {
 static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
         Check *c = userdata;
         ProbeStatus status = res->status;
-        bool ok = status == PROBE_OK;
+        PolicyEvent ev;
 
         log_debug("%s: %s, %s (%.1f ms)", c->config->name, probe_status_to_string(res->status),
                   res->reason, (double) res->latency / USEC_PER_MSEC);
         c->last_probe = now_usec(CLOCK_REALTIME);
-        c->threshold = status != PROBE_THRESHOLD ? PROBE_SEVERITY_NONE :
-                       res->severity != PROBE_SEVERITY_NONE ? res->severity : PROBE_SEVERITY_CRITICAL;
-        record_result(c, ok, res->reason, res->latency);
+        /* An ok result that does not count yet (recover_after) leaves the
+         * failure that still counts as it was: a threshold stays one. */
+        if (status != PROBE_OK)
+                c->threshold = status != PROBE_THRESHOLD ? PROBE_SEVERITY_NONE :
+                               res->severity != PROBE_SEVERITY_NONE ? res->severity : PROBE_SEVERITY_CRITICAL;
+        /* A breached threshold (memory, disk, size) is for a human to read,
+         * never a reason to restart: the service itself answered. */
+        ev = record_result(c, status == PROBE_OK ? RESULT_OK : status == PROBE_THRESHOLD ? RESULT_THRESHOLD
+                           : RESULT_FAILED, res->reason, res->latency);
         c->probe = probe_free(p); /* res points into p */
         if (c->in_cycle) {
                 c->in_cycle = false;
                 supervisor_cycle_probe_ended(c->sup);
         }
-        /* A breached threshold (memory, disk, size) is for a human to read,
-         * never a reason to restart: the service itself answered. */
-        judge_result(c, ok || status == PROBE_THRESHOLD);
+        judge_result(c, ev);
 }
 
 int check_start_probe(Check *c, usec_t next_probe) {
@@ -299,8 +326,7 @@ int check_start_probe(Check *c, usec_t next_probe) {
                 char reason[128];
                 snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));
                 c->threshold = PROBE_SEVERITY_NONE;
-                record_result(c, false, reason, 0);
-                judge_result(c, false);
+                judge_result(c, record_result(c, RESULT_FAILED, reason, 0));
                 return 0;
         }
         return 1;

@@ -1,9 +1,12 @@
 /* config-default.c: the configuration used when there is none.
  *
  * With neither /etc/mailsup/mailsupd.conf nor its .d directory, mailsupd
- * watches the standard Debian mail stack (Postfix, Dovecot) on loopback.
- * The supervisor is told (Config.embedded) and watches only the checks whose
- * unit exists, so a host without Dovecot is not alerted about it forever.
+ * watches the standard Debian mail stack on loopback with Debian's unit
+ * names and ports (Postfix, Dovecot, OpenDKIM, postsrsd, rspamd, Unbound,
+ * Redis) and the host's disk, memory and load. The supervisor is told
+ * (Config.embedded) and watches only the checks whose unit exists, so a
+ * host without Dovecot is not alerted about it forever; the system checks
+ * have no unit and always run.
  * The text is a valid, commented config file an operator can copy as a
  * starting point; tests/test-config.c parses it.
  *
@@ -50,10 +53,15 @@ static const char default_text[] =
         "#url = http://am.example:9093\n"
         "#min_severity = warning        ; info, warning or critical\n"
         "\n"
+        "# Keys of every check: type, host (a numeric address, never a name),\n"
+        "# port, unit, action (restart, alert, none; default restart with a unit,\n"
+        "# alert without, and alert for the threshold types file, postfix_queue\n"
+        "# and system), timeout, fail_after (failed results in a row before the\n"
+        "# check counts as failed and its action runs; default 1, 3 for system\n"
+        "# memory and load) and recover_after (ok results in a row before it\n"
+        "# counts as recovered; default 1).\n"
+        "\n"
         "# Postfix: the SMTP greeting and EHLO on the local listener.\n"
-        "# Keys of every check: type (tcp, smtp, imap), host (a numeric address,\n"
-        "# never a name), port, unit, action (restart, alert, none; default\n"
-        "# restart with a unit, alert without), timeout.\n"
         "[check postfix]\n"
         "type = smtp\n"
         "host = 127.0.0.1\n"
@@ -67,7 +75,62 @@ static const char default_text[] =
         "host = 127.0.0.1\n"
         "port = 143\n"
         "unit = dovecot.service\n"
-        "action = restart\n";
+        "action = restart\n"
+        "\n"
+        "# OpenDKIM: a milter option negotiation on its inet socket.\n"
+        "[check opendkim]\n"
+        "type = milter\n"
+        "port = 8891\n"
+        "unit = opendkim.service\n"
+        "\n"
+        "# postsrsd: a lookup in its forward table (Postfix's tcp_table protocol).\n"
+        "[check postsrsd]\n"
+        "type = tcp_table\n"
+        "port = 10001\n"
+        "unit = postsrsd.service\n"
+        "\n"
+        "# rspamd: its controller answers /ping with pong.\n"
+        "[check rspamd]\n"
+        "type = http\n"
+        "url = http://127.0.0.1:11334/ping\n"
+        "expect_body = pong\n"
+        "unit = rspamd.service\n"
+        "\n"
+        "# Unbound: a name every resolver answers from its own data (unbound's\n"
+        "# built-in localhost zone), so the check never depends on the Internet.\n"
+        "[check unbound]\n"
+        "type = dns\n"
+        "server = 127.0.0.1:53\n"
+        "query = localhost\n"
+        "record = A\n"
+        "expect = 127.0.0.1\n"
+        "unit = unbound.service\n"
+        "\n"
+        "# Redis (rspamd's store): PING, and an alert when it uses over 1GB.\n"
+        "[check redis]\n"
+        "type = redis\n"
+        "port = 6379\n"
+        "unit = redis-server.service\n"
+        "max_memory = 1GB\n"
+        "\n"
+        "# The host: alerts only (warning, then critical), never a restart.\n"
+        "# Disk where the queue and the mailboxes live: warn 85%, crit 95%.\n"
+        "[check disk]\n"
+        "type = system\n"
+        "metric = disk\n"
+        "path = /var\n"
+        "\n"
+        "# Memory in use: warn 90%, crit 95%, for 3 cycles in a row.\n"
+        "[check memory]\n"
+        "type = system\n"
+        "metric = memory\n"
+        "fail_after = 3\n"
+        "\n"
+        "# 5-minute load per CPU: warn 1, crit 2, for 3 cycles in a row.\n"
+        "[check load]\n"
+        "type = system\n"
+        "metric = load\n"
+        "fail_after = 3\n";
 
 const char *config_default_text(void) {
         return default_text;

@@ -38,7 +38,7 @@ typedef struct CheckMeta {
         ConfigSource timeout;   /* timeout = ..., line 0 if never set */
         bool type_given;        /* even if invalid: then "missing" would be noise */
         bool port_given;
-        bool action_given;      /* else the default depends on unit= */
+        bool action_given;      /* else the default depends on unit= and the type */
         ExtraKey *extras;
         size_t n_extras;
 } CheckMeta;
@@ -91,6 +91,13 @@ typedef struct ConfigParser {
 
 /* config-parse.c: parse one buffer as if it were the file called file. */
 int config_parse_buffer(ConfigParser *p, const char *file, const char *data, size_t size);
+/* config-parse.c: records "FILE:LINE: message" for the current line; returns -EINVAL. */
+int config_parse_error(ConfigParser *p, const char *fmt, ...) _printf_(2, 3);
+
+/* config-keys.c: one key of [supervisor], or of the current [check]
+ * (label: "check NAME", for messages). Errors are recorded; returns -EINVAL. */
+int config_supervisor_key(ConfigParser *p, const char *key, const char *value);
+int config_check_key(ConfigParser *p, const char *key, const char *value, const char *label);
 
 /* config.c: a Config with the defaults of config.h, and the parser around it. */
 void config_parser_init(ConfigParser *p, ConfigErrors *errors);

@@ -205,11 +205,11 @@ static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 if (c->port == 0 && !m->port_given)
                         error_at(p, m->header, "missing required key 'port' in [check %s]", c->name);
         }
-        /* Without a unit there is nothing to restart: the default is to alert.
-         * An explicit restart lacks a key of the section, so the error is at
+        /* Without a unit there is nothing to restart, and a threshold type's
+         * values are for a human: the default is to alert. An explicit restart lacks a key of the section, so the error is at
          * its header, like a missing key. */
         if (!m->action_given)
-                c->action = c->unit ? CHECK_ACTION_RESTART : CHECK_ACTION_ALERT;
+                c->action = c->unit && !c->type->default_alert ? CHECK_ACTION_RESTART : CHECK_ACTION_ALERT;
         else if (c->action == CHECK_ACTION_RESTART && !c->unit)
                 error_at(p, m->header, "action = restart needs unit= in [check %s]", c->name);
         /* Resolved only now, so a drop-in's [supervisor] timeout reaches every
@@ -220,7 +220,12 @@ static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 error_at(p, m->timeout, "timeout %s of [check %s] is not shorter than interval %s",
                          format_duration(a, sizeof(a), c->timeout), c->name,
                          format_duration(b, sizeof(b), interval));
+        /* The type's verify may have set its own default (system memory, load). */
         resolve_type_keys(p, c, m);
+        if (c->fail_after == 0)
+                c->fail_after = 1;
+        if (c->recover_after == 0)
+                c->recover_after = 1;
 }
 
 static void resolve(ConfigParser *p) {

@@ -39,8 +39,12 @@ typedef struct CheckConfig {
         char *host;                     /* default 127.0.0.1 */
         uint16_t port;                  /* 0 until set; the type's default_port fills it */
         char *unit;                     /* systemd unit to act on, NULL for none */
-        CheckAction action;             /* default restart when unit is set, else alert */
+        CheckAction action;             /* default restart when unit is set, else alert; threshold
+                                         * types (ProbeType.default_alert) alert */
         usec_t timeout;                 /* resolved: the check's own, else [supervisor] timeout */
+        unsigned fail_after;            /* failed results in a row before it counts as failed (default 1,
+                                         * or the type's: 0 until resolved) */
+        unsigned recover_after;         /* ok results in a row before it counts as recovered (default 1) */
         char *source;                   /* "FILE:LINE" of the section header, for messages */
         void *options;                  /* probe type's own keys (ProbeType.parse_key) */
 } CheckConfig;

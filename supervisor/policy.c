@@ -46,6 +46,26 @@ void policy_state_init(PolicyState *s) {
         };
 }
 
+PolicyEvent policy_count(PolicyState *s, const PolicyParams *p, PolicyResult r) {
+        bool ok = r == RESULT_OK;
+        unsigned need = s->failed ? p->recover_after : p->fail_after;
+
+        if (r == RESULT_UNIT_FAILED) {
+                s->failed = true;
+                s->streak = 0;
+                return POLICY_UNIT_FAILED;
+        }
+        if (ok == s->failed) {
+                /* Against the counted state: the flip needs enough in a row. */
+                if (++s->streak >= need) { /* 0 (unset) acts as 1 */
+                        s->failed = !ok;
+                        s->streak = 0;
+                }
+        } else
+                s->streak = 0;
+        return s->failed && r == RESULT_FAILED ? POLICY_PROBE_FAILED : POLICY_PROBE_OK;
+}
+
 static void record_restarts(PolicyState *s, unsigned n) {
         for (unsigned i = 0; i < n; i++) {
                 if (s->n_restarts == POLICY_MAX_RESTARTS) {

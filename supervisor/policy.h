@@ -11,6 +11,12 @@
  * ...) and not during the grace period after a restart. Every restart of the
  * unit counts: ours, and systemd's own (growth of the unit's NRestarts).
  *
+ * Before that, policy_count() debounces results: a check counts as failed
+ * only after fail_after failed results in a row, and as recovered only
+ * after recover_after ok results in a row, so a memory spike of one cycle
+ * neither alerts nor restarts. A unit the manager reports failed counts at
+ * once: it is not a measurement that may be noise.
+ *
  * See also: supervisor.c (feeds it), state.c (persists PolicyState).
  */
 #pragma once
@@ -46,6 +52,8 @@ typedef struct PolicyState {
         unsigned n_restarts;
         uint32_t seen_n_restarts;                /* unit's NRestarts last seen */
         bool disabled;
+        unsigned streak;                         /* results in a row that disagree with failed */
+        bool failed;                             /* counts as failed (restored from the last result) */
         /* transient, not saved: */
         bool restart_pending;                    /* a restart job is in flight */
         bool in_grace;                           /* restarted; waiting for active + grace */
@@ -57,7 +65,17 @@ typedef struct PolicyParams {
         unsigned restart_window;
         usec_t restart_grace;
         CheckAction action;
+        unsigned fail_after;    /* failed results in a row before the check counts as failed */
+        unsigned recover_after; /* ok results in a row before it counts as recovered */
 } PolicyParams;
+
+/* One result, as policy_count() weighs it. */
+typedef enum PolicyResult {
+        RESULT_OK,
+        RESULT_FAILED,          /* the probe failed: the service did not answer right */
+        RESULT_THRESHOLD,       /* answered, but a value is past its limit: fails, never restarts */
+        RESULT_UNIT_FAILED,     /* the manager reports the unit failed: counts at once */
+} PolicyResult;
 
 typedef enum PolicyEvent {
         POLICY_PROBE_OK,
@@ -77,6 +95,12 @@ typedef enum PolicyVerdict {
 } PolicyVerdict;
 
 void policy_state_init(PolicyState *s);
+
+/* Count one result against fail_after and recover_after; updates
+ * s->failed and returns the event to judge: POLICY_PROBE_FAILED only for a
+ * failure that counts (pending ones, thresholds and failures still
+ * recovering judge as POLICY_PROBE_OK: a judged cycle, no action). */
+PolicyEvent policy_count(PolicyState *s, const PolicyParams *p, PolicyResult r);
 
 /* Account for restarts systemd did by itself (growth of NRestarts). */
 void policy_observe_unit(PolicyState *s, const UnitView *u);

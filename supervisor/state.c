@@ -19,6 +19,8 @@ static void write_entry(FILE *f, const StateEntry *e) {
         if (r->policy.seen_n_restarts != N_RESTARTS_UNKNOWN)
                 fprintf(f, "unit_nrestarts = %" PRIu32 "\n", r->policy.seen_n_restarts);
         fprintf(f, "disabled = %s\n", r->policy.disabled ? "yes" : "no");
+        if (r->policy.streak > 0)
+                fprintf(f, "streak = %u\n", r->policy.streak);
         if (!r->has_result)
                 return;
         /* One line, no inline-comment marker: inih would cut the value at " ;". */
@@ -134,6 +136,8 @@ static int entry_set(CheckRecord *r, const char *key, const char *v) {
                 r->policy.seen_n_restarts = (uint32_t) u;
         else if (streq(key, "consecutive_failures") && u <= UINT32_MAX)
                 r->consecutive_failures = (unsigned) u;
+        else if (streq(key, "streak") && u <= UINT32_MAX)
+                r->policy.streak = (unsigned) u;
         else
                 return -EINVAL;
         return 0;

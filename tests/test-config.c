@@ -65,6 +65,16 @@ static const struct {
           E("t.conf:2: invalid number '0' for restart_limit: must be between 1 and 10000") },
         { "[supervisor]\nrestart_window = five\n",
           E("t.conf:2: invalid number 'five' for restart_window: must be between 1 and 10000") },
+        { GOOD "fail_after = 0\n",
+          E("t.conf:4: invalid number '0' for fail_after in [check a]: must be between 1 and 1000") },
+        { GOOD "fail_after = three\n",
+          E("t.conf:4: invalid number 'three' for fail_after in [check a]: must be between 1 and 1000") },
+        { GOOD "recover_after = 0\n",
+          E("t.conf:4: invalid number '0' for recover_after in [check a]: must be between 1 and 1000") },
+        { GOOD "recover_after = 2 cycles\n",
+          E("t.conf:4: invalid number '2 cycles' for recover_after in [check a]: must be between 1 and 1000") },
+        { GOOD "fail_after = 1001\n",
+          E("t.conf:4: invalid number '1001' for fail_after in [check a]: must be between 1 and 1000") },
         /* Enumerations and names. */
         { "[supervisor]\nbus = session\n", E("t.conf:2: invalid value 'session' for bus: expected system or user") },
         { GOOD "action = reboot\n",
@@ -250,6 +260,44 @@ static void test_defaults(void) {
         CHECK_STREQ(b->source, "t.conf:4");
 }
 
+/* fail_after / recover_after: 1 unless given, or the type's own default
+ * (system memory and load: 3); threshold types alert even with a unit. */
+static void test_sustained(void) {
+        _cleanup_(config_freep) Config *c = load_good(
+                "[check plain]\ntype = tcp\nport = 1\nunit = p.service\n"
+                "[check slow]\ntype = tcp\nport = 1\nfail_after = 2\nrecover_after = 4\n"
+                "[check mem]\ntype = system\nmetric = memory\n"
+                "[check load]\ntype = system\nmetric = load\n"
+                "[check disk]\ntype = system\nmetric = disk\n"
+                "[check mem1]\ntype = system\nmetric = memory\nfail_after = 1\n"
+                "[check log]\ntype = file\npath = /var/log/mail.log\nunit = postfix.service\n"
+                "[check queue]\ntype = postfix_queue\nqueue_directory = /tmp\nunit = postfix.service\n"
+                "[check logr]\ntype = file\npath = /x\nunit = postfix.service\naction = restart\n"
+                "[check redis]\ntype = redis\nunit = redis-server.service\n");
+        static const struct { const char *name; unsigned fail, recover; CheckAction action; } want[] = {
+                { "plain", 1, 1, CHECK_ACTION_RESTART }, { "slow", 2, 4, CHECK_ACTION_ALERT },
+                { "mem", 3, 1, CHECK_ACTION_ALERT },     { "load", 3, 1, CHECK_ACTION_ALERT },
+                { "disk", 1, 1, CHECK_ACTION_ALERT },    { "mem1", 1, 1, CHECK_ACTION_ALERT },
+                { "log", 1, 1, CHECK_ACTION_ALERT },     { "queue", 1, 1, CHECK_ACTION_ALERT },
+                { "logr", 1, 1, CHECK_ACTION_RESTART },  { "redis", 1, 1, CHECK_ACTION_RESTART },
+        };
+
+        if (!c)
+                return;
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                const CheckConfig *k = config_find_check(c, want[i].name);
+
+                CHECK(k);
+                if (!k)
+                        continue;
+                if (k->fail_after != want[i].fail || k->action != want[i].action)
+                        fprintf(stderr, "check %s\n", want[i].name);
+                CHECK_INT(k->fail_after, want[i].fail);
+                CHECK_INT(k->recover_after, want[i].recover);
+                CHECK_INT(k->action, want[i].action);
+        }
+}
+
 static void test_values(void) {
         _cleanup_(config_freep) Config *c = load_good(
                 "\xEF\xBB\xBF; a UTF-8 byte order mark, comments of both kinds\n"
@@ -314,28 +362,49 @@ static void test_default_ports(void) {
         }
 }
 
+/* The whole Debian mail stack with Debian's unit names and ports, and the
+ * host's disk, memory and load (no unit: always run, alert only). */
 static void test_embedded_default(void) {
         _cleanup_(config_freep) Config *c = load_good(config_default_text());
-        const CheckConfig *p, *d;
+        static const struct {
+                const char *name, *type, *unit;
+                uint16_t port;
+                CheckAction action;
+                unsigned fail_after;
+        } want[] = {
+                { "postfix", "smtp", "postfix.service", 25, CHECK_ACTION_RESTART, 1 },
+                { "dovecot", "imap", "dovecot.service", 143, CHECK_ACTION_RESTART, 1 },
+                { "opendkim", "milter", "opendkim.service", 8891, CHECK_ACTION_RESTART, 1 },
+                { "postsrsd", "tcp_table", "postsrsd.service", 10001, CHECK_ACTION_RESTART, 1 },
+                { "rspamd", "http", "rspamd.service", 0, CHECK_ACTION_RESTART, 1 },
+                { "unbound", "dns", "unbound.service", 0, CHECK_ACTION_RESTART, 1 },
+                { "redis", "redis", "redis-server.service", 6379, CHECK_ACTION_RESTART, 1 },
+                { "disk", "system", NULL, 0, CHECK_ACTION_ALERT, 1 },
+                { "memory", "system", NULL, 0, CHECK_ACTION_ALERT, 3 },
+                { "load", "system", NULL, 0, CHECK_ACTION_ALERT, 3 },
+        };
 
         if (!c)
                 return;
+        CHECK(!c->embedded); /* load_good parses text; config_load decides embedded */
         CHECK_INT(c->bus, BUS_SYSTEM);
         CHECK_INT(c->interval, 2 * USEC_PER_MINUTE);
-        CHECK_INT(c->n_checks, 2);
-        p = config_find_check(c, "postfix");
-        d = config_find_check(c, "dovecot");
-        CHECK(p && d);
-        if (!p || !d)
-                return;
-        CHECK(p->type == probe_type_find("smtp"));
-        CHECK_INT(p->port, 25);
-        CHECK_STREQ(p->unit, "postfix.service");
-        CHECK_INT(p->action, CHECK_ACTION_RESTART);
-        CHECK(d->type == probe_type_find("imap"));
-        CHECK_INT(d->port, 143);
-        CHECK_STREQ(d->unit, "dovecot.service");
-        CHECK_INT(d->action, CHECK_ACTION_RESTART);
+        CHECK_INT(c->n_checks, ELEMENTSOF(want));
+        for (size_t i = 0; i < ELEMENTSOF(want); i++) {
+                const CheckConfig *k = config_find_check(c, want[i].name);
+
+                CHECK(k);
+                if (!k)
+                        continue;
+                CHECK(k->type == probe_type_find(want[i].type));
+                CHECK(streq_ptr(k->unit, want[i].unit));
+                if (want[i].port)
+                        CHECK_INT(k->port, want[i].port);
+                CHECK_INT(k->action, want[i].action);
+                CHECK_INT(k->fail_after, want[i].fail_after);
+                CHECK_INT(k->recover_after, 1);
+                CHECK_STREQ(k->host, "127.0.0.1");
+        }
 }
 
 static void test_actions(void) {
@@ -562,6 +631,7 @@ int main(void) {
         test_defaults();
         test_values();
         test_default_ports();
+        test_sustained();
         test_embedded_default();
         test_actions();
         test_files();

@@ -4,11 +4,15 @@
  * history reads left to right as an operator would tell it:
  *   f  probe failed, unit active        b  probe failed, systemd busy (job / auto-restart)
  *   F  unit entered failed               o  probe ok
+ *   t  a threshold breached (the service answered)
  *   s  systemd restarted it by itself (NRestarts + 1, seen with the next event)
  *   j  our restart job finished "done"   J  our restart job failed
  *   g  the grace period passes           r  operator reset
- * Expected verdicts, one per f/b/F/o event:
+ * Expected verdicts, one per f/b/F/o/t event:
  *   O ok  N not judged  S stand aside  R restart  D disable  X disabled  A failed (alert)
+ * Every result is first counted against fail_after / recover_after
+ * (policy_count), as check.c does; counted, when given, is what counts
+ * after each such event: o ok, x failed.
  */
 #include "supervisor/policy.h"
 #include "tests/tests.h"
@@ -19,6 +23,8 @@ typedef struct Case {
         const char *events;
         const char *verdicts;
         unsigned restarts_left; /* restarts inside the window at the end, or -1u to skip */
+        unsigned fail_after, recover_after; /* 0: the default, 1 */
+        const char *counted;    /* NULL: not compared */
 } Case;
 
 static char verdict_char(PolicyVerdict v) {
@@ -30,15 +36,21 @@ static char verdict_char(PolicyVerdict v) {
         return map[v];
 }
 
+/* A result as check.c handles it: counted, then judged. */
+static PolicyVerdict judge(PolicyState *s, const PolicyParams *p, PolicyResult r, const UnitView *u, usec_t now) {
+        return policy_judge(s, p, policy_count(s, p, r), u, now);
+}
+
 static void run_case(const Case *c) {
         PolicyParams p = {
                 .restart_limit = 3, .restart_window = 5,
                 .restart_grace = 30 * USEC_PER_SEC, .action = c->action,
+                .fail_after = c->fail_after, .recover_after = c->recover_after,
         };
         PolicyState s;
         UnitView u = { .phase = UNIT_PHASE_ACTIVE, .n_restarts = 0 };
         usec_t now = 1000 * USEC_PER_SEC;
-        char got[256] = "";
+        char got[256] = "", counted[256] = "";
         size_t n = 0;
 
         policy_state_init(&s);
@@ -47,10 +59,11 @@ static void run_case(const Case *c) {
 
                 now += USEC_PER_SEC; /* one cycle is shorter than the grace */
                 switch (*e) {
-                case 'o': u.phase = UNIT_PHASE_ACTIVE; v = policy_judge(&s, &p, POLICY_PROBE_OK, &u, now); break;
-                case 'f': u.phase = UNIT_PHASE_ACTIVE; v = policy_judge(&s, &p, POLICY_PROBE_FAILED, &u, now); break;
-                case 'b': u.phase = UNIT_PHASE_BUSY; v = policy_judge(&s, &p, POLICY_PROBE_FAILED, &u, now); break;
-                case 'F': u.phase = UNIT_PHASE_FAILED; v = policy_judge(&s, &p, POLICY_UNIT_FAILED, &u, now); break;
+                case 'o': u.phase = UNIT_PHASE_ACTIVE; v = judge(&s, &p, RESULT_OK, &u, now); break;
+                case 'f': u.phase = UNIT_PHASE_ACTIVE; v = judge(&s, &p, RESULT_FAILED, &u, now); break;
+                case 't': u.phase = UNIT_PHASE_ACTIVE; v = judge(&s, &p, RESULT_THRESHOLD, &u, now); break;
+                case 'b': u.phase = UNIT_PHASE_BUSY; v = judge(&s, &p, RESULT_FAILED, &u, now); break;
+                case 'F': u.phase = UNIT_PHASE_FAILED; v = judge(&s, &p, RESULT_UNIT_FAILED, &u, now); break;
                 case 's': u.n_restarts++; break;
                 case 'j': policy_restart_finished(&s, &p, true, now); u.phase = UNIT_PHASE_ACTIVE; break;
                 case 'J': policy_restart_finished(&s, &p, false, now); u.phase = UNIT_PHASE_FAILED; break;
@@ -63,12 +76,15 @@ static void run_case(const Case *c) {
                         continue;
                 if (v == VERDICT_RESTART)
                         policy_restart_started(&s);
+                counted[n] = s.failed ? 'x' : 'o';
                 got[n++] = verdict_char(v);
-                got[n] = '\0';
+                got[n] = counted[n] = '\0';
         }
         if (strcmp(got, c->verdicts) != 0)
                 fprintf(stderr, "case '%s':\n", c->name);
         CHECK_STREQ(got, c->verdicts);
+        if (c->counted)
+                CHECK_STREQ(counted, c->counted);
         if (c->restarts_left != -1u)
                 CHECK_INT(policy_restarts_in_window(&s, p.restart_window), c->restarts_left);
 }
@@ -104,7 +120,41 @@ static const Case cases[] = {
         { "none never restarts", CHECK_ACTION_NONE, "F f", "AA", 0 },
         /* disabled until reset; reset clears the window */
         { "reset re-enables", CHECK_ACTION_RESTART, "f jg f jg f jg f f r f jg o", "RRRDXRO", 1 },
+        /* fail_after: failures in a row before anything happens; an ok
+         * between starts the count over */
+        { "fail_after 3", CHECK_ACTION_RESTART, "ff o ff f jg o", "OOOOORO", 1, 3, 1, "oooooxo" },
+        { "fail_after 1 is the default", CHECK_ACTION_RESTART, "f jg o", "RO", 1, 1, 1, "xo" },
+        /* recover_after: ok results in a row before it counts as recovered;
+         * a failure while recovering still counts as failed at once */
+        { "recover_after 2", CHECK_ACTION_ALERT, "f o f o o f", "AOAOOA", 0, 1, 2, "xxxxox" },
+        { "restart while recovering", CHECK_ACTION_RESTART, "f jg o f jg o o", "ROROO", 2, 1, 2, "xxxxo" },
+        /* thresholds (memory over 90%): counted like failures, never restarted */
+        { "sustained threshold", CHECK_ACTION_RESTART, "ttt t oo", "OOOOOO", 0, 3, 2, "ooxxxo" },
+        { "threshold spikes never count", CHECK_ACTION_ALERT, "tt o tt o t", "OOOOOOO", 0, 3, 1, "ooooooo" },
+        /* the manager saying failed is no measurement: it counts at once */
+        { "unit failed counts at once", CHECK_ACTION_RESTART, "f F jg o", "ORO", 1, 3, 1, "oxo" },
+        { "busy once counted", CHECK_ACTION_RESTART, "b b", "OS", 0, 2, 1, "ox" },
 };
+
+/* Pending counts survive in PolicyState (state.c saves streak). */
+static void test_count(void) {
+        PolicyParams p = { .fail_after = 3, .recover_after = 2 };
+        PolicyState s;
+
+        policy_state_init(&s);
+        CHECK_INT(policy_count(&s, &p, RESULT_FAILED), POLICY_PROBE_OK);
+        CHECK_INT(s.streak, 1);
+        CHECK_INT(policy_count(&s, &p, RESULT_THRESHOLD), POLICY_PROBE_OK);
+        CHECK_INT(s.streak, 2);
+        CHECK_INT(policy_count(&s, &p, RESULT_FAILED), POLICY_PROBE_FAILED);
+        CHECK(s.failed && s.streak == 0);
+        CHECK_INT(policy_count(&s, &p, RESULT_OK), POLICY_PROBE_OK);
+        CHECK(s.failed && s.streak == 1);
+        CHECK_INT(policy_count(&s, &p, RESULT_OK), POLICY_PROBE_OK);
+        CHECK(!s.failed && s.streak == 0);
+        CHECK_INT(policy_count(&s, &p, RESULT_UNIT_FAILED), POLICY_UNIT_FAILED);
+        CHECK(s.failed);
+}
 
 static void test_restarts_decrease(void) {
         PolicyState s;
@@ -141,6 +191,7 @@ static void test_unit_phase(void) {
 int main(void) {
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 run_case(&cases[i]);
+        test_count();
         test_restarts_decrease();
         test_unit_phase();
         return tests_summary("test-policy");
