@@ -90,19 +90,9 @@ int http_parse_key(CheckConfig *c, const char *key, const char *value, char **er
                                             "shorter than %zu bytes", value,
                                             sizeof_field(struct sockaddr_un, sun_path));
                 option_set_string(&o->unix_socket, value);
-        } else if (streq(key, "ca_file")) {
-                if (value[0] != '/')
-                        return option_error(error, "invalid path '%s' for ca_file: must be absolute", value);
-                option_set_string(&o->ca_file, value);
-        } else if (streq(key, "cert_warn_days")) {
-                r = option_parse_count(key, value, &o->cert_warn_days, error);
-                if (r >= 0 && o->cert_warn_days > 3650)
-                        r = option_error(error, "invalid value '%s' for cert_warn_days: at most 3650", value);
-                if (r < 0)
-                        return r;
-                o->cert_warn_days_set = true;
         } else
-                return -ENOENT;
+                return option_parse_cert_key(key, value, &o->ca_file, &o->cert_warn_days, &o->cert_warn_days_set,
+                                             error);
         return 0;
 }
 

@@ -117,3 +117,23 @@ int option_parse_count(const char *key, const char *value, uint64_t *ret, char *
         *ret = n;
         return 0;
 }
+
+int option_parse_cert_key(const char *key, const char *value, char **ca_file, uint64_t *cert_warn_days,
+                          bool *cert_warn_days_set, char **error) {
+        int r;
+
+        if (streq(key, "ca_file")) {
+                if (value[0] != '/')
+                        return option_error(error, "invalid path '%s' for ca_file: must be absolute", value);
+                option_set_string(ca_file, value);
+        } else if (streq(key, "cert_warn_days")) {
+                r = option_parse_count(key, value, cert_warn_days, error);
+                if (r >= 0 && *cert_warn_days > 3650)
+                        r = option_error(error, "invalid value '%s' for cert_warn_days: at most 3650", value);
+                if (r < 0)
+                        return r;
+                *cert_warn_days_set = true;
+        } else
+                return -ENOENT;
+        return 0;
+}

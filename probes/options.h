@@ -36,3 +36,9 @@ int option_parse_size(const char *key, const char *value, uint64_t *ret, char **
 
 /* "0", "1000000": a plain decimal count. */
 int option_parse_count(const char *key, const char *value, uint64_t *ret, char **error);
+
+/* The certificate keys of the TLS-using types: ca_file (an absolute path)
+ * and cert_warn_days (a count of days, at most 3650). -ENOENT for any
+ * other key. */
+int option_parse_cert_key(const char *key, const char *value, char **ca_file, uint64_t *cert_warn_days,
+                          bool *cert_warn_days_set, char **error);

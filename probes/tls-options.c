@@ -48,7 +48,6 @@ static int parse_bool_key(const char *key, const char *value, bool *ret, bool *s
 
 int tls_options_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
         TlsOptions *o;
-        int r;
 
         if (!streq(key, "starttls") && !streq(key, "tls") && !streq(key, "tls_verify") && !streq(key, "ca_file") &&
             !streq(key, "tls_name") && !streq(key, "cert_warn_days"))
@@ -60,24 +59,14 @@ int tls_options_parse_key(CheckConfig *c, const char *key, const char *value, ch
                 return parse_bool_key(key, value, &o->tls, NULL, error);
         if (streq(key, "tls_verify"))
                 return parse_bool_key(key, value, &o->tls_verify, &o->tls_verify_set, error);
-        if (streq(key, "ca_file")) {
-                if (value[0] != '/')
-                        return option_error(error, "invalid path '%s' for ca_file: must be absolute", value);
-                option_set_string(&o->ca_file, value);
-        } else if (streq(key, "tls_name")) {
+        if (streq(key, "tls_name")) {
                 if (!is_tls_name(value))
                         return option_error(error, "invalid value '%s' for tls_name: expected a host name "
                                             "such as mail.example.org or an address", value);
                 option_set_string(&o->tls_name, value);
-        } else {
-                r = option_parse_count(key, value, &o->cert_warn_days, error);
-                if (r >= 0 && o->cert_warn_days > 3650)
-                        r = option_error(error, "invalid value '%s' for cert_warn_days: at most 3650", value);
-                if (r < 0)
-                        return r;
-                o->cert_warn_days_set = true;
+                return 0;
         }
-        return 0;
+        return option_parse_cert_key(key, value, &o->ca_file, &o->cert_warn_days, &o->cert_warn_days_set, error);
 }
 
 /* The first certificate key given, for "needs TLS" errors. */

@@ -6,7 +6,10 @@
  * from config text on an sd-event loop and checks the status and the words
  * of the reason. Faults are injected to the real process: stopped (refused),
  * SIGSTOP (hung), or a wrong configuration. A missing daemon binary skips
- * the test (exit 77).
+ * the test (exit 77). Shared fixtures too: a tiny openssl CA with leaf
+ * certificates, a private Postfix (its master in our process group, killed
+ * by net_postfix_stop(), at exit, and when the alarm fires), and the check
+ * for a config error's words.
  *
  * See also: test-probes.c (scripted peers), TESTING.md.
  */
@@ -27,8 +30,12 @@
 #include "tests/tests.h"
 
 #define NET_CONF_MAX 4096
+#define NET_OPENSSL "/usr/bin/openssl"
+#define NET_POSTFIX "/usr/sbin/postfix"
+#define NET_POSTFIX_MASTER "/usr/lib/postfix/sbin/master"
 
 static char net_dir[64];
+static pid_t net_postfix_pid; /* the private Postfix master, for the alarm path */
 
 static inline void net_require(const char *binary) {
         if (access(binary, X_OK) < 0) {
@@ -37,11 +44,20 @@ static inline void net_require(const char *binary) {
         }
 }
 
+/* The alarm still kills the test, but takes a running Postfix along first. */
+static inline void net_on_alarm(int sig) {
+        if (net_postfix_pid > 0)
+                (void) kill(-net_postfix_pid, SIGKILL);
+        signal(sig, SIG_DFL);
+        raise(sig); /* delivered when this handler returns */
+}
+
 static inline void net_setup(void) {
         snprintf(net_dir, sizeof(net_dir), "/tmp/mailsup-net-XXXXXX");
         if (!mkdtemp(net_dir) || chmod(net_dir, 0755) < 0)
                 abort();
         signal(SIGPIPE, SIG_IGN);
+        signal(SIGALRM, net_on_alarm);
         alarm(240); /* never hang CI */
 }
 
@@ -249,4 +265,114 @@ static inline const char *net_conf(const char *fmt, ...) {
         vsnprintf(buf, sizeof(buf), fmt, ap);
         va_end(ap);
         return buf;
+}
+
+/* Runs a shell command; a failure is a failed check, with the command shown. */
+static inline void net_sh(const char *fmt, ...) _printf_(1, 2);
+static inline void net_sh(const char *fmt, ...) {
+        char cmd[4096];
+        va_list ap;
+        int r;
+
+        va_start(ap, fmt);
+        vsnprintf(cmd, sizeof(cmd), fmt, ap);
+        va_end(ap);
+        r = system(cmd);
+        if (r != 0)
+                fprintf(stderr, "command failed (%d): %s\n", r, cmd);
+        CHECK(r == 0);
+}
+
+/* A tiny CA (ca.pem) and leaf certificates <n>.pem/<n>.key in net_dir for
+ * 127.0.0.1 and host (if not NULL): valid (a year), soon (5 days), expired
+ * (in 2020), wrong (for other.example), self (self-signed). `openssl ca`,
+ * unlike `x509 -req`, takes -startdate/-enddate: no faked clock. Keys are
+ * world-readable for daemons that drop privileges; output to openssl.log. */
+static inline void net_make_certs(const char *host) {
+        char san[300];
+
+        snprintf(san, sizeof(san), "%s%s%sIP:127.0.0.1", host ? "DNS:" : "", host ?: "", host ? "," : "");
+        net_write("ca.cnf", "[ca]\ndefault_ca = mini\n[mini]\ndatabase = %1$s/index.txt\nnew_certs_dir = %1$s\n"
+                  "serial = %1$s/serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\n"
+                  "unique_subject = no\n[any]\ncommonName = supplied\n", net_dir);
+        net_write("index.txt", "%s", "");
+        net_write("serial", "01\n");
+        net_sh("cd %1$s && exec >>openssl.log 2>&1 && "
+               "%2$s req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=mailsup-test-ca -keyout ca.key -out ca.pem && "
+               "for n in valid soon expired wrong; do "
+               "  san=%3$s; [ $n = wrong ] && san=DNS:other.example; "
+               "  %2$s req -newkey rsa:2048 -nodes -subj /CN=$n -addext subjectAltName=$san -keyout $n.key -out $n.csr; "
+               "done && "
+               "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in valid.csr -out valid.pem -days 365 && "
+               "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in soon.csr -out soon.pem -days 5 && "
+               "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in wrong.csr -out wrong.pem -days 365 && "
+               "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem "
+               "  -startdate 20200101000000Z -enddate 20200102000000Z && "
+               "%2$s req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=%4$s "
+               "  -addext subjectAltName=%3$s -keyout self.key -out self.pem && "
+               "chmod 644 *.key",
+               net_dir, NET_OPENSSL, san, host ?: "127.0.0.1");
+}
+
+static inline void net_postfix_stop(void) {
+        net_kill(net_postfix_pid);
+        net_postfix_pid = 0;
+}
+
+/* A private Postfix in net_dir/sub, or net_dir itself if sub is NULL (conf,
+ * spool, data, maillog), no systemd: the stock master.cf without its smtp
+ * listener and without chroot, plus services (master.cf lines); main.cf on
+ * 127.0.0.1 plus main_extra. Its master runs with -d: it stays in our
+ * process group (postfix start would setsid() it away), so net_kill() and
+ * the alarm reach it; PDEATHSIG does not (its seteuid() to postfix clears
+ * that), so a SIGKILLed test still leaves it behind. Returns its pid once
+ * the ports listen, else -1 (it is stopped at exit all the same). */
+static inline pid_t net_postfix_start(const char *sub, const char *services, const char *main_extra,
+                                      const uint16_t *ports, size_t n_ports) {
+        char dir[256], conf[300], path[320], maillog[64];
+        char *argv[] = { NET_POSTFIX_MASTER, "-d", "-c", conf, NULL };
+        FILE *f;
+
+        snprintf(dir, sizeof(dir), "%s", sub ? net_path(sub) : net_dir);
+        snprintf(conf, sizeof(conf), "%s/conf", dir);
+        snprintf(maillog, sizeof(maillog), "%s%smaillog", sub ?: "", sub ? "/" : "");
+        net_sh("mkdir -p %1$s/conf %1$s/spool %1$s/data && chown postfix: %1$s/data && "
+               "cp -r /etc/postfix/dynamicmaps.cf* %1$s/conf/", dir);
+        net_sh("awk '/^[^#[:space:]]/ { skip = ($1 == \"smtp\" && $2 == \"inet\"); if (NF >= 5) $5 = \"n\" } "
+               "!skip { print }' /etc/postfix/master.cf >%1$s/conf/master.cf", dir);
+        snprintf(path, sizeof(path), "%s/master.cf", conf);
+        f = fopen(path, "ae");
+        if (!f || fputs(services, f) < 0 || fclose(f) != 0)
+                abort();
+        snprintf(path, sizeof(path), "%s/main.cf", conf);
+        f = fopen(path, "we");
+        if (!f)
+                abort();
+        fprintf(f, "compatibility_level = 3.6\nqueue_directory = %1$s/spool\ndata_directory = %1$s/data\n"
+                "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\nmaillog_file = %1$s/maillog\n"
+                "maillog_file_prefixes = %2$s\nmydestination =\nalias_maps =\nalias_database =\n%3$s",
+                dir, net_dir, main_extra);
+        if (fclose(f) != 0)
+                abort();
+        net_sh("%1$s -c %2$s check >%3$s/check.log 2>&1 || { cat %3$s/check.log >&2; false; }", NET_POSTFIX, conf, dir);
+        net_postfix_pid = net_spawn("postfix.log", argv);
+        atexit(net_postfix_stop);
+        for (size_t i = 0; i < n_ports; i++)
+                if (!net_wait_port(ports[i], maillog))
+                        return -1;
+        return net_postfix_pid;
+}
+
+/* Config text that must fail to load with one error having the words. */
+static inline void net_config_error(const char *head, const char *body, const char *words) {
+        char text[512];
+        Config *c = NULL;
+        ConfigErrors errors = {};
+
+        snprintf(text, sizeof(text), "%s%s", head, body);
+        CHECK(config_load_string(text, "t.conf", &c, &errors) < 0);
+        CHECK(errors.n == 1 && strstr(errors.lines[0], words));
+        if (errors.n > 0)
+                printf("config error: %s\n", errors.lines[0]);
+        config_errors_clear(&errors);
 }

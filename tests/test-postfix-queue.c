@@ -1,8 +1,9 @@
 /* test-postfix-queue.c: the postfix_queue probe on a real Postfix queue.
  *
- * A private Postfix instance in a temp dir (its own main.cf, master.cf,
- * queue and data directories, smtpd on a free loopback port) relays to a
- * dead 127.0.0.1 port, so injected mail gets deferred for real. Checked:
+ * A private Postfix instance in a temp dir (net_postfix_start(): its own
+ * main.cf, master.cf, queue and data directories, smtpd on a free loopback
+ * port, its master killed by the alarm too) relays to a dead 127.0.0.1
+ * port, so injected mail gets deferred for real. Checked:
  * counts per queue, the oldest deferred message's age from its 'T' record
  * (while the file's mtime, Postfix's next retry, lies in the future),
  * max_deferred, max_deferred_age, max_growth across two cycles of one
@@ -14,8 +15,6 @@
  */
 #include "probes/postfix-queue-parse.h"
 #include "tests/test-net.h"
-
-#define POSTFIX "/usr/sbin/postfix"
 
 /* The first 108 bytes of a deferred file written by Postfix 3.7.11: a 'C'
  * (size) record of 95 bytes, then 'T' "1795530582 194419". */
@@ -31,7 +30,6 @@ static const uint8_t recorded_head[] = {
 };
 
 static char conf_dir[300];
-static bool postfix_running;
 
 static void test_parser(void) {
         usec_t t = 0;
@@ -58,51 +56,22 @@ static void test_parser(void) {
         CHECK_INT(postfix_queue_arrival("C\x7f" "abc", 5, &t), 0);            /* runs past the head */
 }
 
-static void sh(const char *fmt, ...) _printf_(1, 2);
-static void sh(const char *fmt, ...) {
-        char cmd[1024];
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        r = system(cmd);
-        if (r != 0)
-                fprintf(stderr, "command failed (%d): %s\n", r, cmd);
-        CHECK(r == 0);
-}
-
-static void stop_postfix(void) {
-        if (postfix_running)
-                (void) !system(net_conf("%s -c %s stop >/dev/null 2>&1", POSTFIX, conf_dir));
-        postfix_running = false;
-}
-
-static void start_postfix(void) {
+/* Relays to a dead port, so injected mail gets deferred. */
+static pid_t start_postfix(void) {
         uint16_t smtp_port = net_free_port(), dead_port = net_free_port();
+        char services[64];
 
         snprintf(conf_dir, sizeof(conf_dir), "%s/conf", net_dir);
-        sh("mkdir -p %1$s/conf %1$s/spool %1$s/data && chown postfix: %1$s/data && "
-           "cp /etc/postfix/dynamicmaps.cf %1$s/conf/ && "
-           "awk '/^[^#[:space:]]/ { if ($1 == \"smtp\" && $2 == \"inet\") $1 = \"127.0.0.1:%2$u\"; "
-           "if (NF >= 5) $5 = \"n\"; print; next } { print }' /etc/postfix/master.cf >%1$s/conf/master.cf",
-           net_dir, smtp_port);
-        net_write("conf/main.cf",
-                  "compatibility_level = 3.6\nqueue_directory = %1$s/spool\ndata_directory = %1$s/data\n"
-                  "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\nmaillog_file = %1$s/maillog\n"
-                  "maillog_file_prefixes = %1$s\nmyhostname = mailsup-test.localdomain\nmydestination =\n"
-                  "relayhost = [127.0.0.1]:%2$u\nalias_maps =\nalias_database =\n",
-                  net_dir, dead_port);
-        sh("%s -c %s check", POSTFIX, conf_dir);
-        sh("%s -c %s start 2>/dev/null", POSTFIX, conf_dir);
-        postfix_running = true;
-        atexit(stop_postfix);
+        snprintf(services, sizeof(services), "127.0.0.1:%u inet n - n - - smtpd\n", smtp_port);
+        return net_postfix_start(NULL, services,
+                                 net_conf("myhostname = mailsup-test.localdomain\nrelayhost = [127.0.0.1]:%u\n",
+                                          dead_port),
+                                 &smtp_port, 1);
 }
 
 static void inject(unsigned n) {
         for (unsigned i = 0; i < n; i++)
-                sh("printf 'Subject: test %u\\n\\nhello\\n' | /usr/sbin/sendmail -C %s -f a@b.example c@d.example",
+                net_sh("printf 'Subject: test %u\\n\\nhello\\n' | /usr/sbin/sendmail -C %s -f a@b.example c@d.example",
                    i, conf_dir);
 }
 
@@ -194,16 +163,7 @@ static void test_growth(void) {
 }
 
 static void config_error(const char *body, const char *words) {
-        char text[512];
-        Config *c = NULL;
-        ConfigErrors errors = {};
-
-        snprintf(text, sizeof(text), "[check q]\ntype = postfix_queue\n%s", body);
-        CHECK(config_load_string(text, "t.conf", &c, &errors) < 0);
-        CHECK(errors.n == 1 && strstr(errors.lines[0], words));
-        if (errors.n > 0)
-                printf("config error: %s\n", errors.lines[0]);
-        config_errors_clear(&errors);
+        net_config_error("[check q]\ntype = postfix_queue\n", body, words);
 }
 
 static void test_config(void) {
@@ -230,9 +190,9 @@ int main(void) {
 
         test_parser();
         test_config();
-        net_require(POSTFIX);
+        net_require(NET_POSTFIX);
         net_setup();
-        start_postfix();
+        CHECK(start_postfix() > 0);
         q = net_conf("type = postfix_queue\nqueue_directory = %s/spool\n", net_dir);
         net_expect("postfix_queue empty", q, PROBE_OK, "total 0 (maildrop 0, incoming 0, active 0, deferred 0, "
                    "hold 0, corrupt 0)");
@@ -260,7 +220,7 @@ int main(void) {
         net_expect("postfix_queue age and count", net_conf("type = postfix_queue\nqueue_directory = %s/spool\n"
                    "max_deferred_age = 1s\nmax_deferred = 1\n", net_dir), PROBE_THRESHOLD,
                    "deferred 3 above max_deferred 1; oldest deferred message arrived ");
-        sh("/usr/sbin/postsuper -c %s -h ALL 2>/dev/null", conf_dir);
+        net_sh("/usr/sbin/postsuper -c %s -h ALL 2>/dev/null", conf_dir);
         CHECK(wait_for(q, "deferred 0, hold 3, corrupt 0)"));
         net_expect("postfix_queue held", q, PROBE_OK, "total 3 (maildrop 0, incoming 0, active 0, deferred 0, "
                    "hold 3, corrupt 0)");
@@ -269,7 +229,7 @@ int main(void) {
         test_growth();
         net_expect("postfix_queue no such dir", net_conf("type = postfix_queue\nqueue_directory = %s/nope\n",
                    net_dir), PROBE_INTERNAL_ERROR, "nope/maildrop: No such file or directory");
-        stop_postfix();
+        net_postfix_stop();
         net_cleanup();
         return tests_summary("test-postfix-queue");
 }

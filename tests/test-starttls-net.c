@@ -1,9 +1,10 @@
 /* test-starttls-net.c: smtp and imap over TLS against real Postfix and Dovecot.
  *
- * A tiny CA made here with openssl signs leaf certificates for
- * mail.example.org (and 127.0.0.1): valid for a year, expiring in 5 days,
- * expired in 2020, issued for another name, and one self-signed. One
- * private Postfix (its master run from its own config dir, no systemd) has a
+ * A tiny CA made here with openssl (net_make_certs(), test-net.h) signs
+ * leaf certificates for mail.example.org (and 127.0.0.1): valid for a
+ * year, expiring in 5 days, expired in 2020, issued for another name, and
+ * one self-signed. One private Postfix (net_postfix_start(): its master
+ * run from its own config dir, no systemd, killed by the alarm too) has a
  * STARTTLS listener per certificate, one without STARTTLS, and smtps
  * listeners (wrapper mode) for tls = yes. One private Dovecot has imap
  * (STARTTLS) and imaps listeners, one address per certificate. Expected:
@@ -18,10 +19,7 @@
 #include "probes/cert.h"
 #include "tests/test-net.h"
 
-#define POSTFIX "/usr/sbin/postfix"
-#define POSTFIX_MASTER "/usr/lib/postfix/sbin/master"
 #define DOVECOT "/usr/sbin/dovecot"
-#define OPENSSL "/usr/bin/openssl"
 
 enum { VALID, SOON, EXPIRED, WRONG_NAME, SELF_SIGNED, N_CERTS };
 static const char *const names[N_CERTS] = { "valid", "soon", "expired", "wrong", "self" };
@@ -31,48 +29,8 @@ static uint16_t pf_ports[N_PF], imap_port, imaps_port;
 /* Dovecot serves a certificate per local address (127.0.0.1 valid, ...). */
 static const char *const dovecot_addr[] = { [VALID] = "127.0.0.1", [SOON] = "127.0.0.2", [EXPIRED] = "127.0.0.3" };
 
-static void sh(const char *fmt, ...) _printf_(1, 2);
-static void sh(const char *fmt, ...) {
-        char cmd[4096];
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        r = system(cmd);
-        if (r != 0)
-                fprintf(stderr, "command failed (%d): %s\n", r, cmd);
-        CHECK(r == 0);
-}
-
-/* A CA and leaf certificates, in net_dir (all output to openssl.log). */
-static void make_certs(void) {
-        net_write("ca.cnf", "[ca]\ndefault_ca = mini\n[mini]\ndatabase = %1$s/index.txt\nnew_certs_dir = %1$s\n"
-                  "serial = %1$s/serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\n"
-                  "unique_subject = no\n[any]\ncommonName = supplied\n", net_dir);
-        net_write("index.txt", "%s", "");
-        net_write("serial", "01\n");
-        sh("cd %1$s && exec >>openssl.log 2>&1 && "
-           "%2$s req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=mailsup-test-ca -keyout ca.key -out ca.pem && "
-           "for n in valid soon expired wrong; do "
-           "  san=DNS:mail.example.org,IP:127.0.0.1; [ $n = wrong ] && san=DNS:other.example; "
-           "  %2$s req -newkey rsa:2048 -nodes -subj /CN=$n -addext subjectAltName=$san -keyout $n.key -out $n.csr; "
-           "done && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in valid.csr -out valid.pem -days 365 && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in soon.csr -out soon.pem -days 5 && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in wrong.csr -out wrong.pem -days 365 && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem "
-           "  -startdate 20200101000000Z -enddate 20200102000000Z && "
-           "%2$s req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=mail.example.org "
-           "  -addext subjectAltName=DNS:mail.example.org,IP:127.0.0.1 -keyout self.key -out self.pem && "
-           "chmod 644 *.key",
-           net_dir, OPENSSL);
-}
-
-/* master.cf: the stock one without its smtp listener and without chroot,
- * plus one smtpd per case on 127.0.0.1. */
-static void write_postfix_master(const char *conf) {
+/* One smtpd per case on 127.0.0.1. */
+static pid_t start_postfix(void) {
         char services[3072];
         size_t len = 0;
 
@@ -87,35 +45,11 @@ static void write_postfix_master(const char *conf) {
                                          i == PF_PLAIN ? " -o smtpd_tls_security_level=none" :
                                          i >= PF_SMTPS ? " -o smtpd_tls_wrappermode=yes" : "");
         }
-        net_write("pf-services", "%s", services);
-        sh("awk '/^[^#[:space:]]/ { skip = ($1 == \"smtp\" && $2 == \"inet\"); if (NF >= 5) $5 = \"n\" } "
-           "!skip { print }' /etc/postfix/master.cf >%1$s/master.cf && cat %2$s/pf-services >>%1$s/master.cf",
-           conf, net_dir);
-}
-
-static pid_t start_postfix(void) {
-        const char *conf = net_path("pf/conf");
-        /* The master itself with -d: it stays in our process group (postfix
-         * start would setsid() it away), so net_kill() and PDEATHSIG reach it. */
-        char *argv[] = { POSTFIX_MASTER, "-d", NULL };
-        pid_t pid;
-
-        sh("mkdir -p %1$s/pf/conf %1$s/pf/spool %1$s/pf/data && chown postfix: %1$s/pf/data && "
-           "cp -r /etc/postfix/dynamicmaps.cf* %1$s/pf/conf/", net_dir);
-        write_postfix_master(conf);
-        net_write("pf/conf/main.cf",
-                  "compatibility_level = 3.6\nqueue_directory = %1$s/pf/spool\ndata_directory = %1$s/pf/data\n"
-                  "inet_interfaces = 127.0.0.1\ninet_protocols = ipv4\nmaillog_file = %1$s/pf/maillog\nmaillog_file_prefixes = %1$s\n"
-                  "myhostname = mail.example.org\nmydestination =\nmynetworks = 127.0.0.0/8\nalias_maps =\n"
-                  "alias_database =\nsmtpd_tls_security_level = may\n"
-                  "smtpd_tls_cert_file = %1$s/valid.pem\nsmtpd_tls_key_file = %1$s/valid.key\n", net_dir);
-        sh("%1$s -c %2$s check >%3$s 2>&1 || { cat %3$s >&2; false; }", POSTFIX, conf, net_path("pf/check.log"));
-        setenv("MAIL_CONFIG", conf, 1);
-        pid = net_spawn("postfix.log", argv);
-        for (int i = 0; i < N_PF; i++)
-                if (!net_wait_port(pf_ports[i], "pf/maillog"))
-                        return -1;
-        return pid;
+        return net_postfix_start("pf", services,
+                                 net_conf("myhostname = mail.example.org\nmynetworks = 127.0.0.0/8\n"
+                                          "smtpd_tls_security_level = may\nsmtpd_tls_cert_file = %1$s/valid.pem\n"
+                                          "smtpd_tls_key_file = %1$s/valid.key\n", net_dir),
+                                 pf_ports, N_PF);
 }
 
 static pid_t start_dovecot(void) {
@@ -129,7 +63,7 @@ static pid_t start_dovecot(void) {
                                          dovecot_addr[i], net_dir, names[i], net_dir, names[i]);
         imap_port = net_free_port();
         imaps_port = net_free_port();
-        sh("mkdir -p %1$s/dc/run %1$s/dc/state %1$s/dc/mail && chown nobody:nogroup %1$s/dc/mail", net_dir);
+        net_sh("mkdir -p %1$s/dc/run %1$s/dc/state %1$s/dc/mail && chown nobody:nogroup %1$s/dc/mail", net_dir);
         net_write("dovecot.conf",
                   "protocols = imap\nlisten = 127.0.0.1, 127.0.0.2, 127.0.0.3\nbase_dir = %1$s/dc/run\n"
                   "state_dir = %1$s/dc/state\nlog_path = %1$s/dovecot.log\ninfo_log_path = %1$s/dovecot.log\n"
@@ -259,16 +193,7 @@ static void test_hostile_peers(void) {
 }
 
 static void config_error(const char *body, const char *words) {
-        char text[512];
-        Config *c = NULL;
-        ConfigErrors errors = {};
-
-        snprintf(text, sizeof(text), "[check m]\n%s", body);
-        CHECK(config_load_string(text, "t.conf", &c, &errors) < 0);
-        CHECK(errors.n == 1 && strstr(errors.lines[0], words));
-        if (errors.n > 0)
-                printf("config error: %s\n", errors.lines[0]);
-        config_errors_clear(&errors);
+        net_config_error("[check m]\n", body, words);
 }
 
 static void test_config(void) {
@@ -288,16 +213,16 @@ int main(void) {
         pid_t postfix, dovecot;
 
         test_config();
-        net_require(POSTFIX);
-        net_require(OPENSSL);
+        net_require(NET_POSTFIX);
+        net_require(NET_OPENSSL);
         net_setup();
-        make_certs();
+        net_make_certs("mail.example.org");
         test_hostile_peers();
         postfix = start_postfix();
         CHECK(postfix > 0);
         if (postfix > 0)
                 test_postfix();
-        net_kill(postfix);
+        net_postfix_stop();
         net_require(DOVECOT);
         dovecot = start_dovecot();
         CHECK(dovecot > 0);

@@ -1,11 +1,10 @@
 /* test-tls-net.c: certificate checks against a real nginx over https.
  *
- * A tiny CA made here with openssl (`openssl ca`, which, unlike `x509 -req`,
- * takes -startdate/-enddate, so an expired certificate needs no faked
- * clock) signs the leaf certificates of five https servers of one nginx:
- * valid for a year, expiring in 5 days, expired in 2020, issued for another
- * name, and one self-signed. Trusted through ca_file: valid -> ok, 5 days ->
- * warning "certificate expires in 5 days (DATE)", expired, wrong name and
+ * A tiny CA made here with openssl (net_make_certs(), test-net.h) signs the
+ * leaf certificates of five https servers of one nginx: valid for a year,
+ * expiring in 5 days, expired in 2020, issued for another name, and one
+ * self-signed. Trusted through ca_file: valid -> ok, 5 days -> warning
+ * "certificate expires in 5 days (DATE)", expired, wrong name and
  * self-signed -> failures naming why; without ca_file the CA is untrusted.
  * Also the expiry parser and judge on fixed dates, and the keys' errors.
  *
@@ -15,49 +14,10 @@
 #include "tests/test-net.h"
 
 #define NGINX "/usr/sbin/nginx"
-#define OPENSSL "/usr/bin/openssl"
 
 enum { VALID, SOON, EXPIRED, WRONG_NAME, SELF_SIGNED, N_SERVERS };
 static const char *const names[N_SERVERS] = { "valid", "soon", "expired", "wrong", "self" };
 static uint16_t ports[N_SERVERS];
-
-static void sh(const char *fmt, ...) _printf_(1, 2);
-static void sh(const char *fmt, ...) {
-        char cmd[2048];
-        va_list ap;
-        int r;
-
-        va_start(ap, fmt);
-        vsnprintf(cmd, sizeof(cmd), fmt, ap);
-        va_end(ap);
-        r = system(cmd);
-        if (r != 0)
-                fprintf(stderr, "command failed (%d): %s\n", r, cmd);
-        CHECK(r == 0);
-}
-
-/* A CA and leaf certificates, in net_dir (all output to openssl.log). */
-static void make_certs(void) {
-        net_write("ca.cnf", "[ca]\ndefault_ca = mini\n[mini]\ndatabase = %1$s/index.txt\nnew_certs_dir = %1$s\n"
-                  "serial = %1$s/serial\ndefault_md = sha256\npolicy = any\ncopy_extensions = copy\n"
-                  "unique_subject = no\n[any]\ncommonName = supplied\n", net_dir);
-        net_write("index.txt", "%s", "");
-        net_write("serial", "01\n");
-        sh("cd %1$s && exec >>openssl.log 2>&1 && "
-           "%2$s req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=mailsup-test-ca -keyout ca.key -out ca.pem && "
-           "for n in valid soon expired wrong; do "
-           "  san=IP:127.0.0.1; [ $n = wrong ] && san=DNS:other.example; "
-           "  %2$s req -newkey rsa:2048 -nodes -subj /CN=$n -addext subjectAltName=$san -keyout $n.key -out $n.csr; "
-           "done && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in valid.csr -out valid.pem -days 365 && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in soon.csr -out soon.pem -days 5 && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in wrong.csr -out wrong.pem -days 365 && "
-           "%2$s ca -batch -config ca.cnf -cert ca.pem -keyfile ca.key -in expired.csr -out expired.pem "
-           "  -startdate 20200101000000Z -enddate 20200102000000Z && "
-           "%2$s req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=127.0.0.1 "
-           "  -addext subjectAltName=IP:127.0.0.1 -keyout self.key -out self.pem",
-           net_dir, OPENSSL);
-}
 
 static pid_t start_nginx(void) {
         char *argv[] = { NGINX, "-p", net_dir, "-e", (char *) net_path("error.log"), "-c",
@@ -114,16 +74,7 @@ static void test_expiry(void) {
 }
 
 static void config_error(const char *body, const char *words) {
-        char text[512];
-        Config *c = NULL;
-        ConfigErrors errors = {};
-
-        snprintf(text, sizeof(text), "[check h]\ntype = http\n%s", body);
-        CHECK(config_load_string(text, "t.conf", &c, &errors) < 0);
-        CHECK(errors.n == 1 && strstr(errors.lines[0], words));
-        if (errors.n > 0)
-                printf("config error: %s\n", errors.lines[0]);
-        config_errors_clear(&errors);
+        net_config_error("[check h]\ntype = http\n", body, words);
 }
 
 /* One https case; for a warning also the severity. */
@@ -167,9 +118,9 @@ int main(void) {
         config_error("url = https://127.0.0.1/\ncert_warn_days = 9999\n", "cert_warn_days: at most 3650");
         config_error("url = https://127.0.0.1/\nca_file = ca.pem\n", "invalid path 'ca.pem' for ca_file");
         net_require(NGINX);
-        net_require(OPENSSL);
+        net_require(NET_OPENSSL);
         net_setup();
-        make_certs();
+        net_make_certs(NULL);
         nginx = start_nginx();
         CHECK(nginx > 0);
         if (nginx > 0)
