@@ -4,7 +4,8 @@
  * watches the standard Debian mail stack on loopback with Debian's unit
  * names and ports (Postfix, Dovecot, OpenDKIM, postsrsd, rspamd, Unbound,
  * Redis) and the host's disk, memory and load. The supervisor is told
- * (Config.embedded) and watches only the checks whose unit exists, so a
+ * (Config.embedded); its skip_missing_units = yes makes it watch only the
+ * checks whose unit exists, also in a copy of it in /etc, so a
  * host without Dovecot is not alerted about it forever; the system checks
  * have no unit and always run.
  * The text is a valid, commented config file an operator can copy as a
@@ -19,7 +20,8 @@ static const char default_text[] =
         "#\n"
         "# This is mailsupd's built-in default, used when neither\n"
         "# " CONFIG_DEFAULT_PATH " nor " CONFIG_DEFAULT_PATH ".d/ exists;\n"
-        "# then only the checks whose unit exists on this host are run.\n"
+        "# skip_missing_units below makes it run only the checks whose unit\n"
+        "# exists on this host, also when copied there.\n"
         "# Copy it there to change it, or add drop-ins NN-name.conf to the .d\n"
         "# directory: they are read in byte order after the main file, and a\n"
         "# drop-in's [check NAME] with one key overrides just that key.\n"
@@ -34,6 +36,9 @@ static const char default_text[] =
         "# The service manager to talk to: system, or user (your own session).\n"
         "bus = system\n"
         "state_directory = /var/lib/mailsup\n"
+        "# Leave out checks whose unit is not installed here (no: warn about\n"
+        "# them and keep probing, restarts of them fail).\n"
+        "skip_missing_units = yes\n"
         "# At most restart_limit restarts within restart_window cycles; then\n"
         "# the check is disabled.\n"
         "restart_limit = 3\n"

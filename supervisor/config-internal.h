@@ -97,6 +97,7 @@ int config_parse_error(ConfigParser *p, const char *fmt, ...) _printf_(2, 3);
 /* config-keys.c: one key of [supervisor], or of the current [check]
  * (label: "check NAME", for messages). Errors are recorded; returns -EINVAL. */
 int config_supervisor_key(ConfigParser *p, const char *key, const char *value);
+int config_parse_yes_no(ConfigParser *p, const char *key, const char *value, bool *ret);
 int config_check_key(ConfigParser *p, const char *key, const char *value, const char *label);
 
 /* config.c: a Config with the defaults of config.h, and the parser around it. */

@@ -48,6 +48,16 @@ static int parse_number_key(ConfigParser *p, const char *key, const char *value,
         return 0;
 }
 
+int config_parse_yes_no(ConfigParser *p, const char *key, const char *value, bool *ret) {
+        if (streq(value, "yes") || streq(value, "true") || streq(value, "on") || streq(value, "1"))
+                *ret = true;
+        else if (streq(value, "no") || streq(value, "false") || streq(value, "off") || streq(value, "0"))
+                *ret = false;
+        else
+                return config_parse_error(p, "invalid value '%s' for %s: expected yes or no", value, key);
+        return 0;
+}
+
 int config_supervisor_key(ConfigParser *p, const char *key, const char *value) {
         Config *c = p->config;
         ConfigSource here = { p->file, p->line };
@@ -82,7 +92,9 @@ int config_supervisor_key(ConfigParser *p, const char *key, const char *value) {
                 free(c->state_directory);
                 c->state_directory = xstrdup(value);
                 r = 0;
-        } else if ((r = config_alerting_key(p, key, value)) == -ENOENT)
+        } else if (streq(key, "skip_missing_units"))
+                r = config_parse_yes_no(p, key, value, &c->skip_missing_units);
+        else if ((r = config_alerting_key(p, key, value)) == -ENOENT)
                 r = config_parse_error(p, "unknown key '%s' in [supervisor]", key);
         return r;
 }

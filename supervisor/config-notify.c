@@ -14,21 +14,10 @@
  */
 #include "supervisor/config-internal.h"
 
-#include <stdarg.h>
 
 #include "notify/outbox.h"
 
 #define OUTBOX_MAX_LIMIT 1000000u
-
-static int error_here(ConfigParser *p, const char *fmt, ...) _printf_(2, 3);
-static int error_here(ConfigParser *p, const char *fmt, ...) {
-        va_list ap;
-
-        va_start(ap, fmt);
-        config_errors_addv(p->errors, p->file, p->line, fmt, ap);
-        va_end(ap);
-        return -EINVAL;
-}
 
 static long notify_section(size_t i) {
         return -2 - (long) i;
@@ -39,9 +28,9 @@ int config_begin_notify(ConfigParser *p, const char *name) {
         size_t i;
 
         if (!*name)
-                return error_here(p, "missing channel name in [notify]");
+                return config_parse_error(p, "missing channel name in [notify]");
         if (strlen(name) >= OUTBOX_CHANNEL_MAX || !outbox_channel_name_valid(name))
-                return error_here(p, "invalid channel name '%s' (up to %d letters, digits, '-', '_', '.')",
+                return config_parse_error(p, "invalid channel name '%s' (up to %d letters, digits, '-', '_', '.')",
                                   name, OUTBOX_CHANNEL_MAX - 1);
         for (i = 0; i < p->n_notify; i++)
                 if (streq(p->notify_meta[i].name, name))
@@ -52,7 +41,7 @@ int config_begin_notify(ConfigParser *p, const char *name) {
         }
         first = config_seen_at(p, notify_section(i), NULL);
         if (first > 0)
-                return error_here(p, "duplicate channel '%s' (first defined at %s:%u)", name, p->file, first);
+                return config_parse_error(p, "duplicate channel '%s' (first defined at %s:%u)", name, p->file, first);
         p->section = SECTION_NOTIFY;
         p->notify = i;
         return 0;
@@ -66,23 +55,13 @@ void config_notify_key(ConfigParser *p, const char *key, const char *value) {
         if (!streq(key, "header")) {
                 first = config_seen_at(p, notify_section(p->notify), key);
                 if (first > 0) {
-                        (void) error_here(p, "duplicate key '%s' in [notify %s] (first given at %s:%u)",
+                        (void) config_parse_error(p, "duplicate key '%s' in [notify %s] (first given at %s:%u)",
                                           key, m->name, p->file, first);
                         return;
                 }
         }
         m->keys = config_grow(m->keys, m->n_keys, sizeof(ExtraKey));
         m->keys[m->n_keys++] = (ExtraKey) { xstrdup(key), xstrdup(value), { p->file, p->line } };
-}
-
-static int parse_yes_no(ConfigParser *p, const char *key, const char *value, bool *ret) {
-        if (streq(value, "yes") || streq(value, "true") || streq(value, "on") || streq(value, "1"))
-                *ret = true;
-        else if (streq(value, "no") || streq(value, "false") || streq(value, "off") || streq(value, "0"))
-                *ret = false;
-        else
-                return error_here(p, "invalid value '%s' for %s: expected yes or no", value, key);
-        return 0;
 }
 
 static int parse_outbox_max(ConfigParser *p, const char *value, unsigned *ret) {
@@ -92,7 +71,7 @@ static int parse_outbox_max(ConfigParser *p, const char *value, unsigned *ret) {
         if (ok)
                 n = strtoul(value, NULL, 10);
         if (!ok || n < 1 || n > OUTBOX_MAX_LIMIT)
-                return error_here(p, "invalid number '%s' for outbox_max: must be between 1 and %u",
+                return config_parse_error(p, "invalid number '%s' for outbox_max: must be between 1 and %u",
                                   value, OUTBOX_MAX_LIMIT);
         *ret = (unsigned) n;
         return 0;
@@ -104,7 +83,7 @@ int config_alerting_key(ConfigParser *p, const char *key, const char *value) {
         if (streq(key, "heartbeat_url")) {
                 if ((strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
                     strpbrk(value, " \t"))
-                        return error_here(p, "invalid url '%s' for heartbeat_url: expected http://... or https://...",
+                        return config_parse_error(p, "invalid url '%s' for heartbeat_url: expected http://... or https://...",
                                           value);
                 free(c->heartbeat_url);
                 c->heartbeat_url = xstrdup(value);
@@ -112,16 +91,16 @@ int config_alerting_key(ConfigParser *p, const char *key, const char *value) {
         }
         if (streq(key, "heartbeat_method")) {
                 if (heartbeat_method_from_string(value, &c->heartbeat_method) < 0)
-                        return error_here(p, "invalid value '%s' for heartbeat_method: expected post or get", value);
+                        return config_parse_error(p, "invalid value '%s' for heartbeat_method: expected post or get", value);
                 return 0;
         }
         if (streq(key, "heartbeat_report_failures"))
-                return parse_yes_no(p, key, value, &c->heartbeat_report_failures);
+                return config_parse_yes_no(p, key, value, &c->heartbeat_report_failures);
         if (streq(key, "heartbeat_start"))
-                return parse_yes_no(p, key, value, &c->heartbeat_start);
+                return config_parse_yes_no(p, key, value, &c->heartbeat_start);
         if (streq(key, "reminder")) {
                 if (parse_duration(value, &c->reminder) < 0)
-                        return error_here(p, "invalid duration '%s' for reminder", value);
+                        return config_parse_error(p, "invalid duration '%s' for reminder", value);
                 return 0;
         }
         if (streq(key, "outbox_max"))

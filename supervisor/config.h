@@ -51,7 +51,8 @@ typedef struct CheckConfig {
 
 typedef struct Config {
         char *path;                     /* main file read; NULL for the embedded default */
-        bool embedded;                  /* embedded default: watch only units that exist */
+        bool embedded;                  /* running on the embedded default */
+        bool skip_missing_units;        /* checks whose unit does not exist are not watched */
         usec_t interval;                /* default 2min */
         usec_t timeout;                 /* default 10s */
         usec_t restart_grace;           /* default 30s */

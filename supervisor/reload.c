@@ -81,7 +81,7 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                 WatchedUnit *u = cc->unit ? supervisor_unit(s, cc->unit, false) : NULL;
                 Check *old = supervisor_find_check(s, cc->name);
 
-                if (cfg->embedded && u && u->view.phase == UNIT_PHASE_MISSING)
+                if (cfg->skip_missing_units && u && u->view.phase == UNIT_PHASE_MISSING)
                         continue;
                 if (old) {
                         how[n] = old->probe ? KEPT_REPROBE : KEPT;

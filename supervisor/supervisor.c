@@ -2,7 +2,7 @@
  *
  * Start-up reads the units' state once, synchronously, before the loop
  * runs (so restarts systemd did while mailsupd was down are counted and the
- * embedded default can drop units this machine does not have). From then
+ * skip_missing_units can drop units this machine does not have). From then
  * on everything is asynchronous on the one sd-event loop: a cycle timer
  * starts all probes at once, each with its own deadline.
  */
@@ -190,7 +190,7 @@ WatchedUnit *supervisor_unit(Supervisor *s, const char *name, bool sync) {
         return u;
 }
 
-/* Units, deduplicated; with the embedded default, only those that exist. */
+/* Units, deduplicated; with skip_missing_units, only those that exist. */
 static void setup_units(Supervisor *s) {
         const Config *cfg = s->config;
 
@@ -201,7 +201,7 @@ static void setup_units(Supervisor *s) {
                 if (!name || find_unit(s, name))
                         continue;
                 u = supervisor_unit(s, name, true);
-                if (u->view.phase == UNIT_PHASE_MISSING && !cfg->embedded)
+                if (u->view.phase == UNIT_PHASE_MISSING && !cfg->skip_missing_units)
                         log_warning("unit %s does not exist (LoadState=%s): restarts of it will fail",
                                     name, u->props.load_state);
         }
@@ -218,7 +218,7 @@ static void setup_checks(Supervisor *s, const StateFile *saved) {
                 WatchedUnit *u = find_unit(s, cc->unit);
                 const StateEntry *e = state_file_find(saved, cc->name);
 
-                if (cfg->embedded && u && u->view.phase == UNIT_PHASE_MISSING) {
+                if (cfg->skip_missing_units && u && u->view.phase == UNIT_PHASE_MISSING) {
                         log_info("%s: %s is not installed here: not watched", cc->name, cc->unit);
                         continue;
                 }

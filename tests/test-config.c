@@ -121,6 +121,8 @@ static const struct {
           E("t.conf:2: invalid url 'hc-ping.com/x' for heartbeat_url: expected http://... or https://...") },
         { "[supervisor]\nheartbeat_method = put\n",
           E("t.conf:2: invalid value 'put' for heartbeat_method: expected post or get") },
+        { "[supervisor]\nskip_missing_units = sometimes\n",
+          E("t.conf:2: invalid value 'sometimes' for skip_missing_units: expected yes or no") },
         { "[supervisor]\nheartbeat_start = maybe\n",
           E("t.conf:2: invalid value 'maybe' for heartbeat_start: expected yes or no") },
         { "[supervisor]\nreminder = often\n", E("t.conf:2: invalid duration 'often' for reminder") },
@@ -233,6 +235,7 @@ static void test_defaults(void) {
         if (!c)
                 return;
         CHECK(!c->embedded);
+        CHECK(!c->skip_missing_units); /* a file's unit typo must be loud */
         CHECK_STREQ(c->path, "t.conf");
         CHECK_INT(c->interval, 2 * USEC_PER_MINUTE);
         CHECK_INT(c->timeout, 10 * USEC_PER_SEC);
@@ -387,6 +390,7 @@ static void test_embedded_default(void) {
         if (!c)
                 return;
         CHECK(!c->embedded); /* load_good parses text; config_load decides embedded */
+        CHECK(c->skip_missing_units); /* the text says so: a copy of it behaves the same */
         CHECK_INT(c->bus, BUS_SYSTEM);
         CHECK_INT(c->interval, 2 * USEC_PER_MINUTE);
         CHECK_INT(c->n_checks, ELEMENTSOF(want));
