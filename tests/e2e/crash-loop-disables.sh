@@ -10,16 +10,11 @@ port=$(free_port)
 starts=$SANDBOX_DIR/broken.starts
 install_hung_smtp broken.service "$port" "$starts"
 
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 restart_limit = 3
 restart_window = 5
 
-[check broken]
-type = smtp
-port = $port
-unit = broken.service"
+$(broken_check "$port")"
 start_mailsupd
 
 wait_for '[[ $(check_state broken) == disabled ]]' 90 "broken disabled" || fail "never disabled"

@@ -36,10 +36,7 @@ type = smtp
 port = $pport
 unit = postfix.service
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service"
+$(broken_check "$bport")"
 start_mailsupd
 wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
 wait_for '[[ $(check_state broken) == disabled ]]' 30 "broken disabled" || fail "broken never disabled"

@@ -16,15 +16,10 @@ bport=$(free_port)
 starts=$SANDBOX_DIR/broken.starts
 install_hung_smtp broken.service "$bport" "$starts"
 
-base="interval = 1s
-timeout = 500ms
-restart_grace = 1s
+base="$FAST_CYCLE
 restart_window = 1000
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service"
+$(broken_check "$bport")"
 write_config "$base
 
 [check gone]

@@ -8,9 +8,7 @@ sandbox_reexec "$@"
 
 port=$(free_port)
 mailstack_postfix postfix.service "$port"
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 
 [check postfix]
 type = smtp

@@ -80,6 +80,17 @@ ExecStart=/usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.setso
 	wait_for "tcp_connects $2 1" 20 "$1 listens" || fail "$1 never listened"
 }
 
+# The cycle the scenarios use: several cycles pass in a few seconds.
+FAST_CYCLE="interval = 1s
+timeout = 500ms
+restart_grace = 1s"
+
+# broken_check PORT: the [check broken] section watching install_hung_smtp's
+# broken.service on PORT.
+broken_check() {
+	printf '[check broken]\ntype = smtp\nport = %s\nunit = broken.service\n' "$1"
+}
+
 # count_lines FILE: number of lines, 0 when missing
 count_lines() {
 	if [[ -f $1 ]]; then wc -l <"$1"; else echo 0; fi

@@ -110,9 +110,7 @@ while read -r unit kind port _; do
 done <<<"$table"
 pass "the whole table answers: smtp, imap, milter, tcp_table, dns, redis, http"
 
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 
 [check postfix]
 type = smtp

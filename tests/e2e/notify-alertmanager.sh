@@ -20,15 +20,10 @@ alerts() { curl -s --max-time 5 "http://127.0.0.1:$aport/api/v2/alerts"; }
 
 bport=$(free_port)
 install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 restart_limit = 2
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service
+$(broken_check "$bport")
 
 [notify am]
 type = alertmanager

@@ -12,9 +12,7 @@ start_receiver heartbeat.service "$hport" "$rec"
 pings() { records "$rec" | grep -c '"path": "/ping/abc' || true; }
 
 # A healthy check first: the receiver's own port.
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 restart_limit = 1
 heartbeat_url = http://127.0.0.1:$hport/ping/abc
 
@@ -35,10 +33,7 @@ bport=$(free_port)
 install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
 cat >>"$MAILSUPD_CONF" <<CONF
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service
+$(broken_check "$bport")
 CONF
 "$MAILSUPCTL" --user reload >/dev/null || fail "reload refused"
 wait_for '[[ $(check_state broken) == disabled ]]' 60 "broken disabled" || fail "broken never disabled"

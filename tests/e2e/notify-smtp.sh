@@ -27,15 +27,10 @@ from = mailsupd@mx.example.org
 to = oncall@example.org
 min_severity = critical
 ca_file = $SANDBOX_DIR/cert.pem"
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 restart_limit = 2
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service
+$(broken_check "$bport")
 
 $channel"
 cp "$MAILSUPD_CONF" "$SANDBOX_DIR/refused.conf"

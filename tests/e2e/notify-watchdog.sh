@@ -10,15 +10,10 @@ sandbox_reexec "$@"
 bport=$(free_port)
 starts=$SANDBOX_DIR/broken.starts
 install_hung_smtp broken.service "$bport" "$starts"
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 restart_limit = 1
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service"
+$(broken_check "$bport")"
 sandbox_install_unit mailsupd.service "[Service]
 Type=notify
 ExecStart=$MAILSUPD --config $MAILSUPD_CONF --verbose

@@ -11,15 +11,10 @@ wport=$(free_port)
 rec=$SANDBOX_DIR/webhook.jsonl
 bport=$(free_port)
 install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 restart_limit = 2
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service
+$(broken_check "$bport")
 
 [notify ops]
 type = webhook

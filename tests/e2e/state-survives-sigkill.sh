@@ -15,15 +15,10 @@ pport=$(free_port)
 mailstack_postfix postfix.service "$pport"
 
 # A wide window, so the two restarts are still inside it after the SIGKILL.
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 restart_window = 1000
 
-[check broken]
-type = smtp
-port = $bport
-unit = broken.service
+$(broken_check "$bport")
 
 [check postfix]
 type = smtp

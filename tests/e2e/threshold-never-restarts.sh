@@ -13,9 +13,7 @@ systemctl --user start redis.service
 wait_for 'tcp_connects '"$port"' 1' 20 "redis listens" || fail "redis never listened"
 main=$(unit_prop redis.service MainPID)
 
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 1s
+write_config "$FAST_CYCLE
 
 [check redis]
 type = redis
