@@ -143,8 +143,30 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
         return c->unit ? append_unit(reply, c->unit) : 0;
 }
 
-int method_get_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s);
+
+/* Reply to m with one a{sv}: the check's dictionary, or with c NULL the
+ * supervisor's. */
+static int reply_dict(sd_bus_message *m, const Supervisor *s, const Check *c) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        r = c ? append_check_dict(reply, s, c) : append_supervisor_dict(reply, s);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+int method_get_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Supervisor *s = userdata;
         const char *name;
         Check *c;
@@ -156,28 +178,17 @@ int method_get_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         c = bus_find_check(s, name, error);
         if (!c)
                 return -ENOENT;
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        r = append_check_dict(reply, s, c);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return reply_dict(m, s, c);
 }
 
 /* Monotonic due time of the cycle timer, as CLOCK_REALTIME. */
 static usec_t next_cycle(const Supervisor *s) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
         uint64_t due;
 
         if (sd_event_source_get_time(s->cycle_timer, &due) < 0)
                 return 0;
-        return now_usec(CLOCK_REALTIME) + (due > now_usec(CLOCK_MONOTONIC) ? due - now_usec(CLOCK_MONOTONIC) : 0);
+        return now_usec(CLOCK_REALTIME) + (due > now ? due - now : 0);
 }
 
 static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
@@ -253,20 +264,5 @@ static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
 }
 
 int method_get_supervisor(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        r = append_supervisor_dict(reply, userdata);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return reply_dict(m, userdata, NULL);
 }
