@@ -10,7 +10,7 @@
  *
  * See also: probes/redis.c, probes/redis-event.c, test-net.h.
  */
-#include "tests/test-net.h"
+#include "tests/test-hostile.h"
 
 #define REDIS "/usr/bin/redis-server"
 
@@ -45,10 +45,10 @@ static void test_hostile(void) {
         net_expect("redis endless bulk", net_conf("type = redis\nport = %u\n", p), PROBE_OVERLONG,
                    "reply to PING longer than 65536 bytes");
         net_kill(pid);
-        pid = net_hostile_peer(&p, "", 0, 0);
-        (void) kill(pid, SIGKILL); /* accepted by the kernel, then gone: the peer closes */
-        net_expect("redis closed", net_conf("type = redis\nport = %u\n", p), PROBE_CLOSED, "");
-        (void) waitpid(pid, NULL, 0);
+        pid = hostile_stream_peer(&(HostileStream) { .close = true }, &p); /* accepts, then closes */
+        net_expect("redis closed", net_conf("type = redis\nport = %u\n", p), PROBE_CLOSED,
+                   "connection closed by peer while waiting for reply to PING");
+        net_kill(pid);
 }
 
 int main(void) {
