@@ -129,6 +129,46 @@ static void test_redis(void) {
         CHECK_STREQ(redis_format_bytes(buf, sizeof(buf), 3ULL << 29), "1.5GB");
 }
 
+/* One object for redis_reply_admit(): its verdict and, if refused, the reason. */
+static void admit(RedisReplyBudget *b, unsigned depth, long long elements, size_t len, const char *refusal) {
+        char reason[128] = "";
+        int r = redis_reply_admit(b, depth, elements, len, reason, sizeof(reason));
+
+        CHECK_INT(r, refusal ? -E2BIG : 0);
+        if (refusal)
+                CHECK_STREQ(reason, refusal);
+}
+
+static void test_redis_budget(void) {
+        RedisReplyBudget b = { .replies_max = 2 };
+
+        admit(&b, 0, -1, 4, NULL);                      /* +PONG */
+        admit(&b, 0, 2147483647, 0, "reply array of 2147483647 elements above 1024");
+        admit(&b, 0, 1025, 0, "reply array of 1025 elements above 1024");
+        admit(&b, 0, 1024, 0, NULL);
+        admit(&b, 1, 1, 0, NULL);                       /* nested 2 deep */
+        admit(&b, 2, 1, 0, NULL);                       /* 3 deep */
+        admit(&b, 3, 1, 0, "reply arrays nested 4 deep above 3");
+        admit(&b, 3, -1, 0, NULL);                      /* an integer in the third array */
+        admit(&b, 0, -1, 0, "more replies than the 2 commands sent");
+        CHECK_INT(b.replies, 2);
+        CHECK_INT(b.objects, 5);
+
+        b = (RedisReplyBudget) { .replies_max = 1 };
+        admit(&b, 0, 1024, 0, NULL);
+        for (int i = 1; i < REDIS_REPLY_OBJECTS_MAX; i++)
+                admit(&b, 1, -1, 0, NULL);
+        admit(&b, 1, -1, 0, "reply of more than 4096 objects");
+        CHECK_INT(b.objects, REDIS_REPLY_OBJECTS_MAX);
+
+        b = (RedisReplyBudget) { .replies_max = 1 };
+        admit(&b, 0, 2, 0, NULL);
+        admit(&b, 1, -1, REDIS_REPLY_BYTES_MAX - 1, NULL);
+        admit(&b, 1, -1, 2, "replies of more than 65536 bytes");
+        admit(&b, 1, -1, 1, NULL);                      /* exactly the bound */
+        admit(&b, 1, -1, SIZE_MAX, "replies of more than 65536 bytes");
+}
+
 /* One check section; the only error expected, or NULL for a valid one. */
 static void check_config(const char *body, const char *error) {
         char text[1024];
@@ -178,5 +218,6 @@ int main(void) {
         test_config();
         test_dns();
         test_redis();
+        test_redis_budget();
         return tests_summary("test-probe-parsers");
 }
