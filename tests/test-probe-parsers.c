@@ -54,6 +54,55 @@ static const unsigned char unbound_mx[] = {
         0x02, 'm', 'x', 0xc0, 0x0c,
 };
 
+/* unbound_a's header and question, then n bytes of answer section. */
+static size_t dns_message(unsigned char *m, unsigned an, const void *answers, size_t n) {
+        memcpy(m, unbound_a, 32);
+        m[6] = (unsigned char) (an >> 8), m[7] = (unsigned char) an;
+        memcpy(m + 32, answers, n);
+        return 32 + n;
+}
+
+/* Counts and sizes above the bounds, and loops, refused with their names. */
+static void test_dns_bounds(void) {
+        static unsigned char m[DNS_MESSAGE_MAX + 64], rr[DNS_MESSAGE_MAX];
+        DnsAnswers a;
+        size_t n;
+
+        /* A label, then a pointer back to it: backwards, and still a loop. */
+        n = dns_message(m, 1, "\x01x\xc0\x20", 4);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name compression loop at offset 34");
+        n = dns_message(m, 65535, unbound_a + 32, sizeof(unbound_a) - 32);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -E2BIG);
+        CHECK_STREQ(a.error, "answer of 65535 records above 64");
+        n = dns_message(m, 65, unbound_a + 32, sizeof(unbound_a) - 32);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -E2BIG);
+        n = dns_message(m, 64, unbound_a + 32, sizeof(unbound_a) - 32);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -EBADMSG); /* 64 claimed, 2 there */
+        CHECK_STREQ(a.error, "name at offset 64 runs past the end");
+        /* One TXT record of 5000 bytes: 20 strings of 250. */
+        memcpy(rr, "\xc0\x0c\x00\x10\x00\x01\x00\x00\x0e\x10\x13\x88", 12);
+        for (int i = 0; i < 20; i++) {
+                rr[12 + i * 250] = 249;
+                memset(rr + 13 + i * 250, 'v', 249);
+        }
+        n = dns_message(m, 1, rr, 12 + 5000);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_TXT, &a), -E2BIG);
+        CHECK_STREQ(a.error, "TXT record of 5000 bytes above 4096");
+        n = dns_message(m, 0, rr, DNS_MESSAGE_MAX - 31);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -E2BIG);
+        CHECK_STREQ(a.error, "answer of 16385 bytes above 16384");
+        /* A question name of 5 labels of 63 bytes: 321 bytes. */
+        memcpy(m, unbound_a, 12);
+        for (int i = 0; i < 5; i++) {
+                m[12 + i * 64] = 63;
+                memset(m + 13 + i * 64, 'n', 63);
+        }
+        m[12 + 5 * 64] = 0;
+        CHECK_INT(dns_answers_parse(m, 12 + 5 * 64 + 5, DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name at offset 12 longer than 255 bytes");
+}
+
 static void test_dns(void) {
         unsigned char m[sizeof(unbound_a)];
         DnsAnswers a;
@@ -77,8 +126,11 @@ static void test_dns(void) {
         memcpy(m, unbound_a, sizeof(m));
         m[32] = 0xc0, m[33] = 32;
         CHECK_INT(dns_answers_parse(m, sizeof(m), DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name compression loop at offset 32");
         m[33] = 40;
         CHECK_INT(dns_answers_parse(m, sizeof(m), DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name compression pointer at offset 32 points forward");
+        test_dns_bounds();
         /* rcode: SERVFAIL with no answers; a query (QR clear) is no answer. */
         memcpy(m, unbound_a, sizeof(m));
         m[3] = 0x82, m[7] = 0;
