@@ -128,7 +128,7 @@ static inline void hostile_expect(const char *name, const char *body, ProbeStatu
         net_expect(name, body, status, words);
         seconds = hostile_now() - t0;
         growth = hostile_status_kb("VmHWM") - before;
-        printf("%-36s peak RSS +%ld kB (bound %ld kB), result after %.2fs (bound %.1fs)\n", "", growth, max_kb,
+        printf("%-36s peak RSS %+ld kB (bound %ld kB), result after %.2fs (bound %.1fs)\n", "", growth, max_kb,
                seconds, max_seconds);
         CHECK(before > 0 && growth < max_kb);
         CHECK(seconds < max_seconds);
