@@ -10,15 +10,15 @@
  * most HTTP_BODY_MAX bytes of body are kept: beyond that the transfer is cut
  * and judged on what was read, however many callbacks brought them. Header
  * lines are bounded by count and bytes, 1xx responses and trailers too
- * (curl 7.88 bounds neither endless "100 Continue" nor trailers): past a
- * bound the transfer is cut, PROBE_OVERLONG. Reasons name the phase:
- * "connect failed: Connection refused", "TLS: ...", "timeout after 10s
- * waiting for response", "status 503", "body does not match 'pong'",
- * "response of more than 100 header lines". An https check with tls_verify
- * also judges the leaf certificate's expiry (cert.h) from curl's CERTINFO:
- * "certificate expires in 5 days (2026-11-29)" is a warning; an expired,
- * untrusted or wrong-name certificate fails the handshake, "TLS: SSL
- * certificate problem: certificate has expired".
+ * (Debian's curl 7.88 caps headers at 300 KiB in all, trailers not at
+ * all): past a bound the transfer is cut, PROBE_OVERLONG. Reasons name
+ * the phase: "connect failed: Connection refused", "TLS: ...", "timeout
+ * after 10s waiting for response", "status 503", "body does not match
+ * 'pong'", "response of more than 100 header lines". An https check with
+ * tls_verify also judges the leaf certificate's expiry (cert.h) from curl's
+ * CERTINFO: "certificate expires in 5 days (2026-11-29)" is a warning; an
+ * expired, untrusted or wrong-name certificate fails the handshake, "TLS:
+ * SSL certificate problem: certificate has expired".
  *
  * See also: curl-event.c, http-parse.c, http-options.c.
  */
