@@ -182,7 +182,7 @@ int ares_event_new(sd_event *e, const char *server, usec_t try_timeout, unsigned
         *ae = (AresEvent) { .event = sd_event_ref(e), .done = done, .userdata = userdata };
         o.sock_state_cb = on_sock_state;
         o.sock_state_cb_data = ae;
-        r = sd_event_add_time(e, &ae->timer, CLOCK_MONOTONIC, 0, 0, on_timer, ae);
+        r = sd_event_add_time(e, &ae->timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_timer, ae);
         if (r < 0)
                 goto fail;
         (void) sd_event_source_set_enabled(ae->timer, SD_EVENT_OFF);

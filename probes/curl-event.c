@@ -174,7 +174,7 @@ int curl_event_new(sd_event *e, curl_event_done_t done, void *userdata, CurlEven
         ce->event = sd_event_ref(e);
         ce->done = done;
         ce->userdata = userdata;
-        r = sd_event_add_time(e, &ce->timer, CLOCK_MONOTONIC, 0, 0, on_timer, ce); /* disabled below */
+        r = sd_event_add_time(e, &ce->timer, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_timer, ce); /* disabled below */
         if (r < 0)
                 goto fail;
         (void) sd_event_source_set_enabled(ce->timer, SD_EVENT_OFF);

@@ -7,6 +7,12 @@
  * named as such: "rcode SERVFAIL for example.org A", "NXDOMAIN for
  * example.org", "no answer within 10s", "'192.0.2.1' not among answers:
  * 192.0.2.2". Only the resolver under test is asked, never /etc/resolv.conf's.
+ * An answer above dns-parse.h's bounds (records, bytes, one record's bytes)
+ * is PROBE_OVERLONG, "answer for example.org TXT refused: TXT record of
+ * 8000 bytes above 4096"; one with a compression loop is malformed. c-ares
+ * 1.18 asks again over TCP when a UDP answer is truncated (TC) or longer
+ * than 512 bytes: it reads a 2-byte length and one buffer of that size, so
+ * at most 64 KiB, and restarts the try's timeout; the deadline bounds all.
  *
  * Keys: server (default 127.0.0.1:53), query (required), record (A, AAAA,
  * MX, TXT, NS, PTR; default A), expect (optional value among the answers).
@@ -44,9 +50,15 @@ static void judge_answer(Probe *p, const DnsOptions *o, const unsigned char *abu
         const char *t = dns_type_to_string(o->type);
         DnsAnswers a;
         char rc[16], list[160];
+        int r;
 
-        if (dns_answers_parse(abuf, alen, o->type, &a) < 0) {
-                probe_finish(p, PROBE_PROTOCOL_ERROR, "malformed answer for %s %s", o->query, t);
+        r = dns_answers_parse(abuf, alen, o->type, &a);
+        if (r == -E2BIG) {
+                probe_finish(p, PROBE_OVERLONG, "answer for %s %s refused: %s", o->query, t, a.error);
+                return;
+        }
+        if (r < 0) {
+                probe_finish(p, PROBE_PROTOCOL_ERROR, "malformed answer for %s %s: %s", o->query, t, a.error);
                 return;
         }
         if (a.rcode == 3)

@@ -8,13 +8,17 @@
  * handle per check per cycle, is nothing). No proxy from the environment, no
  * redirects (a 3xx is judged by expect_status), no decompression, and at
  * most HTTP_BODY_MAX bytes of body are kept: beyond that the transfer is cut
- * and judged on what was read. Reasons name the phase: "connect failed:
- * Connection refused", "TLS: ...", "timeout after 10s waiting for response",
- * "status 503", "body does not match 'pong'". An https check with tls_verify
- * also judges the leaf certificate's expiry (cert.h) from curl's CERTINFO:
- * "certificate expires in 5 days (2026-11-29)" is a warning; an expired,
- * untrusted or wrong-name certificate fails the handshake, "TLS: SSL
- * certificate problem: certificate has expired".
+ * and judged on what was read, however many callbacks brought them. Header
+ * lines are bounded by count and bytes, 1xx responses and trailers too
+ * (Debian's curl 7.88 caps headers at 300 KiB in all, trailers not at
+ * all): past a bound the transfer is cut, PROBE_OVERLONG. Reasons name
+ * the phase: "connect failed: Connection refused", "TLS: ...", "timeout
+ * after 10s waiting for response", "status 503", "body does not match
+ * 'pong'", "response of more than 100 header lines". An https check with
+ * tls_verify also judges the leaf certificate's expiry (cert.h) from curl's
+ * CERTINFO: "certificate expires in 5 days (2026-11-29)" is a warning; an
+ * expired, untrusted or wrong-name certificate fails the handshake, "TLS:
+ * SSL certificate problem: certificate has expired".
  *
  * See also: curl-event.c, http-parse.c, http-options.c.
  */
@@ -33,6 +37,9 @@ typedef struct Http {
         char errbuf[CURL_ERROR_SIZE];
         size_t body_len;
         bool truncated;
+        unsigned header_lines;
+        size_t header_bytes;
+        char refused[64];       /* the header bound broken, "" if none */
         char body[HTTP_BODY_MAX + 1];
 } Http;
 
@@ -63,6 +70,23 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
         memcpy(h->body + h->body_len, ptr, n);
         h->body_len += n;
         return n;
+}
+
+/* Every header line of every response curl reads, counted; past a bound
+ * the transfer is cut (CURLE_WRITE_ERROR) and refused names it. */
+static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata) {
+        Http *h = userdata;
+        size_t n = size * nitems;
+
+        h->header_bytes += n;
+        if (++h->header_lines > HTTP_HEADERS_MAX)
+                snprintf(h->refused, sizeof(h->refused), "response of more than %u header lines", HTTP_HEADERS_MAX);
+        else if (h->header_bytes > HTTP_HEADER_BYTES_MAX)
+                snprintf(h->refused, sizeof(h->refused), "response headers of more than %u bytes",
+                         HTTP_HEADER_BYTES_MAX);
+        else
+                return n;
+        return 0;
 }
 
 /* Every socket curl opens: close-on-exec and non-blocking from the start. */
@@ -186,7 +210,9 @@ static void http_judge(Http *h) {
 static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) {
         Http *h = userdata;
 
-        if (result == CURLE_OK || (result == CURLE_WRITE_ERROR && h->truncated))
+        if (h->refused[0])
+                probe_finish(h->probe, PROBE_OVERLONG, "%s", h->refused);
+        else if (result == CURLE_OK || (result == CURLE_WRITE_ERROR && h->truncated))
                 http_judge(h);
         else
                 http_fail(h, result);
@@ -207,6 +233,10 @@ static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
             curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_WRITEDATA, h) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_HEADERDATA, h) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket) != CURLE_OK ||

@@ -1,4 +1,4 @@
-/* redis-parse.c: INFO fields and memory sizes (see redis-parse.h). */
+/* redis-parse.c: INFO fields, memory sizes, the reply budget (see redis-parse.h). */
 #include "probes/redis-parse.h"
 
 #include <ctype.h>
@@ -80,4 +80,33 @@ const char *redis_format_bytes(char *buf, size_t size, uint64_t n) {
         else
                 snprintf(buf, size, "%.1fGB", (double) n / (1024.0 * 1024 * 1024));
         return buf;
+}
+
+int redis_reply_admit(RedisReplyBudget *b, unsigned depth, long long elements, size_t len, char *reason,
+                      size_t size) {
+        if (depth == 0 && b->replies >= b->replies_max) {
+                snprintf(reason, size, "more replies than the %u command%s sent", b->replies_max,
+                         b->replies_max == 1 ? "" : "s");
+                return -E2BIG;
+        }
+        if (elements > REDIS_REPLY_ELEMENTS_MAX) {
+                snprintf(reason, size, "reply array of %lld elements above %d", elements, REDIS_REPLY_ELEMENTS_MAX);
+                return -E2BIG;
+        }
+        if (elements >= 0 && depth + 1 > REDIS_REPLY_DEPTH_MAX) {
+                snprintf(reason, size, "reply arrays nested %u deep above %d", depth + 1, REDIS_REPLY_DEPTH_MAX);
+                return -E2BIG;
+        }
+        if (b->objects >= REDIS_REPLY_OBJECTS_MAX) {
+                snprintf(reason, size, "reply of more than %d objects", REDIS_REPLY_OBJECTS_MAX);
+                return -E2BIG;
+        }
+        if (len > REDIS_REPLY_BYTES_MAX - b->bytes) {
+                snprintf(reason, size, "replies of more than %u bytes", REDIS_REPLY_BYTES_MAX);
+                return -E2BIG;
+        }
+        b->replies += depth == 0;
+        b->objects++;
+        b->bytes += len;
+        return 0;
 }

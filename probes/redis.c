@@ -9,6 +9,10 @@
  * the run is finished from there, never inside hiredis, which may be about
  * to free the context itself. Numeric addresses and unix sockets only:
  * redisAsyncConnect() would resolve a name with a blocking getaddrinfo().
+ * Bounded by bytes (what waits unparsed, redis-event.c) and by count: every
+ * object hiredis builds is admitted first (redis_reply_admit()), so an
+ * announced "*2147483647", deep nesting, or more replies than commands
+ * (hiredis 0.14.1 asserts on those) fail the run with a named reason.
  *
  * Keys: host/port (default 127.0.0.1:6379) or socket (a unix path),
  * password, max_memory ("512MB", "80%" of the server's maxmemory).
@@ -36,6 +40,8 @@ typedef struct RedisOptions {
 typedef struct Redis {
         Probe *probe;
         RedisEvent *re;
+        redisReplyObjectFunctions *builder;     /* hiredis' own, which ours call once admitted */
+        RedisReplyBudget budget;
         sd_event_source *defer;
         bool connected, judged, stopping;
         const char *waiting;    /* "reply to PING": for timeout and EOF reasons */
@@ -183,6 +189,55 @@ static void on_overflow(void *userdata) {
         verdict(r, PROBE_OVERLONG, "%s longer than %u bytes", r->waiting, REDIS_IN_MAX);
 }
 
+/* hiredis builds replies through these, with the run as the reader's
+ * privdata; each object is admitted before hiredis' own function allocates
+ * it. A refusal (NULL) makes hiredis fail the read as out of memory, after
+ * our verdict named the bound. */
+static bool admit(const redisReadTask *task, long long elements, size_t len) {
+        Redis *r = task->privdata;
+        char reason[PROBE_REASON_MAX];
+        unsigned depth = 0;
+
+        for (const redisReadTask *t = task->parent; t; t = t->parent)
+                depth++;
+        if (redis_reply_admit(&r->budget, depth, elements, len, reason, sizeof(reason)) >= 0)
+                return true;
+        verdict(r, PROBE_OVERLONG, "%s", reason);
+        return false;
+}
+
+static void *create_string(const redisReadTask *task, char *str, size_t len) {
+        const Redis *r = task->privdata;
+
+        return admit(task, -1, len) ? r->builder->createString(task, str, len) : NULL;
+}
+
+static void *create_array(const redisReadTask *task, int elements) {
+        const Redis *r = task->privdata;
+
+        return admit(task, elements, 0) ? r->builder->createArray(task, elements) : NULL;
+}
+
+static void *create_integer(const redisReadTask *task, long long value) {
+        const Redis *r = task->privdata;
+
+        return admit(task, -1, 0) ? r->builder->createInteger(task, value) : NULL;
+}
+
+static void *create_nil(const redisReadTask *task) {
+        const Redis *r = task->privdata;
+
+        return admit(task, -1, 0) ? r->builder->createNil(task) : NULL;
+}
+
+static redisReplyObjectFunctions bounded_builder = {
+        .createString = create_string,
+        .createArray = create_array,
+        .createInteger = create_integer,
+        .createNil = create_nil,
+        .freeObject = freeReplyObject,
+};
+
 static void redis_stop(Probe *p) {
         Redis *r = p->data;
 
@@ -205,6 +260,7 @@ static int redis_send(Redis *r, redisAsyncContext *ac) {
                 return -ENOMEM;
         if (o && o->has_max_memory && redisAsyncCommand(ac, on_info, r, "INFO memory") != REDIS_OK)
                 return -ENOMEM;
+        r->budget.replies_max = 1 + (o && o->password) + (o && o->has_max_memory);
         return 0;
 }
 
@@ -234,6 +290,9 @@ static int redis_start(Probe *p) {
         } else {
                 (void) fcntl(ac->c.fd, F_SETFD, FD_CLOEXEC); /* hiredis 0.14 opens without it */
                 ac->data = r;
+                r->builder = ac->c.reader->fn;
+                ac->c.reader->fn = &bounded_builder;
+                ac->c.reader->privdata = r;
                 k = redis_event_attach(ac, p->event, REDIS_IN_MAX, on_overflow, r, &r->re);
                 if (k < 0)
                         redisAsyncFree(ac);

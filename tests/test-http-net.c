@@ -6,11 +6,15 @@
  * made here by openssl, and a unix socket listener. Faults: wrong status,
  * wrong body, unverifiable TLS, nginx frozen with SIGSTOP (the kernel still
  * accepts), nginx gone (refused), and scripted peers sending garbage or a
- * 1 MB header.
+ * 1 MB header. Bounded by count as well as bytes, with the test process'
+ * peak RSS growth and time to the result metered (test-hostile.h): endless
+ * "100 Continue" responses, header lines, 1 KiB headers and trailers; a
+ * chunked body in one-byte chunks; a body and a header trickled until the
+ * deadline; and a 302 whose target must see no connection.
  *
  * See also: probes/http.c, probes/curl-event.c, test-net.h.
  */
-#include "tests/test-net.h"
+#include "tests/test-hostile.h"
 
 #define NGINX "/usr/sbin/nginx"
 #define OPENSSL "/usr/bin/openssl"
@@ -75,6 +79,69 @@ static void test_hostile(void) {
         net_kill(pid);
 }
 
+#define STR(s) s, sizeof(s) - 1
+#define OK_HEAD "HTTP/1.1 200 OK\r\n"
+#define CHUNKED OK_HEAD "Transfer-Encoding: chunked\r\n\r\n4\r\npong\r\n"
+
+static void http_hostile(const char *name, const HostileStream *s, const char *extra, ProbeStatus status,
+                         const char *words) {
+        uint16_t p;
+        pid_t pid = hostile_stream_peer(s, &p);
+
+        hostile_expect(name, net_conf("type = http\nurl = http://127.0.0.1:%u/\ntimeout = 1s\n%s", p, extra),
+                       status, words, 20 << 10, 2.0);
+        net_kill(pid);
+}
+
+/* A 302 to a listener of ours that must see no connection. */
+static void test_redirect(void) {
+        char head[256];
+        uint16_t p, other;
+        int lfd = net_listen(&other);
+        HostileStream s = { head, 0 };
+        pid_t pid;
+
+        s.head_len = (size_t) snprintf(head, sizeof(head), "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:%u/\r\n"
+                                       "Content-Length: 0\r\n\r\n", other);
+        pid = hostile_stream_peer(&s, &p);
+        net_expect("http redirect not followed", net_conf("type = http\nurl = http://127.0.0.1:%u/\n", p),
+                   PROBE_BAD_REPLY, "status 302");
+        CHECK(fcntl(lfd, F_SETFL, O_NONBLOCK) == 0);
+        CHECK(accept4(lfd, NULL, NULL, SOCK_CLOEXEC) < 0 && errno == EAGAIN);
+        net_kill(pid);
+        close(lfd);
+}
+
+/* Headers bounded by count and bytes, the body by bytes however it is cut,
+ * a trickle stopped by the deadline. */
+static void test_bounds(void) {
+        static char big[1024], chunks[6 * 1024];
+        const HostileStream continues = { STR(""), STR("HTTP/1.1 100 Continue\r\n\r\n"), .max_bytes = 8 << 20 };
+        const HostileStream many = { STR(OK_HEAD), STR("X-A: b\r\n"), .max_bytes = 8 << 20 };
+        const HostileStream large = { STR(OK_HEAD), big, 0, .max_bytes = 8 << 20 };
+        const HostileStream trailers = { STR(CHUNKED "0\r\n"), STR("X-T: y\r\n"), .max_bytes = 8 << 20 };
+        const HostileStream bytes = { STR(CHUNKED), chunks, sizeof(chunks), .max_bytes = 8 << 20 };
+        const HostileStream slow_body = { STR(OK_HEAD "Content-Length: 1000\r\n\r\n"), STR("x"), .gap_ms = 250 };
+        const HostileStream slow_head = { STR(OK_HEAD), STR("X"), .gap_ms = 250 };
+
+        for (size_t i = 0; i < sizeof(chunks); i += 6)
+                memcpy(chunks + i, "1\r\nx\r\n", 6); /* one write, 1024 chunks of one byte */
+        memset(big, 'a', sizeof(big));
+        memcpy(big, "X-Big: ", 7);
+        memcpy(big + sizeof(big) - 2, "\r\n", 2);
+        ((HostileStream *) &large)->chunk_len = sizeof(big);
+        http_hostile("http endless 100 Continue", &continues, "", PROBE_OVERLONG,
+                     "response of more than 100 header lines");
+        http_hostile("http endless headers", &many, "", PROBE_OVERLONG, "response of more than 100 header lines");
+        http_hostile("http 1 KiB headers", &large, "", PROBE_OVERLONG, "response headers of more than 32768 bytes");
+        http_hostile("http endless trailers", &trailers, "", PROBE_OVERLONG, "response of more than 100 header lines");
+        http_hostile("http body in 1-byte chunks", &bytes, "expect_body = ^pongx\n", PROBE_OK,
+                     "status 200, body matches");
+        http_hostile("http trickled body", &slow_body, "", PROBE_TIMEOUT, "timeout after 1s waiting for response");
+        http_hostile("http trickled header", &slow_head, "", PROBE_TIMEOUT, "timeout after 1s waiting for response");
+        test_redirect();
+}
+
 int main(void) {
         pid_t nginx;
 
@@ -112,9 +179,12 @@ int main(void) {
                            tls_port), PROBE_TIMEOUT, "TLS: timeout after 1s in the handshake");
         }
         net_kill(nginx);
+        for (int i = 0; i < 1000 && net_tcp_up(port); i++) /* its workers die after the master */
+                usleep(10000);
         net_expect("http nginx stopped", net_conf("type = http\nurl = http://127.0.0.1:%u/ok\n", port),
                    PROBE_CONNECT_REFUSED, "connect failed: connection refused");
         test_hostile();
+        test_bounds();
         net_cleanup();
         return tests_summary("test-http-net");
 }

@@ -166,18 +166,25 @@ static inline void net_signal(pid_t pid, int sig) {
         usleep(50000);
 }
 
-/* A one-shot scripted hostile peer: accepts once, sends reply (len bytes,
- * repeated times), then holds the connection until the client closes. */
-static inline pid_t net_hostile_peer(uint16_t *ret_port, const char *reply, size_t len, unsigned times) {
+/* A TCP socket listening on a free port of 127.0.0.1. */
+static inline int net_listen(uint16_t *ret_port) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t sl = sizeof(sa);
         int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        pid_t pid;
 
         if (lfd < 0 || bind(lfd, (struct sockaddr *) &sa, sizeof(sa)) < 0 || listen(lfd, 4) < 0 ||
             getsockname(lfd, (struct sockaddr *) &sa, &sl) < 0)
                 abort();
         *ret_port = ntohs(sa.sin_port);
+        return lfd;
+}
+
+/* A one-shot scripted hostile peer: accepts once, sends reply (len bytes,
+ * repeated times), then holds the connection until the client closes. */
+static inline pid_t net_hostile_peer(uint16_t *ret_port, const char *reply, size_t len, unsigned times) {
+        int lfd = net_listen(ret_port);
+        pid_t pid;
+
         pid = fork();
         if (pid < 0)
                 abort();

@@ -54,6 +54,55 @@ static const unsigned char unbound_mx[] = {
         0x02, 'm', 'x', 0xc0, 0x0c,
 };
 
+/* unbound_a's header and question, then n bytes of answer section. */
+static size_t dns_message(unsigned char *m, unsigned an, const void *answers, size_t n) {
+        memcpy(m, unbound_a, 32);
+        m[6] = (unsigned char) (an >> 8), m[7] = (unsigned char) an;
+        memcpy(m + 32, answers, n);
+        return 32 + n;
+}
+
+/* Counts and sizes above the bounds, and loops, refused with their names. */
+static void test_dns_bounds(void) {
+        static unsigned char m[DNS_MESSAGE_MAX + 64], rr[DNS_MESSAGE_MAX];
+        DnsAnswers a;
+        size_t n;
+
+        /* A label, then a pointer back to it: backwards, and still a loop. */
+        n = dns_message(m, 1, "\x01x\xc0\x20", 4);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name compression loop at offset 34");
+        n = dns_message(m, 65535, unbound_a + 32, sizeof(unbound_a) - 32);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -E2BIG);
+        CHECK_STREQ(a.error, "answer of 65535 records above 64");
+        n = dns_message(m, 65, unbound_a + 32, sizeof(unbound_a) - 32);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -E2BIG);
+        n = dns_message(m, 64, unbound_a + 32, sizeof(unbound_a) - 32);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -EBADMSG); /* 64 claimed, 2 there */
+        CHECK_STREQ(a.error, "name at offset 64 runs past the end");
+        /* One TXT record of 5000 bytes: 20 strings of 250. */
+        memcpy(rr, "\xc0\x0c\x00\x10\x00\x01\x00\x00\x0e\x10\x13\x88", 12);
+        for (int i = 0; i < 20; i++) {
+                rr[12 + i * 250] = 249;
+                memset(rr + 13 + i * 250, 'v', 249);
+        }
+        n = dns_message(m, 1, rr, 12 + 5000);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_TXT, &a), -E2BIG);
+        CHECK_STREQ(a.error, "TXT record of 5000 bytes above 4096");
+        n = dns_message(m, 0, rr, DNS_MESSAGE_MAX - 31);
+        CHECK_INT(dns_answers_parse(m, n, DNS_TYPE_A, &a), -E2BIG);
+        CHECK_STREQ(a.error, "answer of 16385 bytes above 16384");
+        /* A question name of 5 labels of 63 bytes: 321 bytes. */
+        memcpy(m, unbound_a, 12);
+        for (int i = 0; i < 5; i++) {
+                m[12 + i * 64] = 63;
+                memset(m + 13 + i * 64, 'n', 63);
+        }
+        m[12 + 5 * 64] = 0;
+        CHECK_INT(dns_answers_parse(m, 12 + 5 * 64 + 5, DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name at offset 12 longer than 255 bytes");
+}
+
 static void test_dns(void) {
         unsigned char m[sizeof(unbound_a)];
         DnsAnswers a;
@@ -77,8 +126,11 @@ static void test_dns(void) {
         memcpy(m, unbound_a, sizeof(m));
         m[32] = 0xc0, m[33] = 32;
         CHECK_INT(dns_answers_parse(m, sizeof(m), DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name compression loop at offset 32");
         m[33] = 40;
         CHECK_INT(dns_answers_parse(m, sizeof(m), DNS_TYPE_A, &a), -EBADMSG);
+        CHECK_STREQ(a.error, "name compression pointer at offset 32 points forward");
+        test_dns_bounds();
         /* rcode: SERVFAIL with no answers; a query (QR clear) is no answer. */
         memcpy(m, unbound_a, sizeof(m));
         m[3] = 0x82, m[7] = 0;
@@ -127,6 +179,46 @@ static void test_redis(void) {
         CHECK_STREQ(redis_format_bytes(buf, sizeof(buf), 600ULL << 20), "600MB");
         CHECK_STREQ(redis_format_bytes(buf, sizeof(buf), 512), "512B");
         CHECK_STREQ(redis_format_bytes(buf, sizeof(buf), 3ULL << 29), "1.5GB");
+}
+
+/* One object for redis_reply_admit(): its verdict and, if refused, the reason. */
+static void admit(RedisReplyBudget *b, unsigned depth, long long elements, size_t len, const char *refusal) {
+        char reason[128] = "";
+        int r = redis_reply_admit(b, depth, elements, len, reason, sizeof(reason));
+
+        CHECK_INT(r, refusal ? -E2BIG : 0);
+        if (refusal)
+                CHECK_STREQ(reason, refusal);
+}
+
+static void test_redis_budget(void) {
+        RedisReplyBudget b = { .replies_max = 2 };
+
+        admit(&b, 0, -1, 4, NULL);                      /* +PONG */
+        admit(&b, 0, 2147483647, 0, "reply array of 2147483647 elements above 1024");
+        admit(&b, 0, 1025, 0, "reply array of 1025 elements above 1024");
+        admit(&b, 0, 1024, 0, NULL);
+        admit(&b, 1, 1, 0, NULL);                       /* nested 2 deep */
+        admit(&b, 2, 1, 0, NULL);                       /* 3 deep */
+        admit(&b, 3, 1, 0, "reply arrays nested 4 deep above 3");
+        admit(&b, 3, -1, 0, NULL);                      /* an integer in the third array */
+        admit(&b, 0, -1, 0, "more replies than the 2 commands sent");
+        CHECK_INT(b.replies, 2);
+        CHECK_INT(b.objects, 5);
+
+        b = (RedisReplyBudget) { .replies_max = 1 };
+        admit(&b, 0, 1024, 0, NULL);
+        for (int i = 1; i < REDIS_REPLY_OBJECTS_MAX; i++)
+                admit(&b, 1, -1, 0, NULL);
+        admit(&b, 1, -1, 0, "reply of more than 4096 objects");
+        CHECK_INT(b.objects, REDIS_REPLY_OBJECTS_MAX);
+
+        b = (RedisReplyBudget) { .replies_max = 1 };
+        admit(&b, 0, 2, 0, NULL);
+        admit(&b, 1, -1, REDIS_REPLY_BYTES_MAX - 1, NULL);
+        admit(&b, 1, -1, 2, "replies of more than 65536 bytes");
+        admit(&b, 1, -1, 1, NULL);                      /* exactly the bound */
+        admit(&b, 1, -1, SIZE_MAX, "replies of more than 65536 bytes");
 }
 
 /* One check section; the only error expected, or NULL for a valid one. */
@@ -178,5 +270,6 @@ int main(void) {
         test_config();
         test_dns();
         test_redis();
+        test_redis_budget();
         return tests_summary("test-probe-parsers");
 }

@@ -6,11 +6,16 @@
  * without a password, a wrong password, the right one, used_memory against
  * max_memory as bytes and as a percentage (PROBE_THRESHOLD above it),
  * Redis frozen with SIGSTOP, Redis gone, and hostile peers (garbage, an
- * endless bulk reply, an early close).
+ * endless bulk reply, an early close). Bounded by count as well as bytes,
+ * each with the test process' peak RSS growth and time to the result
+ * metered (test-hostile.h): "*2147483647" flooded or trickled with one-byte
+ * bulks, a within-bounds array trickled until the deadline, nesting, a wide
+ * tree of small objects, many bulks, and endless PONGs to one PING (hiredis
+ * 0.14.1 asserts on a reply without a command).
  *
  * See also: probes/redis.c, probes/redis-event.c, test-net.h.
  */
-#include "tests/test-net.h"
+#include "tests/test-hostile.h"
 
 #define REDIS "/usr/bin/redis-server"
 
@@ -45,10 +50,51 @@ static void test_hostile(void) {
         net_expect("redis endless bulk", net_conf("type = redis\nport = %u\n", p), PROBE_OVERLONG,
                    "reply to PING longer than 65536 bytes");
         net_kill(pid);
-        pid = net_hostile_peer(&p, "", 0, 0);
-        (void) kill(pid, SIGKILL); /* accepted by the kernel, then gone: the peer closes */
-        net_expect("redis closed", net_conf("type = redis\nport = %u\n", p), PROBE_CLOSED, "");
-        (void) waitpid(pid, NULL, 0);
+        pid = hostile_stream_peer(&(HostileStream) { .close = true }, &p); /* accepts, then closes */
+        net_expect("redis closed", net_conf("type = redis\nport = %u\n", p), PROBE_CLOSED,
+                   "connection closed by peer while waiting for reply to PING");
+        net_kill(pid);
+}
+
+/* One hostile case with a timeout of seconds: at most 20 MB more RSS, and
+ * the result no later than a second after the deadline (no stall). */
+static void redis_hostile(const char *name, const HostileStream *s, unsigned seconds, ProbeStatus status,
+                          const char *words) {
+        uint16_t p;
+        pid_t pid = hostile_stream_peer(s, &p);
+
+        hostile_expect(name, net_conf("type = redis\nport = %u\ntimeout = %us\n", p, seconds), status, words,
+                       20 << 10, seconds + 1.0);
+        net_kill(pid);
+}
+
+#define STR(s) s, sizeof(s) - 1
+
+/* What hiredis would build for a peer, bounded by count as well as bytes. */
+static void test_bounds(void) {
+        static char tree[8 + 4 * 1000], bulks[8 + 1002];
+        const HostileStream flood = { STR("*2147483647\r\n"), STR("$1\r\nx\r\n"), .max_bytes = 64 << 20 };
+        const HostileStream trickle = { STR("*2147483647\r\n"), STR("$1\r\nx\r\n"), .gap_ms = 2 };
+        const HostileStream slow = { STR("*1024\r\n"), STR("$1\r\nx\r\n"), .gap_ms = 5 };
+        const HostileStream nested = { STR("*1\r\n*1\r\n*1\r\n*1\r\n:1\r\n") };
+        const HostileStream extra = { STR("+PONG\r\n"), STR("+PONG\r\n"), .max_bytes = 1 << 20 };
+        HostileStream wide = { STR("*1024\r\n"), tree, 0, .max_bytes = 4 << 20 };
+        HostileStream big = { STR("*1024\r\n"), bulks, 0, .max_bytes = 4 << 20 };
+
+        wide.chunk_len = (size_t) snprintf(tree, sizeof(tree), "*1000\r\n");
+        for (int i = 0; i < 1000; i++)
+                wide.chunk_len += (size_t) snprintf(tree + wide.chunk_len, sizeof(tree) - wide.chunk_len, ":1\r\n");
+        big.chunk_len = (size_t) snprintf(bulks, sizeof(bulks), "$1000\r\n%01000d\r\n", 0);
+
+        redis_hostile("redis 2^31 array, flooded", &flood, 2, PROBE_OVERLONG,
+                      "reply array of 2147483647 elements above 1024");
+        redis_hostile("redis 2^31 array, trickled", &trickle, 1, PROBE_OVERLONG,
+                      "reply array of 2147483647 elements above 1024");
+        redis_hostile("redis trickled bulks", &slow, 1, PROBE_TIMEOUT, "no reply to PING within 1s");
+        redis_hostile("redis nested arrays", &nested, 1, PROBE_OVERLONG, "reply arrays nested 4 deep above 3");
+        redis_hostile("redis wide tree", &wide, 2, PROBE_OVERLONG, "reply of more than 4096 objects");
+        redis_hostile("redis many bulks", &big, 2, PROBE_OVERLONG, "replies of more than 65536 bytes");
+        redis_hostile("redis endless PONGs", &extra, 1, PROBE_OK, "PING answered PONG");
 }
 
 int main(void) {
@@ -93,6 +139,7 @@ int main(void) {
         net_expect("redis no socket", net_conf("type = redis\nsocket = %s\n", net_path("nothing.sock")),
                    PROBE_CONNECT_ERROR, "connect failed: No such file");
         test_hostile();
+        test_bounds();
         net_cleanup();
         return tests_summary("test-redis-net");
 }
