@@ -10,7 +10,8 @@
 
 static void write_entry(FILE *f, const StateEntry *e) {
         const CheckRecord *r = &e->record;
-        char reason[STATE_REASON_MAX];
+        char reason[STATE_REASON_MAX], *text = reason;
+        size_t len;
 
         fprintf(f, "\n[check %s]\ncycle = %" PRIu64 "\n", e->name, r->policy.cycle);
         /* One line per restart: inih reads lines of at most 200 bytes. */
@@ -23,14 +24,18 @@ static void write_entry(FILE *f, const StateEntry *e) {
                 fprintf(f, "streak = %u\n", r->policy.streak);
         if (!r->has_result)
                 return;
-        /* One line, no inline-comment marker: inih would cut the value at " ;". */
+        /* One line, no inline-comment marker: inih would cut the value at " ;";
+         * and no blanks around it, which inih strips: it reads back the same. */
         sanitize_line(reason, sizeof(reason), r->reason, strlen(r->reason));
         for (char *p = reason; *p; p++)
                 if (*p == ';' || *p == '#')
                         *p = ',';
+        text += strspn(text, " ");
+        for (len = strlen(text); len > 0 && text[len - 1] == ' '; len--)
+                text[len - 1] = '\0';
         fprintf(f, "result = %s\nreason = %s\nlatency_usec = %" PRIu64 "\n"
                 "last_change_usec = %" PRIu64 "\nconsecutive_failures = %u\n",
-                r->ok ? "ok" : "failed", reason, r->latency, r->last_change,
+                r->ok ? "ok" : "failed", text, r->latency, r->last_change,
                 r->consecutive_failures);
 }
 
