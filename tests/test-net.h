@@ -167,7 +167,8 @@ static inline void net_signal(pid_t pid, int sig) {
 }
 
 /* A one-shot scripted hostile peer: accepts once, sends reply (len bytes,
- * repeated times), then holds the connection until the client closes. */
+ * repeated times), then holds the connection until the client closes; with
+ * reply NULL it closes the connection at once instead. */
 static inline pid_t net_hostile_peer(uint16_t *ret_port, const char *reply, size_t len, unsigned times) {
         struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
         socklen_t sl = sizeof(sa);
@@ -188,6 +189,8 @@ static inline pid_t net_hostile_peer(uint16_t *ret_port, const char *reply, size
                 alarm(20);
                 setpgid(0, 0);
                 fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+                if (!reply)
+                        _exit(0);
                 for (unsigned i = 0; fd >= 0 && i < times; i++)
                         if (write(fd, reply, len) < 0)
                                 break; /* the probe stopped reading: expected */
