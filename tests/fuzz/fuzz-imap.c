@@ -12,20 +12,11 @@
 #include "tests/fuzz/fuzz-stream.h"
 
 static size_t step(const char *buf, size_t len, bool *ended, FuzzLog *log) {
-        char text[160];
         bool tagged;
         ImapLine l;
-        int k;
 
-        k = imap_line_parse(buf, len, &l);
-        if (k == 0)
+        if (!fuzz_step_parsed(imap_line_parse(buf, len, &l), ended, log))
                 return 0;
-        if (k < 0) {
-                fuzz_log(log, "error %d\n", k);
-                *ended = true;
-                return 0;
-        }
-        FUZZ_CHECK(k == 1);
         FUZZ_CHECK(l.consumed > 0 && l.consumed <= len && l.consumed <= IMAP_LINE_MAX);
         FUZZ_CHECK(buf[l.consumed - 1] == '\n');
         FUZZ_CHECK(l.kind >= 0 && l.kind < _IMAP_KIND_MAX && strcmp(imap_kind_to_string(l.kind), "?") != 0);
@@ -35,10 +26,8 @@ static size_t step(const char *buf, size_t len, bool *ended, FuzzLog *log) {
                 FUZZ_CHECK(l.tag == buf && l.tag_len > 0 && l.tag_len < l.consumed);
         FUZZ_CHECK(l.text >= buf && l.text + l.text_len <= buf + l.consumed);
         FUZZ_CHECK(!memchr(l.text, '\n', l.text_len) && !memchr(l.text, '\r', l.text_len));
-        sanitize_line(text, sizeof(text), l.text, l.text_len); /* as the probe's reasons do */
         fuzz_log(log, "%s tag %zu, %zu bytes: ", imap_kind_to_string(l.kind), l.tag_len, l.consumed);
-        fuzz_log_bytes(log, text, strlen(text));
-        fuzz_log(log, "\n");
+        fuzz_log_text(log, l.text, l.text_len);
         return l.consumed;
 }
 

@@ -20,15 +20,9 @@ static size_t step(const char *buf, size_t len, bool *ended, FuzzLog *log) {
         int k;
 
         k = milter_frame_parse(buf, len, &f);
-        if (k == 0)
+        FUZZ_CHECK(k != -EMSGSIZE || len >= 4);
+        if (!fuzz_step_parsed(k, ended, log))
                 return 0;
-        if (k < 0) {
-                FUZZ_CHECK(k != -EMSGSIZE || len >= 4);
-                fuzz_log(log, "error %d\n", k);
-                *ended = true;
-                return 0;
-        }
-        FUZZ_CHECK(k == 1);
         FUZZ_CHECK(f.consumed == 5 + f.data_len && f.consumed <= len && f.consumed <= 4 + MILTER_FRAME_MAX);
         FUZZ_CHECK(f.data == (const uint8_t *) buf + 5);
         k = milter_optneg_parse(&f, &o);

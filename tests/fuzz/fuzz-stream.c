@@ -28,6 +28,23 @@ void fuzz_log(FuzzLog *log, const char *fmt, ...) {
         fuzz_log_bytes(log, line, n < 0 ? 0 : (size_t) n < sizeof(line) ? (size_t) n : sizeof(line) - 1);
 }
 
+void fuzz_log_text(FuzzLog *log, const char *text, size_t len) {
+        char line[160];
+
+        sanitize_line(line, sizeof(line), text, len);
+        fuzz_log_bytes(log, line, strlen(line));
+        fuzz_log_bytes(log, "\n", 1);
+}
+
+bool fuzz_step_parsed(int r, bool *ended, FuzzLog *log) {
+        if (r < 0) {
+                fuzz_log(log, "error %d\n", r);
+                *ended = true;
+        }
+        FUZZ_CHECK(r <= 1);
+        return r == 1;
+}
+
 typedef struct Reads {
         const uint8_t *cuts;    /* read lengths - 1; NULL: as large as fits */
         size_t n_cuts;

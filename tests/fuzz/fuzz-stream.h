@@ -31,11 +31,18 @@ typedef struct FuzzLog {
 
 void fuzz_log(FuzzLog *log, const char *fmt, ...) _printf_(2, 3);
 void fuzz_log_bytes(FuzzLog *log, const void *p, size_t n);
+/* A peer's text as the probes put it into reasons (sanitize_line() into
+ * 160 bytes), then a line end. */
+void fuzz_log_text(FuzzLog *log, const char *text, size_t len);
 
 /* As StreamOps.input: buf[0, len) is every byte not consumed yet (a heap
  * copy of exactly len bytes). Returns the bytes used, 0 for "need more";
  * sets *ended when it took a verdict (then it is not called again). */
 typedef size_t (*fuzz_step_t)(const char *buf, size_t len, bool *ended, FuzzLog *log);
+
+/* For a parser's 1 (a result), 0 (need more) or -errno (logged; ended):
+ * true when there is a result to look at. */
+bool fuzz_step_parsed(int r, bool *ended, FuzzLog *log);
 
 /* Runs step over data (the format above) the three ways with an input
  * buffer of in_max bytes, and aborts when their logs differ. */
