@@ -14,21 +14,18 @@
 # recorded corpus is committed.
 
 set -euo pipefail
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=../harness/sandbox.sh
-source "$HERE/../harness/sandbox.sh"
-# shellcheck source=../harness/mailstack.sh
-source "$HERE/../harness/mailstack.sh"
+FUZZ=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+[[ $# -ge 1 ]] || { echo "usage: $0 BUILDDIR [CORPUS]" >&2; exit 2; }
+build=$(realpath "$1")
+corpus=$(realpath -m "${2:-$FUZZ/corpus}")
+mkdir -p "$corpus"
+export MAILSUPD=$build/mailsupd MAILSUPCTL=$build/mailsupctl
+# The e2e tests' helpers: the sandbox, the mail stack, mailsupd as a unit.
+# shellcheck source=../e2e/lib.sh
+source "$FUZZ/../e2e/lib.sh"
+sandbox_reexec "$build" "$corpus"
 
-if ! sandbox_inside; then
-	[[ $# -ge 1 ]] || { echo "usage: $0 BUILDDIR [CORPUS]" >&2; exit 2; }
-	build=$(realpath "$1")
-	corpus=$(realpath -m "${2:-$HERE/corpus}")
-	mkdir -p "$corpus"
-	sandbox_reexec "$build" "$corpus"
-fi
-build=$1 corpus=$2
-record() { local kind=$1; shift; python3 "$HERE/record-seeds.py" "$kind" "$corpus" "$@"; }
+record() { local kind=$1; shift; python3 "$FUZZ/record-seeds.py" "$kind" "$corpus" "$@"; }
 D=$SANDBOX_DIR
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
@@ -107,39 +104,21 @@ record tcp-table "$fwd" "$rev"
 
 echo "mailsupd's state file and an outbox item:"
 hung_port=$(free_port)
-sandbox_install_unit broken.service "[Service]
-ExecStart=/usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", $hung_port)); s.listen(8); time.sleep(86400)'
-"
-systemctl --user start broken.service
-cat >"$D/mailsupd.conf" <<-CONF
-	[supervisor]
-	bus = user
-	state_directory = $D/state
-	interval = 1s
-	timeout = 500ms
-	restart_grace = 1s
+install_hung_smtp broken.service "$hung_port" "$D/broken.starts"
+write_config "$FAST_CYCLE
 
-	[check postfix]
-	type = smtp
-	port = $smtp_port
-	unit = pf.service
+[check postfix]
+type = smtp
+port = $smtp_port
+unit = pf.service
 
-	[check broken]
-	type = smtp
-	port = $hung_port
-	unit = broken.service
+$(broken_check "$hung_port")
 
-	[notify hook]
-	type = webhook
-	url = http://127.0.0.1:$(free_port)/hook
-	min_severity = info
-CONF
-sandbox_install_unit mailsupd.service "[Service]
-Type=notify
-ExecStart=$build/mailsupd --config $D/mailsupd.conf
-StandardError=append:$D/mailsupd.log
-"
-systemctl --user start mailsupd.service
+[notify hook]
+type = webhook
+url = http://127.0.0.1:$(free_port)/hook
+min_severity = info"
+start_mailsupd
 wait_for "grep -q 'disabled = yes' $D/state/state 2>/dev/null" 60 "a disabled check in the state file"
 systemctl --user stop mailsupd.service
 mkdir -p "$corpus/state" "$corpus/outbox"
@@ -154,10 +133,10 @@ done
 echo "configs:"
 mkdir -p "$corpus/config"
 "$build/mailsupd" --print-default-config >"$corpus/config/embedded-default"
-cp "$D/mailsupd.conf" "$corpus/config/record-seeds"
+cp "$MAILSUPD_CONF" "$corpus/config/record-seeds"
 awk -v dir="$corpus/config" '
 	/^```ini$/ { n++; file = sprintf("%s/readme-%d", dir, n); next }
 	/^```$/ { file = ""; next }
 	file != "" { print > file }
-' "$HERE/../../README.md"
+' "$FUZZ/../../README.md"
 ls "$corpus/config" | sed 's/^/  config\//'
