@@ -17,10 +17,15 @@ seconds=${FUZZ_SECONDS:-20}
 name=$(basename "$fuzzer")
 work="$(dirname "$fuzzer")/$name.run"
 
+# A harness's words (NAME.dict beside this script) help it past keywords.
+dict=$(dirname "$0")/${name#fuzz-}.dict
+opts=()
+[[ -f $dict ]] && opts+=("-dict=$dict")
+
 rm -rf "$work"
 mkdir -p "$work/corpus" "$work/crashes"
 rc=0
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 "${opts[@]}" \
 	-artifact_prefix="$work/crashes/" "$work/corpus" "$seeds" >"$work/log" 2>&1 || rc=$?
 
 execs=$(awk '/stat::number_of_executed_units:/ { print $2 }' "$work/log")
