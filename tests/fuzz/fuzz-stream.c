@@ -1,5 +1,13 @@
-/* fuzz-stream.c: feeding a step function as the stream engine does (see
- * fuzz-stream.h). */
+/* fuzz-stream.c: feeding a step function as the stream engine does.
+ *
+ * dispatch() is stream_dispatch() over a bounded buffer: a full buffer that
+ * the step does not consume ends the run "overlong", as a peer that never
+ * ends its line ends a probe. Each step sees a heap copy of exactly the
+ * unconsumed bytes, so ASan catches a parser reading past them. What the
+ * steps log is hashed, and the three ways of reading must hash the same.
+ *
+ * See also: fuzz-stream.h, probes/stream.c.
+ */
 #include "tests/fuzz/fuzz-stream.h"
 
 #include <stdarg.h>

@@ -139,4 +139,4 @@ awk -v dir="$corpus/config" '
 	/^```$/ { file = ""; next }
 	file != "" { print > file }
 ' "$FUZZ/../../README.md"
-ls "$corpus/config" | sed 's/^/  config\//'
+find "$corpus/config" -type f -printf '  config/%f\n' | sort
