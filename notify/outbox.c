@@ -7,7 +7,6 @@
 #include <sys/stat.h>
 
 #define OUTBOX_MAGIC "mailsup-outbox 1\n"
-#define OUTBOX_FILE_MAX 4096
 
 bool outbox_channel_name_valid(const char *name) {
         size_t len = strlen(name);

@@ -21,6 +21,7 @@
 
 #define OUTBOX_CHANNEL_MAX 64
 #define OUTBOX_DEFAULT_MAX 1000
+#define OUTBOX_FILE_MAX 4096           /* bytes of one item file, as read back */
 
 typedef struct OutboxEntry OutboxEntry;
 

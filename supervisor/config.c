@@ -266,13 +266,17 @@ int config_parser_finish(ConfigParser *p, int r, Config **ret) {
 }
 
 int config_load_string(const char *text, const char *name, Config **ret, ConfigErrors *errors) {
+        return config_load_buffer(text, strlen(text), name, ret, errors);
+}
+
+int config_load_buffer(const char *data, size_t size, const char *name, Config **ret, ConfigErrors *errors) {
         ConfigErrors local = {};
         ConfigParser p;
         int r;
 
         config_parser_init(&p, errors ? errors : &local);
         p.config->path = xstrdup(name);
-        r = config_parse_buffer(&p, name, text, strlen(text));
+        r = config_parse_buffer(&p, name, data, size);
         r = config_parser_finish(&p, r, ret);
         config_errors_clear(&local);
         return r;

@@ -86,6 +86,8 @@ int config_load(const char *path, Config **ret, ConfigErrors *errors);
 /* Parse text as if read from a file called name (used for the embedded
  * default and by tests). Same contract as config_load. */
 int config_load_string(const char *text, const char *name, Config **ret, ConfigErrors *errors);
+/* The same for size bytes, NULs included, as a file's are read (fuzzers). */
+int config_load_buffer(const char *data, size_t size, const char *name, Config **ret, ConfigErrors *errors);
 
 Config *config_free(Config *c);
 static inline void config_freep(Config **c) {

@@ -10,7 +10,8 @@
 
 static void write_entry(FILE *f, const StateEntry *e) {
         const CheckRecord *r = &e->record;
-        char reason[STATE_REASON_MAX];
+        char reason[STATE_REASON_MAX], *text = reason;
+        size_t len;
 
         fprintf(f, "\n[check %s]\ncycle = %" PRIu64 "\n", e->name, r->policy.cycle);
         /* One line per restart: inih reads lines of at most 200 bytes. */
@@ -23,15 +24,27 @@ static void write_entry(FILE *f, const StateEntry *e) {
                 fprintf(f, "streak = %u\n", r->policy.streak);
         if (!r->has_result)
                 return;
-        /* One line, no inline-comment marker: inih would cut the value at " ;". */
+        /* One line, no inline-comment marker: inih would cut the value at " ;";
+         * and no blanks around it, which inih strips: it reads back the same. */
         sanitize_line(reason, sizeof(reason), r->reason, strlen(r->reason));
         for (char *p = reason; *p; p++)
                 if (*p == ';' || *p == '#')
                         *p = ',';
+        text += strspn(text, " ");
+        for (len = strlen(text); len > 0 && text[len - 1] == ' '; len--)
+                text[len - 1] = '\0';
         fprintf(f, "result = %s\nreason = %s\nlatency_usec = %" PRIu64 "\n"
                 "last_change_usec = %" PRIu64 "\nconsecutive_failures = %u\n",
-                r->ok ? "ok" : "failed", reason, r->latency, r->last_change,
+                r->ok ? "ok" : "failed", text, r->latency, r->last_change,
                 r->consecutive_failures);
+}
+
+void state_format(FILE *f, const StateEntry *entries, size_t n) {
+        fprintf(f, "# mailsupd state: restart history and disabled checks. Written by\n"
+                   "# mailsupd; use 'mailsupctl reset' rather than editing it.\n"
+                   "[mailsupd]\nversion = %d\n", STATE_VERSION);
+        for (size_t i = 0; i < n; i++)
+                write_entry(f, &entries[i]);
 }
 
 static int fsync_directory(const char *dir) {
@@ -62,11 +75,7 @@ int state_write(const char *dir, const StateEntry *entries, size_t n) {
                 close(fd);
                 goto fail;
         }
-        fprintf(f, "# mailsupd state: restart history and disabled checks. Written by\n"
-                   "# mailsupd; use 'mailsupctl reset' rather than editing it.\n"
-                   "[mailsupd]\nversion = %d\n", STATE_VERSION);
-        for (size_t i = 0; i < n; i++)
-                write_entry(f, &entries[i]);
+        state_format(f, entries, n);
         if (fflush(f) != 0 || fsync(fileno(f)) < 0)
                 r = -errno;
         if (fclose(f) != 0 && r == 0)
@@ -191,29 +200,72 @@ static void set_aside(const char *path, char **problem) {
         *problem = TAKE_PTR(msg);
 }
 
-int state_read(const char *dir, StateFile *ret, char **problem) {
-        _cleanup_free_ char *path = NULL;
+int state_parse(const char *text, size_t len, StateFile *ret, char **problem) {
+        _cleanup_free_ char *copy = NULL;
         Reader rd = { .file = ret };
-        FILE *f;
+        const char *nul = memchr(text, '\0', len);
         int r;
 
         *ret = (StateFile) {};
         *problem = NULL;
-        if (asprintf(&path, "%s/" STATE_FILE_NAME, dir) < 0)
+        if (nul) {
+                if (asprintf(problem, "NUL byte at offset %zu", (size_t) (nul - text)) < 0)
+                        *problem = NULL;
+                return -EBADMSG;
+        }
+        copy = strndup(text, len);
+        if (!copy)
                 return -ENOMEM;
-        f = fopen(path, "re");
-        if (!f)
-                return -errno;
-        r = ini_parse_file(f, on_key, &rd);
-        fclose(f);
+        r = ini_parse_string(copy, on_key, &rd);
         if (r == 0 && rd.seen_version)
                 return 0;
 
         if (!rd.problem && asprintf(&rd.problem, r > 0 ? "syntax error on line %d" : "no version line", r) < 0)
                 rd.problem = NULL;
         *problem = rd.problem;
-        set_aside(path, problem);
         state_file_done(ret);
+        return -EBADMSG;
+}
+
+/* The whole file into a NUL-terminated buffer; -EFBIG beyond STATE_FILE_MAX. */
+static int read_text(const char *path, char **ret, size_t *ret_len) {
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        _cleanup_free_ char *buf = NULL;
+        size_t n;
+
+        if (!f)
+                return -errno;
+        buf = malloc(STATE_FILE_MAX + 1);
+        if (!buf)
+                return -ENOMEM;
+        n = fread(buf, 1, STATE_FILE_MAX + 1, f);
+        if (ferror(f))
+                return -EIO;
+        if (n > STATE_FILE_MAX)
+                return -EFBIG;
+        buf[n] = '\0';
+        *ret = TAKE_PTR(buf);
+        *ret_len = n;
+        return 0;
+}
+
+int state_read(const char *dir, StateFile *ret, char **problem) {
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        size_t len = 0;
+        int r;
+
+        *ret = (StateFile) {};
+        *problem = NULL;
+        if (asprintf(&path, "%s/" STATE_FILE_NAME, dir) < 0)
+                return -ENOMEM;
+        r = read_text(path, &text, &len);
+        if (r == -EFBIG && asprintf(problem, "larger than %u bytes", STATE_FILE_MAX) < 0)
+                *problem = NULL;
+        else if (r >= 0)
+                r = state_parse(text, len, ret, problem);
+        if (r != -EBADMSG && r != -EFBIG)
+                return r;
+        set_aside(path, problem);
         return -EBADMSG;
 }
 

@@ -16,6 +16,7 @@
 
 #define STATE_FILE_NAME "state"
 #define STATE_REASON_MAX 160
+#define STATE_FILE_MAX (4U * 1024U * 1024U)     /* a file larger than this is corrupt */
 
 typedef struct CheckRecord {
         PolicyState policy;
@@ -39,11 +40,16 @@ typedef struct StateFile {
 
 /* Write all entries to DIR/state atomically; creates DIR (0700) if needed. */
 int state_write(const char *dir, const StateEntry *entries, size_t n);
+/* The file's text, as state_write() writes it. */
+void state_format(FILE *f, const StateEntry *entries, size_t n);
 
 /* Read DIR/state. -ENOENT: no file (first start). On a corrupt file: renames
  * it to "state.corrupt-<epoch>", returns -EBADMSG, and *problem says why
  * (malloc'd). */
 int state_read(const char *dir, StateFile *ret, char **problem);
+/* The same over the file's text, without I/O (tests, fuzzers): -EBADMSG and
+ * *problem for text that is not a state file. */
+int state_parse(const char *text, size_t len, StateFile *ret, char **problem);
 
 const StateEntry *state_file_find(const StateFile *f, const char *name);
 void state_file_done(StateFile *f);

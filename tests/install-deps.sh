@@ -15,6 +15,9 @@ PACKAGES=(
 	# build
 	meson ninja-build pkg-config gcc
 	libsystemd-dev libcurl4-openssl-dev libc-ares-dev libhiredis-dev libinih-dev libssl-dev
+	# the fuzz harnesses (tests/fuzz/): clang and its libFuzzer/sanitizer
+	# runtimes; llvm's llvm-symbolizer names the lines in their reports
+	clang libclang-rt-14-dev llvm
 	# a real systemd --user manager and its bus (tests/harness/sandbox.sh)
 	systemd dbus dbus-user-session
 	# the mail stack under test (tests/harness/mailstack.sh)

@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
-# tests/run.sh: build mailsup warning-free and run every test.
+# tests/run.sh: build mailsup warning-free and run every test, three ways.
 #
 # README's test command and what CI runs (.ci/run). On a fresh Debian 12
 # machine, as root: installs the packages (tests/install-deps.sh, nothing is
-# started system-wide), builds with -Werror into build-test/, runs the unit
-# tests and the end-to-end tests (real systemd user manager, real Postfix and
-# Dovecot, all sandboxed), and ends with one line "N passed, N failed".
+# started system-wide), then runs the steps named in TEST_STEPS (default all
+# three), each in its own build directory, and goes on after a failed one:
+#   plain     -Werror build (build-test/), every test: unit, the corpus of
+#             each fuzz harness, end-to-end (real systemd user manager, real
+#             Postfix and Dovecot, all sandboxed);
+#   sanitize  the same tests against an ASan+UBSan build (clang,
+#             build-sanitize/) that aborts at the first report, leaks
+#             included; the sandbox turns a report of any process inside it
+#             (mailsupd run as a unit too) into a failure;
+#   fuzz      each libFuzzer harness (clang, build-fuzz/) for FUZZ_SECONDS
+#             (default 20) over its corpus (tests/fuzz/README.md).
+# Arguments are test names for the plain and sanitize steps. Ends with one
+# line "tests: N passed, N failed, N skipped" over every step, and exits
+# non-zero when anything failed.
+
+# The steps run through step() "$@", which the linter cannot follow (SC2317).
+# shellcheck disable=SC2317
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,25 +30,83 @@ fi
 
 bash tests/install-deps.sh
 
-builddir=build-test
-if [ -d "$builddir" ]; then
-        meson setup --reconfigure --werror "$builddir" >/dev/null
-else
-        meson setup --werror "$builddir" >/dev/null
-fi
-meson compile -C "$builddir"
+# setup BUILDDIR MESON_OPTIONS...: configure (or reconfigure) with -Werror.
+setup() {
+        local dir=$1
+        shift
+        if [ -d "$dir" ]; then
+                meson setup --reconfigure --werror "$@" "$dir" >/dev/null
+        else
+                meson setup --werror "$@" "$dir" >/dev/null
+        fi
+}
 
 status=0
-meson test -C "$builddir" --print-errorlogs "$@" || status=$?
+summaries=()
+# step NAME BUILDDIR COMMAND...: run COMMAND, count BUILDDIR's test log as
+# NAME's results (a step that failed before testing counts one failure).
+step() {
+        local name=$1 dir=$2 start=$SECONDS rc=0
+        shift 2
+        echo "==== $name"
+        rm -f "$dir/meson-logs/testlog.json"
+        "$@" || rc=$?
+        ((rc == 0)) || status=1
+        summaries+=("$name" "$dir/meson-logs/testlog.json" "$rc" "$((SECONDS - start))")
+}
 
-# One closing line a person (and CI) can read at a glance.
-python3 - "$builddir/meson-logs/testlog.json" <<'PY'
-import json, sys
-counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-for line in open(sys.argv[1]):
-    r = json.loads(line).get("result", "FAIL")
-    key = r if r in counts else ("OK" if r == "EXPECTEDFAIL" else "FAIL")
-    counts[key] += 1
-print(f"tests: {counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+plain() {
+        setup build-test &&
+                meson compile -C build-test &&
+                meson test -C build-test --print-errorlogs "$@"
+}
+
+# abort_on_error: a report ends the process at once, whatever it was doing;
+# print_stacktrace: UBSan's reports say where. -fno-sanitize-recover=all
+# (meson.build) makes every UBSan report fatal. clang, because gcc 12's
+# UBSan beside ASan ignores log_path, which the sandbox relies on; gcc's
+# -Werror is the plain step's.
+sanitize() {
+        CC=clang setup build-sanitize -Db_sanitize=address,undefined -Db_lundef=false &&
+                meson compile -C build-sanitize &&
+                ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
+                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+                meson test -C build-sanitize --print-errorlogs --timeout-multiplier 3 "$@"
+}
+
+fuzz() {
+        CC=clang setup build-fuzz -Dfuzz=true &&
+                meson compile -C build-fuzz fuzzers &&
+                meson test -C build-fuzz --no-rebuild --verbose --suite fuzz
+}
+
+for s in ${TEST_STEPS:-plain sanitize fuzz}; do
+        case $s in
+        plain) step plain build-test plain "$@" ;;
+        sanitize) step sanitize build-sanitize sanitize "$@" ;;
+        fuzz) step fuzz build-fuzz fuzz ;;
+        *) echo "tests/run.sh: unknown step '$s' in TEST_STEPS" >&2; exit 2 ;;
+        esac
+done
+
+# One closing line a person (and CI) can read at a glance, after one per step.
+python3 - "${summaries[@]}" <<'PY'
+import json, os, sys
+args = sys.argv[1:]
+total = {"OK": 0, "FAIL": 0, "SKIP": 0}
+for i in range(0, len(args), 4):
+    name, log, rc, secs = args[i], args[i + 1], int(args[i + 2]), args[i + 3]
+    counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
+    if os.path.exists(log):
+        for line in open(log):
+            r = json.loads(line).get("result", "FAIL")
+            key = r if r in counts else ("OK" if r == "EXPECTEDFAIL" else "FAIL")
+            counts[key] += 1
+    if rc != 0 and counts["FAIL"] == 0:
+        counts["FAIL"] = 1  # it failed before or beside its tests: a build error, say
+    for k in total:
+        total[k] += counts[k]
+    print(f"  {name} step ({secs}s): {counts['OK']} passed, {counts['FAIL']} failed, {counts['SKIP']} skipped")
+print(f"tests: {total['OK']} passed, {total['FAIL']} failed, {total['SKIP']} skipped")
 PY
 exit "$status"

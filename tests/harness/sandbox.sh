@@ -62,6 +62,9 @@
 #                     component must be world-traversable for postfix/dovecot)
 #   SANDBOX_KEEP=1    keep the temp dir even when CMD succeeded (it is always
 #                     kept when CMD failed, and its path printed)
+#   ASAN_OPTIONS, UBSAN_OPTIONS
+#                     when set (a sanitized build), every report goes to
+#                     $SANDBOX_DIR/sanitizer/report.PID, and any fails the run
 #
 # Environment seen by CMD inside the sandbox
 #   SANDBOX_INSIDE=1, SANDBOX_NAME (cgroup name), SANDBOX_DIR (per-run temp
@@ -487,6 +490,29 @@ while True:
     os.write(log, data)
 '
 
+# A sanitized build (tests/run.sh's ASan+UBSan pass sets ASAN_OPTIONS and
+# UBSAN_OPTIONS): every process in here, mailsupd as a unit of the manager
+# too (a user manager hands its environment to its units), writes its reports
+# to files, since a unit's stderr is easily lost. Any report fails the run,
+# also one written at exit (LeakSanitizer) while the manager stops.
+_sandbox_sanitizer_setup() {
+	[[ -n ${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-} ]] || return 0
+	mkdir -m 1777 "$SANDBOX_DIR/sanitizer" || return 1
+	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$SANDBOX_DIR/sanitizer/report"
+	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$SANDBOX_DIR/sanitizer/report"
+}
+
+_sandbox_sanitizer_reports() {
+	local f found=0
+	for f in "$SANDBOX_DIR"/sanitizer/report.*; do
+		[[ -e $f ]] || continue
+		found=1
+		sandbox_log "FAIL: sanitizer report $f:"
+		cat -- "$f" >&2
+	done
+	return "$found"
+}
+
 _sandbox_inner() {
 	set -uo pipefail
 	local sd_pid="" cmd_pid="" relay_pid="" rc=0
@@ -506,6 +532,7 @@ _sandbox_inner() {
 	export XDG_CACHE_HOME="$HOME/.cache"
 	unset DBUS_SESSION_BUS_ADDRESS XDG_DATA_DIRS XDG_CONFIG_DIRS NOTIFY_SOCKET \
 		INVOCATION_ID LISTEN_PID LISTEN_FDS
+	_sandbox_sanitizer_setup
 
 	_sandbox_inner_term() {
 		# forwarded by sandbox_run, or Ctrl-C; stop the command first
@@ -591,6 +618,7 @@ _sandbox_inner() {
 	wait "$sd_pid" 2>/dev/null
 	kill -TERM "$relay_pid" 2>/dev/null
 	wait "$relay_pid" 2>/dev/null
+	_sandbox_sanitizer_reports || rc=1
 	# Leaving PID 1 of the namespace kills anything still left in it.
 	return "$rc"
 }
