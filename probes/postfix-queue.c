@@ -259,8 +259,8 @@ static void pq_free_options(CheckConfig *c) {
 
 /* Postfix keeps its queue to root and postfix (mode 0700): the unprivileged
  * mailsupd reads it only with a grant, see mailsupd.conf(5). */
-static int pq_check_access(const CheckConfig *c, char *buf, size_t size) {
-        const PostfixQueueOptions *o = c->options;
+static int pq_check_access(const void *options, char *buf, size_t size) {
+        const PostfixQueueOptions *o = options;
         char path[PATH_MAX];
 
         for (PostfixQueue q = 0; o && o->queue_directory && q < _QUEUE_MAX; q++) {

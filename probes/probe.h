@@ -85,9 +85,10 @@ typedef struct ProbeType {
         int (*verify)(CheckConfig *c, char **error);
         void (*free_options)(CheckConfig *c);
         /* Optional: can this process read what the check needs (files a
-         * system user may not see)? 0, or -errno with what is missing said in
-         * buf. Used by mailsupd --check-config as the daemon's user. */
-        int (*check_access)(const CheckConfig *c, char *buf, size_t size);
+         * system user may not see)? Given the check's options (parsed and
+         * verified); 0, or -errno with what is missing said in buf. Used by
+         * mailsupd --check-config as the daemon's user. */
+        int (*check_access)(const void *options, char *buf, size_t size);
 } ProbeType;
 
 struct Probe {

@@ -28,7 +28,7 @@ static int report_access(const Config *c, const char *who, FILE *out) {
         for (size_t i = 0; i < c->n_checks; i++) {
                 const CheckConfig *cc = &c->checks[i];
 
-                if (!cc->type->check_access || cc->type->check_access(cc, buf, sizeof(buf)) >= 0)
+                if (!cc->type->check_access || cc->type->check_access(cc->options, buf, sizeof(buf)) >= 0)
                         continue;
                 fprintf(out, "%s: warning: check %s: %s %s\n", cc->source, cc->name, who, buf);
                 n++;

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# The installed package heals a frozen Postfix, unprivileged: the installed
+# mailsupd.service (User=mailsup and its whole sandbox) runs under the test
+# sandbox's systemd manager with the installed binaries and the installed
+# /etc/mailsup/mailsupd.conf plus one drop-in (the private Postfix's port, a
+# faster cycle); its ExecStartPre=+ writes the polkit rule, a real polkitd
+# (tests/harness/polkit.sh) decides, and the restart of postfix.service
+# asked by the user mailsup is done by the manager.
+# Run by tests/pkg/deb.sh after `apt install`; needs root.
+#
+# What differs from a server, and why (a drop-in, printed below):
+#   - ProtectHome=read-only instead of yes: the sandbox's manager and bus
+#     live in /run/user/0, which ProtectHome=yes hides (on a server they are
+#     /run/systemd/notify and /run/dbus/system_bus_socket);
+#   - a cycle of 2s (restart_grace 10s: a frozen master's restart takes
+#     Postfix 6-7s), StandardError= to a file, and state_directory where systemd 252's user
+#     manager puts StateDirectory= ($XDG_CONFIG_HOME/mailsup, owned by
+#     mailsup), not /var/lib/mailsup.
+# Nothing here writes the machine's /etc: /etc/mailsup, /etc/passwd and
+# /etc/polkit-1/rules.d are replaced in the sandbox's mount namespace only.
+set -euo pipefail
+export MAILSUPD=/usr/sbin/mailsupd MAILSUPCTL=/usr/bin/mailsupctl
+source "$(dirname "$0")/../e2e/lib.sh"
+source "$(dirname "$0")/../harness/polkit.sh"
+sandbox_reexec "$@"
+
+getent passwd mailsup >/dev/null || fail "the package did not create the user mailsup"
+[[ -f /lib/systemd/system/mailsupd.service ]] || fail "the package did not install mailsupd.service"
+
+port=$(free_port)
+mailstack_postfix postfix.service "$port"
+polkit_bus_setup mailsup || fail "could not open the user bus to mailsup"
+polkit_start || fail "polkitd did not start"
+
+# The installed configuration, seen in this namespace only, with a drop-in.
+mkdir -p "$SANDBOX_DIR/etc-mailsup"
+cp -a /etc/mailsup/. "$SANDBOX_DIR/etc-mailsup/"
+mount --bind "$SANDBOX_DIR/etc-mailsup" /etc/mailsup
+mkdir -p /etc/mailsup/mailsupd.conf.d
+cat >/etc/mailsup/mailsupd.conf.d/50-test.conf <<EOF2
+[supervisor]
+interval = 2s
+timeout = 1s
+restart_grace = 10s
+state_directory = $XDG_CONFIG_HOME/mailsup
+
+[check postfix]
+port = $port
+EOF2
+out=$(/usr/sbin/mailsupd --check-config 2>&1) || fail "the installed mailsupd refuses the test's configuration: $out"
+[[ $out == *"cannot read /etc/polkit-1/rules.d/60-mailsup.rules"* ]] ||
+	fail "--check-config does not say that the polkit rule is missing: $out"
+
+# On a server /run is a tmpfs of its own; here it is a directory of the
+# root file system, and ProtectKernelTunables= / ProtectControlGroups= (which
+# imply MountAPIVFS=) would mount an empty tmpfs over it, hiding the bus and
+# the notify socket: make it a mount point, with what is mounted below it.
+mount --rbind /run /run
+# The system manager's notify socket is open to every user; a user
+# manager's is its own user's (0755): let the mailsup process send READY=1.
+chmod 0777 /run/user/0/systemd/notify
+# The nodes a system manager makes at boot, which the sandboxing options
+# mount over what they hide (/proc/kallsyms, /dev/kmsg, ...): the user
+# manager expects them in /run/systemd (a tmpfs of the sandbox).
+mkdir -m 0755 /run/systemd/inaccessible
+install -m 0000 /dev/null /run/systemd/inaccessible/reg
+mkdir -m 0000 /run/systemd/inaccessible/dir
+mkfifo -m 0000 /run/systemd/inaccessible/fifo
+python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("/run/systemd/inaccessible/sock")'
+chmod 0000 /run/systemd/inaccessible/sock
+mknod -m 0000 /run/systemd/inaccessible/chr c 0 0
+mknod -m 0000 /run/systemd/inaccessible/blk b 0 0
+
+unitdir=$XDG_CONFIG_HOME/systemd/user
+cp /lib/systemd/system/mailsupd.service "$unitdir/"
+mkdir -p "$unitdir/mailsupd.service.d"
+cat >"$unitdir/mailsupd.service.d/50-sandbox.conf" <<EOF2
+[Service]
+ProtectHome=read-only
+StandardError=append:$SANDBOX_DIR/mailsupd.log
+EOF2
+systemctl --user daemon-reload
+# shellcheck disable=SC2034 # lib.sh's fail() shows it
+MAILSUPD_CONF=/etc/mailsup/mailsupd.conf
+systemctl --user start mailsupd.service || {
+	systemctl --user status mailsupd.service >&2 || true
+	tail -n 30 "$SANDBOX_LOGFILE" >&2
+	fail "the installed mailsupd.service did not start"
+}
+pid=$(unit_prop mailsupd.service MainPID)
+[[ $(stat -c %U "/proc/$pid") == mailsup ]] || fail "mailsupd runs as $(stat -c %U "/proc/$pid"), not mailsup"
+grep -q '"postfix.service"' /etc/polkit-1/rules.d/60-mailsup.rules ||
+	fail "ExecStartPre=+ did not write the polkit rule for postfix.service"
+out=$(/usr/sbin/mailsupd --check-config 2>&1)
+[[ $out != *warning* ]] || fail "--check-config still warns after the start: $out"
+pass "the installed unit runs mailsupd as mailsup (pid $pid) and wrote the polkit rule"
+
+wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix check ok" || fail "postfix never ok"
+old_main=$(unit_prop postfix.service MainPID)
+kill -STOP "$(postfix_master_pid postfix.service)"
+wait_for '[[ -n $(events unit-restarted) ]]' 60 "postfix restarted" || fail "no restart after the freeze"
+wait_for 'smtp_greets '"$port"' 1' 30 "SMTP answers again" || fail "SMTP does not answer after the restart"
+new_main=$(unit_prop postfix.service MainPID)
+[[ $new_main != "$old_main" && $new_main != 0 ]] || fail "MainPID unchanged ($old_main): no real restart"
+! events restart-failed | grep -q . || fail "a restart failed: $(events restart-failed)"
+wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "check not ok after healing"
+[[ $(count_events unit-restarting) == 1 ]] || fail "expected exactly one restart, log has $(count_events unit-restarting)"
+pass "frozen Postfix restarted once by the unprivileged mailsupd through polkit (MainPID $old_main -> $new_main)"
+
+# The same user may not touch what the rule does not name.
+out=$(setpriv --reuid=mailsup --regid=mailsup --init-groups busctl --system call org.freedesktop.systemd1 \
+	/org/freedesktop/systemd1 org.freedesktop.systemd1.Manager StopUnit ss postfix.service replace 2>&1) &&
+	fail "mailsup could stop postfix.service"
+[[ $out == *"Access denied"* ]] || fail "StopUnit as mailsup: '$out', not Access denied"
+pass "StopUnit of postfix.service as mailsup: Access denied"
