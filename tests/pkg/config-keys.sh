@@ -27,12 +27,12 @@ unknown=$(comm -23 <(echo "$documented") <(echo "$accepted"))
 status=0
 if [[ -n $undocumented ]]; then
 	echo "FAIL: accepted by mailsupd but not in mailsupd.conf(5):"
-	sed 's/^/  /' <<<"$undocumented"
+	while read -r line; do echo "  $line"; done <<<"$undocumented"
 	status=1
 fi
 if [[ -n $unknown ]]; then
 	echo "FAIL: in mailsupd.conf(5) but refused by mailsupd:"
-	sed 's/^/  /' <<<"$unknown"
+	while read -r line; do echo "  $line"; done <<<"$unknown"
 	status=1
 fi
 ((status)) || echo "PASS: mailsupd.conf(5) documents the $(wc -l <<<"$accepted") keys mailsupd accepts, no more"

@@ -20,7 +20,9 @@
 # /etc/polkit-1/rules.d are replaced in the sandbox's mount namespace only.
 set -euo pipefail
 export MAILSUPD=/usr/sbin/mailsupd MAILSUPCTL=/usr/bin/mailsupctl
+# shellcheck source=../e2e/lib.sh
 source "$(dirname "$0")/../e2e/lib.sh"
+# shellcheck source=../harness/polkit.sh
 source "$(dirname "$0")/../harness/polkit.sh"
 sandbox_reexec "$@"
 
