@@ -30,7 +30,8 @@ static int report_access(const Config *c, const char *who, FILE *out) {
 
                 if (!cc->type->check_access || cc->type->check_access(cc->options, buf, sizeof(buf)) >= 0)
                         continue;
-                fprintf(out, "%s: warning: check %s: %s %s\n", cc->source, cc->name, who, buf);
+                fprintf(out, "%s: warning: check %s: %s %s (it needs a grant, see mailsupd(8), "
+                        "PRIVILEGES)\n", cc->source, cc->name, who, buf);
                 n++;
         }
         return n;
@@ -42,7 +43,8 @@ static int report_access_as(const Config *c, const struct passwd *pw, FILE *out)
         int status = 0;
         pid_t pid;
 
-        snprintf(who, sizeof(who), "as user %s, mailsupd", pw->pw_name);
+        snprintf(who, sizeof(who), "as user %s (without capabilities the unit may add), mailsupd",
+                 pw->pw_name);
         fflush(out);
         pid = fork();
         if (pid < 0)

@@ -86,50 +86,37 @@ char *polkit_rule_text(const Config *c, const char *user) {
 
 int polkit_rule_write(const Config *c, const char *user, const char *path) {
         _cleanup_free_ char *text = polkit_rule_text(c, user), *tmp = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t len = strlen(text), done = 0;
+        _cleanup_fclose_ FILE *f = NULL;
+        int fd;
 
         if (asprintf(&tmp, "%s.tmp", path) < 0)
                 return -ENOMEM;
         fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
         if (fd < 0)
                 return -errno;
-        while (done < len) {
-                ssize_t n = write(fd, text + done, len - done);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return (void) unlink(tmp), -errno;
-                done += (size_t) n;
-        }
+        f = fdopen(fd, "w");
+        if (!f)
+                return (void) close(fd), (void) unlink(tmp), -errno;
         /* the umask must not make it unreadable for polkitd's own user */
-        if (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+        if (fputs(text, f) < 0 || fflush(f) != 0 || fchmod(fd, 0644) < 0 || fsync(fd) < 0 ||
+            rename(tmp, path) < 0)
                 return (void) unlink(tmp), -errno;
         return 0;
 }
 
 int polkit_rule_installed(const Config *c, const char *user, const char *path) {
         _cleanup_free_ char *want = polkit_rule_text(c, user), *have = NULL;
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        size_t len = 0;
+        _cleanup_fclose_ FILE *f = fopen(path, "re");
+        size_t len;
 
-        if (fd < 0)
+        if (!f)
                 return -errno;
         have = malloc(POLKIT_RULE_MAX);
         if (!have)
                 return -ENOMEM;
-        while (len < POLKIT_RULE_MAX - 1) {
-                ssize_t n = read(fd, have + len, POLKIT_RULE_MAX - 1 - len);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t) n;
-        }
+        len = fread(have, 1, POLKIT_RULE_MAX - 1, f);
+        if (ferror(f))
+                return -EIO;
         have[len] = '\0';
         return streq(have, want);
 }

@@ -193,7 +193,7 @@ for f in /etc/mailsup /var/lib/mailsup /var/lib/private/mailsup /etc/polkit-1/ru
 done
 getent passwd mailsup >/dev/null && left+=("user mailsup")
 getent group mailsup >/dev/null && left+=("group mailsup")
-while read -r f; do left+=("$f (owned by uid $uid)"); done < <(find /etc /var -xdev -uid "$uid" 2>/dev/null)
+while read -r f; do left+=("$f (owned by uid $uid)"); done < <(find /etc /var -xdev -path "$sandboxes" -prune -o -uid "$uid" -print 2>/dev/null)
 if ((${#left[@]} == 0)); then
 	pass "apt-get purge: no file, conffile, state, rule, user or group of mailsup left"
 else

@@ -5,7 +5,10 @@
 # /etc/mailsup/mailsupd.conf plus one drop-in (the private Postfix's port, a
 # faster cycle); its ExecStartPre=+ writes the polkit rule, a real polkitd
 # (tests/harness/polkit.sh) decides, and the restart of postfix.service
-# asked by the user mailsup is done by the manager.
+# asked by the user mailsup is done by the manager. Then a postfix_queue
+# check: --check-config and the check itself say that mailsup cannot read
+# the queue, and the grant mailsupd(8) names (CAP_DAC_READ_SEARCH in a
+# drop-in) makes it count.
 # Run by tests/pkg/deb.sh after `apt install`; needs root.
 #
 # What differs from a server, and why (a drop-in, printed below):
@@ -13,9 +16,9 @@
 #     live in /run/user/0, which ProtectHome=yes hides (on a server they are
 #     /run/systemd/notify and /run/dbus/system_bus_socket);
 #   - a cycle of 2s (restart_grace 10s: a frozen master's restart takes
-#     Postfix 6-7s), StandardError= to a file, and state_directory where systemd 252's user
-#     manager puts StateDirectory= ($XDG_CONFIG_HOME/mailsup, owned by
-#     mailsup), not /var/lib/mailsup.
+#     Postfix 6-7s), StandardError= to a file, and state_directory where
+#     systemd 252's user manager puts StateDirectory= ($XDG_CONFIG_HOME/
+#     mailsup, owned by mailsup), not /var/lib/mailsup.
 # Nothing here writes the machine's /etc: /etc/mailsup, /etc/passwd and
 # /etc/polkit-1/rules.d are replaced in the sandbox's mount namespace only.
 set -euo pipefail
@@ -48,10 +51,16 @@ state_directory = $XDG_CONFIG_HOME/mailsup
 
 [check postfix]
 port = $port
+
+[check queue]
+type = postfix_queue
+queue_directory = $(postfix_dir postfix.service)/spool
 EOF2
 out=$(/usr/sbin/mailsupd --check-config 2>&1) || fail "the installed mailsupd refuses the test's configuration: $out"
 [[ $out == *"cannot read /etc/polkit-1/rules.d/60-mailsup.rules"* ]] ||
 	fail "--check-config does not say that the polkit rule is missing: $out"
+[[ $out == *"check queue: as user mailsup"*"cannot read $(postfix_dir postfix.service)/spool/"*"Permission denied"* ]] ||
+	fail "--check-config does not say that mailsup cannot read the Postfix queue: $out"
 
 # On a server /run is a tmpfs of its own; here it is a directory of the
 # root file system, and ProtectKernelTunables= / ProtectControlGroups= (which
@@ -94,7 +103,7 @@ pid=$(unit_prop mailsupd.service MainPID)
 grep -q '"postfix.service"' /etc/polkit-1/rules.d/60-mailsup.rules ||
 	fail "ExecStartPre=+ did not write the polkit rule for postfix.service"
 out=$(/usr/sbin/mailsupd --check-config 2>&1)
-[[ $out != *warning* ]] || fail "--check-config still warns after the start: $out"
+[[ $out != *60-mailsup.rules* ]] || fail "--check-config still warns about the rule after the start: $out"
 pass "the installed unit runs mailsupd as mailsup (pid $pid) and wrote the polkit rule"
 
 wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix check ok" || fail "postfix never ok"
@@ -115,3 +124,19 @@ out=$(setpriv --reuid=mailsup --regid=mailsup --init-groups busctl --system call
 	fail "mailsup could stop postfix.service"
 [[ $out == *"Access denied"* ]] || fail "StopUnit as mailsup: '$out', not Access denied"
 pass "StopUnit of postfix.service as mailsup: Access denied"
+
+# The Postfix queue: unreadable for mailsup, readable with the grant that
+# mailsupd(8) names, in a drop-in, with the rest of the sandbox unchanged.
+wait_for 'events check-failed | grep -q "queue: postfix_queue check failed: cannot read .*: Permission denied"' 30 \
+	"the queue check fails on permissions" || fail "the queue check does not say Permission denied"
+cat >"$unitdir/mailsupd.service.d/60-queue.conf" <<EOF2
+[Service]
+AmbientCapabilities=CAP_DAC_READ_SEARCH
+CapabilityBoundingSet=CAP_DAC_READ_SEARCH
+EOF2
+systemctl --user daemon-reload
+systemctl --user restart mailsupd.service || fail "mailsupd did not start again with the queue grant"
+wait_for '[[ $(check_state queue) == ok ]]' 30 "the queue check ok" || fail "the queue check is not ok with the grant"
+events check-recovered | grep -q "queue: postfix_queue check ok again: total 0 (maildrop 0" ||
+	fail "the queue check does not count the queue"
+pass "postfix_queue: Permission denied as plain mailsup, counted with CAP_DAC_READ_SEARCH"
