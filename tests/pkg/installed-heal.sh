@@ -115,8 +115,13 @@ new_main=$(unit_prop postfix.service MainPID)
 [[ $new_main != "$old_main" && $new_main != 0 ]] || fail "MainPID unchanged ($old_main): no real restart"
 ! events restart-failed | grep -q . || fail "a restart failed: $(events restart-failed)"
 wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "check not ok after healing"
-[[ $(count_events unit-restarting) == 1 ]] || fail "expected exactly one restart, log has $(count_events unit-restarting)"
-pass "frozen Postfix restarted once by the unprivileged mailsupd through polkit (MainPID $old_main -> $new_main)"
+# How many restarts it takes is the policy's business (e2e-heal-hung-postfix
+# asserts one): on a loaded host Postfix may not listen yet when the grace
+# ends, and a second restart follows. Here: each one was granted and done.
+[[ $(check_state postfix) != disabled ]] || fail "the postfix check was disabled"
+restarts=$(count_events unit-restarted)
+[[ $restarts == "$(count_events unit-restarting)" ]] || fail "a restart was not done: $(events unit-restarting) $(events unit-restarted)"
+pass "frozen Postfix restarted by the unprivileged mailsupd through polkit ($restarts restart(s), MainPID $old_main -> $new_main)"
 
 # The same user may not touch what the rule does not name.
 out=$(setpriv --reuid=mailsup --regid=mailsup --init-groups busctl --system call org.freedesktop.systemd1 \
