@@ -5,7 +5,8 @@
 # /etc/mailsup/mailsupd.conf plus one drop-in (the private Postfix's port, a
 # faster cycle); its ExecStartPre=+ writes the polkit rule, a real polkitd
 # (tests/harness/polkit.sh) decides, and the restart of postfix.service
-# asked by the user mailsup is done by the manager. Then a postfix_queue
+# asked by the user mailsup is done by the manager; so is the drill's
+# KillUnit (SIGSTOP). Then a postfix_queue
 # check: --check-config and the check itself say that mailsup cannot read
 # the queue, and the grant mailsupd(8) names (CAP_DAC_READ_SEARCH in a
 # drop-in) makes it count.
@@ -122,6 +123,17 @@ wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "che
 restarts=$(count_events unit-restarted)
 [[ $restarts == "$(count_events unit-restarting)" ]] || fail "a restart was not done: $(events unit-restarting) $(events unit-restarted)"
 pass "frozen Postfix restarted by the unprivileged mailsupd through polkit ($restarts restart(s), MainPID $old_main -> $new_main)"
+
+# The drill: KillUnit (SIGSTOP) as mailsup, granted by the rule's "kill".
+"$MAILSUPCTL" --user reset postfix >/dev/null || fail "root could not reset postfix"
+out=$("$MAILSUPCTL" --user drill postfix --yes 2>&1) || true
+echo "$out"
+grep -Eq "^  frozen +ok .*SIGSTOP sent to every process of postfix.service" <<<"$out" ||
+	fail "the drill could not freeze postfix.service as mailsup"
+grep -Eq "^  restarted +ok .*RestartUnit\(postfix.service\) job done" <<<"$out" ||
+	fail "the drill's restart was not done"
+wait_for '[[ $(check_state postfix) == ok ]]' 60 "postfix ok after the drill" || fail "postfix not ok after the drill"
+pass "mailsupctl drill as root: the unprivileged mailsupd froze (KillUnit) and restarted postfix.service"
 
 # The same user may not touch what the rule does not name.
 out=$(setpriv --reuid=mailsup --regid=mailsup --init-groups busctl --system call org.freedesktop.systemd1 \
