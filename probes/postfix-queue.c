@@ -16,6 +16,7 @@
  * See also: queue-walk.h, postfix-queue-parse.h, file.c.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <sys/wait.h>
@@ -256,6 +257,24 @@ static void pq_free_options(CheckConfig *c) {
         c->options = NULL;
 }
 
+/* Postfix keeps its queue to root and postfix (mode 0700): the unprivileged
+ * mailsupd reads it only with a grant, see mailsupd.conf(5). */
+static int pq_check_access(const void *options, char *buf, size_t size) {
+        const PostfixQueueOptions *o = options;
+        char path[PATH_MAX];
+
+        for (PostfixQueue q = 0; o && o->queue_directory && q < _QUEUE_MAX; q++) {
+                snprintf(path, sizeof(path), "%s/%s", o->queue_directory, postfix_queue_to_string(q));
+                if (access(path, R_OK | X_OK) < 0 && errno != ENOENT) {
+                        int r = -errno;
+
+                        snprintf(buf, size, "cannot read %s: %s", path, strerror(-r));
+                        return r;
+                }
+        }
+        return 0;
+}
+
 const ProbeType probe_type_postfix_queue = {
         .name = "postfix_queue",
         .default_alert = true,
@@ -265,4 +284,5 @@ const ProbeType probe_type_postfix_queue = {
         .parse_key = pq_parse_key,
         .verify = pq_verify,
         .free_options = pq_free_options,
+        .check_access = pq_check_access,
 };

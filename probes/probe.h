@@ -84,6 +84,11 @@ typedef struct ProbeType {
         int (*parse_key)(CheckConfig *c, const char *key, const char *value, char **error);
         int (*verify)(CheckConfig *c, char **error);
         void (*free_options)(CheckConfig *c);
+        /* Optional: can this process read what the check needs (files a
+         * system user may not see)? Given the check's options (parsed and
+         * verified); 0, or -errno with what is missing said in buf. Used by
+         * mailsupd --check-config as the daemon's user. */
+        int (*check_access)(const void *options, char *buf, size_t size);
 } ProbeType;
 
 struct Probe {

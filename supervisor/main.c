@@ -11,7 +11,9 @@
 #include <sys/resource.h>
 
 #include "supervisor/config.h"
+#include "supervisor/grants.h"
 #include "supervisor/log.h"
+#include "supervisor/polkit-rule.h"
 #include "supervisor/supervisor.h"
 
 static void help(void) {
@@ -21,23 +23,27 @@ static void help(void) {
                "                             " CONFIG_DEFAULT_PATH "\n"
                "      --check-config         validate the configuration and exit\n"
                "      --print-default-config print the embedded default configuration\n"
+               "      --print-polkit-rule    print the polkit rule for the configuration\n"
+               "      --write-polkit-rule[=FILE] write it to FILE (" POLKIT_RULE_PATH ")\n"
                "  -v, --verbose              log debug messages\n"
                "  -h, --help                 show this help\n"
                "      --version              show the version\n");
 }
 
 typedef struct Args {
-        const char *config;
+        const char *config, *polkit_rule;
         bool check_config, print_default, verbose;
 } Args;
 
 /* Returns 1 to continue, 0 to exit successfully, <0 on a usage error. */
 static int parse_args(int argc, char *argv[], Args *a) {
-        enum { ARG_CHECK = 0x100, ARG_DEFAULT, ARG_VERSION };
+        enum { ARG_CHECK = 0x100, ARG_DEFAULT, ARG_VERSION, ARG_PRINT_POLKIT, ARG_WRITE_POLKIT };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "check-config", no_argument, NULL, ARG_CHECK },
                 { "print-default-config", no_argument, NULL, ARG_DEFAULT },
+                { "print-polkit-rule", no_argument, NULL, ARG_PRINT_POLKIT },
+                { "write-polkit-rule", optional_argument, NULL, ARG_WRITE_POLKIT },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -51,6 +57,8 @@ static int parse_args(int argc, char *argv[], Args *a) {
                 case 'c': a->config = optarg; break;
                 case ARG_CHECK: a->check_config = true; break;
                 case ARG_DEFAULT: a->print_default = true; break;
+                case ARG_PRINT_POLKIT: a->polkit_rule = "-"; break;
+                case ARG_WRITE_POLKIT: a->polkit_rule = optarg ?: POLKIT_RULE_PATH; break;
                 case 'v': a->verbose = true; break;
                 case 'h': help(); return 0;
                 case ARG_VERSION: printf("mailsupd %s\n", MAILSUP_VERSION); return 0;
@@ -95,6 +103,9 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
 
+        if (a.polkit_rule)
+                return polkit_rule_main(a.config, streq(a.polkit_rule, "-") ? NULL : a.polkit_rule,
+                                        POLKIT_RULE_USER);
         r = config_load(a.config, &config, &errors);
         if (r < 0) {
                 config_errors_print(&errors, stderr);
@@ -108,6 +119,7 @@ int main(int argc, char *argv[]) {
         if (a.check_config) {
                 printf("%s: ok, %zu checks\n", config->path ? config->path : "embedded default",
                        config->n_checks);
+                (void) grants_report(config, stderr); /* warnings: the configuration is valid */
                 return 0;
         }
 

@@ -31,6 +31,9 @@ PACKAGES=(
 	# real servers for the milter and tcp_table probe tests: OpenDKIM (and
 	# opendkim-genkey for its key), postsrsd
 	opendkim opendkim-tools postsrsd
+	# the package step (tests/pkg/deb.sh): building and linting the .deb,
+	# the man pages (scdoc), and a real polkitd (pkcheck) for the rule
+	debhelper dpkg-dev fakeroot lintian scdoc polkitd man-db
 	# harness tools: python3 (probes, free ports, console relay), procps
 	# (pgrep, ps), util-linux (unshare, mount, findmnt), coreutils (timeout),
 	# iproute2 (ss), curl, psmisc (fuser)

@@ -4,7 +4,7 @@
 # README's test command and what CI runs (.ci/run). On a fresh Debian 12
 # machine, as root: installs the packages (tests/install-deps.sh, nothing is
 # started system-wide), then runs the steps named in TEST_STEPS (default all
-# three), each in its own build directory, and goes on after a failed one:
+# four), each in its own build directory, and goes on after a failed one:
 #   plain     -Werror build (build-test/), every test: unit, the corpus of
 #             each fuzz harness, end-to-end (real systemd user manager, real
 #             Postfix and Dovecot, all sandboxed);
@@ -13,7 +13,10 @@
 #             included; the sandbox turns a report of any process inside it
 #             (mailsupd run as a unit too) into a failure;
 #   fuzz      each libFuzzer harness (clang, build-fuzz/) for FUZZ_SECONDS
-#             (default 20) over its corpus (tests/fuzz/README.md).
+#             (default 20) over its corpus (tests/fuzz/README.md);
+#   package   build, lint, install, run and purge the .deb (tests/pkg/deb.sh;
+#             not when test names are given).
+# The suite "pending" (tests of work not landed yet) never runs.
 # Arguments are test names for the plain and sanitize steps. Ends with one
 # line "tests: N passed, N failed, N skipped" over every step, and exits
 # non-zero when anything failed.
@@ -58,7 +61,7 @@ step() {
 plain() {
         setup build-test &&
                 meson compile -C build-test &&
-                meson test -C build-test --print-errorlogs "$@"
+                meson test -C build-test --print-errorlogs --no-suite pending "$@"
 }
 
 # abort_on_error: a report ends the process at once, whatever it was doing;
@@ -71,7 +74,15 @@ sanitize() {
                 meson compile -C build-sanitize &&
                 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1 \
                 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-                meson test -C build-sanitize --print-errorlogs --timeout-multiplier 3 "$@"
+                meson test -C build-sanitize --print-errorlogs --timeout-multiplier 3 --no-suite pending "$@"
+}
+
+# Build, lint, install, run and purge the .deb (tests/pkg/deb.sh); its
+# "package: N passed, N failed" line is its count.
+package() {
+        mkdir -p build-package
+        bash tests/pkg/deb.sh 2>&1 | tee build-package/package.log
+        return "${PIPESTATUS[0]}"
 }
 
 fuzz() {
@@ -80,24 +91,31 @@ fuzz() {
                 meson test -C build-fuzz --no-rebuild --verbose --suite fuzz
 }
 
-for s in ${TEST_STEPS:-plain sanitize fuzz}; do
+for s in ${TEST_STEPS:-plain sanitize fuzz package}; do
         case $s in
         plain) step plain build-test plain "$@" ;;
         sanitize) step sanitize build-sanitize sanitize "$@" ;;
         fuzz) step fuzz build-fuzz fuzz ;;
+        package) (($# == 0)) && step package build-package package ;;
         *) echo "tests/run.sh: unknown step '$s' in TEST_STEPS" >&2; exit 2 ;;
         esac
 done
 
 # One closing line a person (and CI) can read at a glance, after one per step.
 python3 - "${summaries[@]}" <<'PY'
-import json, os, sys
+import json, os, re, sys
 args = sys.argv[1:]
 total = {"OK": 0, "FAIL": 0, "SKIP": 0}
 for i in range(0, len(args), 4):
     name, log, rc, secs = args[i], args[i + 1], int(args[i + 2]), args[i + 3]
     counts = {"OK": 0, "FAIL": 0, "SKIP": 0}
-    if os.path.exists(log):
+    pkglog = os.path.join(os.path.dirname(os.path.dirname(log)), "package.log")
+    if name == "package" and os.path.exists(pkglog):
+        for line in open(pkglog):
+            m = re.match(r"package: (\d+) passed, (\d+) failed", line)
+            if m:
+                counts["OK"], counts["FAIL"] = int(m.group(1)), int(m.group(2))
+    elif os.path.exists(log):
         for line in open(log):
             r = json.loads(line).get("result", "FAIL")
             key = r if r in counts else ("OK" if r == "EXPECTEDFAIL" else "FAIL")
