@@ -20,7 +20,7 @@
  * See also: notifier-alerts.c (re-sends), channel.h, tests/test-notify-alertmanager.c.
  */
 #include "notify/channel.h"
-#include "notify/notify-json.h"
+#include "common/json.h"
 
 static void render_alert(JsonWriter *w, const Notification *n) {
         char t[40], summary[256];

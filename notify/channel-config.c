@@ -16,7 +16,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 
 #define SECRET_FILE_MAX 8192
 

@@ -3,7 +3,7 @@
 
 #include <stdarg.h>
 
-#include "supervisor/log.h"
+#include "common/log.h"
 
 static const struct {
         const char *name;

@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 typedef enum EventKind {
         EVENT_SUPERVISOR_STARTED,

@@ -4,7 +4,7 @@
 #include <inttypes.h>
 #include <sys/socket.h>
 
-#include "probes/curl-event.h"
+#include "common/curl-event.h"
 
 struct Heartbeat {
         char *url;

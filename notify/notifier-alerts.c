@@ -13,7 +13,7 @@
  */
 #include "notify/notifier-internal.h"
 
-#include "supervisor/log.h"
+#include "common/log.h"
 
 static bool same_alert(const Notification *a, const Notification *b) {
         return streq(a->kind, b->kind) && streq(a->check, b->check) && streq(a->unit, b->unit);

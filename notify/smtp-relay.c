@@ -14,7 +14,7 @@
 
 #include <strings.h>
 
-#include "notify/notify-json.h"
+#include "common/json.h"
 
 static void header_value(char *dst, size_t size, const char *src) {
         size_t j = 0;

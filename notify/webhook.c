@@ -16,7 +16,7 @@
  * See also: channel.h, notifier.h, tests/webhook-receiver.py.
  */
 #include "notify/channel.h"
-#include "notify/notify-json.h"
+#include "common/json.h"
 
 int webhook_render(const Notification *n, char *buf, size_t size) {
         char t[40], since[40];

@@ -15,9 +15,9 @@
  */
 #include <arpa/inet.h>
 
-#include "probes/ares-event.h"
+#include "common/ares-event.h"
 #include "probes/dns-parse.h"
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 #define DNS_SERVER_MAX 64

@@ -17,7 +17,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 #define FILE_DIR_MAX 4096U

@@ -14,7 +14,7 @@
 #include <sys/un.h>
 
 #include "probes/cert.h"
-#include "probes/options.h"
+#include "common/options.h"
 
 static HttpOptions *http_options(CheckConfig *c) {
         HttpOptions *o = option_get(&c->options, sizeof(HttpOptions));

@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 
 #include "probes/cert.h"
-#include "probes/curl-event.h"
+#include "common/curl-event.h"
 
 typedef struct Http {
         Probe *probe;

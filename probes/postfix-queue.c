@@ -20,7 +20,7 @@
 #include <stdarg.h>
 #include <sys/wait.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 #include "probes/queue-walk.h"
 

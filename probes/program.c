@@ -21,7 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/wait.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 static int close_fd(int fd) {

@@ -19,9 +19,9 @@
 #include <stdarg.h>
 #include <sys/un.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
-#include "probes/redis-event.h"
+#include "common/redis-event.h"
 #include "probes/redis-parse.h"
 
 #define REDIS_IN_MAX (64U * 1024U)

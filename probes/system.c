@@ -22,7 +22,7 @@
 #include <math.h>
 #include <sys/statvfs.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 #define SYSTEM_PROC_MAX (16U * 1024U)

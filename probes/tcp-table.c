@@ -16,7 +16,7 @@
 
 #include <ctype.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/stream.h"
 
 typedef struct TcpTableOptions {

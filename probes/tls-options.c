@@ -13,7 +13,7 @@
 #include <ctype.h>
 
 #include "probes/cert.h"
-#include "probes/options.h"
+#include "common/options.h"
 
 static TlsOptions *tls_options(CheckConfig *c) {
         TlsOptions *o = option_get(&c->options, sizeof(TlsOptions));

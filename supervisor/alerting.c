@@ -17,7 +17,7 @@
 
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 
 #define SUMMARY_MAX 4096
 

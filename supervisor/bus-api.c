@@ -14,7 +14,7 @@
 
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 #include "supervisor/test-alert.h"
 
 typedef struct BusApi {

@@ -18,7 +18,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/drill.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 
 static PolicyParams check_params(const Check *c) {
         const Config *cfg = c->sup->config;

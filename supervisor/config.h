@@ -15,7 +15,7 @@
 
 #include "notify/channel.h"
 #include "notify/heartbeat.h"
-#include "supervisor/util.h"
+#include "common/util.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/mailsup/mailsupd.conf"
 

@@ -17,7 +17,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 
 #define DRILL_MAX_STEPS 8
 #define DRILL_KICK_USEC (250 * USEC_PER_MSEC)

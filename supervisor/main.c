@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 
 #include "supervisor/config.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 #include "supervisor/supervisor.h"
 
 static void help(void) {

@@ -20,7 +20,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 
 static void names_add(char ***l, size_t *n, const char *name) {
         char **a = reallocarray(*l, *n + 2, sizeof(char *));

@@ -17,7 +17,7 @@
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 #include "supervisor/test-alert.h"
 
 static const char *const check_state_names[_CHECK_STATE_MAX] = {

@@ -11,7 +11,7 @@
 #include "supervisor/test-alert.h"
 
 #include "supervisor/bus-api.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 
 #define TEST_ALERT_SLACK (2 * USEC_PER_SEC)
 #define TEST_ALERT_MAX (20 * USEC_PER_SEC)   /* under the bus call timeout (25s) */

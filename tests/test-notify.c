@@ -14,7 +14,7 @@
 
 #include "notify/condition.h"
 #include "notify/notifier.h"
-#include "notify/notify-json.h"
+#include "common/json.h"
 #include "notify/outbox.h"
 #include "tests/tests.h"
 

@@ -7,7 +7,7 @@
  * signs, fractions and unknown or upper-case units. Overflow fails rather
  * than wraps.
  */
-#include "supervisor/util.h"
+#include "common/util.h"
 #include "tests/tests.h"
 
 #define OVERFLOW 1 /* expected: some negative errno (-EINVAL or -ERANGE) */

@@ -6,7 +6,7 @@
  * ever blocking the loop; each ends in one call of the done callback with
  * its CURLcode. The callback may free the CurlEvent.
  *
- * See also: http.c (the one user), curl's docs/examples/ephiperfifo.c.
+ * See also: probes/http.c, notify/notifier.c, notify/heartbeat.c, curl's docs/examples/ephiperfifo.c.
  */
 #pragma once
 

@@ -4,7 +4,7 @@
  * microseconds (usec_t, the unit sd-event uses), and the duration and size
  * parsers the configuration is written in ("500ms", "30s", "2min", "1h").
  *
- * See also: config.h (where durations come from), probes/probe.h.
+ * See also: supervisor/config.h (where durations come from).
  */
 #pragma once
 

@@ -1,5 +1,5 @@
-/* notify-json.c: bounded JSON writing (see notify-json.h). */
-#include "notify/notify-json.h"
+/* json.c: bounded JSON writing (see json.h). */
+#include "common/json.h"
 
 #include <inttypes.h>
 

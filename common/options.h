@@ -4,11 +4,11 @@
  * malloc'd message that config.c places after "FILE:LINE: " and before
  * " in [check NAME]"; these keep that wording uniform across types.
  *
- * See also: probe.h, supervisor/config.c (resolve_type_keys).
+ * See also: probes/probe.h, notify/channel.h, supervisor/config.c.
  */
 #pragma once
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 #define sizeof_field(type, field) sizeof(((type *) 0)->field)
 

@@ -1,5 +1,5 @@
 /* log.c: journal or stderr logging (see log.h). */
-#include "supervisor/log.h"
+#include "common/log.h"
 
 #include <stdarg.h>
 #include <sys/stat.h>

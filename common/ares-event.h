@@ -14,7 +14,7 @@
 #include <ares.h>
 #include <systemd/sd-event.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 typedef struct AresEvent AresEvent;
 

@@ -7,7 +7,7 @@
  */
 #include <inttypes.h>
 
-#include "supervisor/ctl.h"
+#include "ctl/ctl.h"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define DRILL_CALL_TIMEOUT (15 * USEC_PER_MINUTE)

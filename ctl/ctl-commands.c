@@ -6,7 +6,7 @@
  */
 #include <inttypes.h>
 
-#include "supervisor/ctl.h"
+#include "ctl/ctl.h"
 
 int cmd_reset(Ctl *ctl, char **names, int n) {
         if ((n == 0) == !ctl->all) {

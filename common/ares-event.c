@@ -9,7 +9,7 @@
  *
  * See also: ares-event.h, dns.c.
  */
-#include "probes/ares-event.h"
+#include "common/ares-event.h"
 
 #include <fcntl.h>
 #include <sys/epoll.h>

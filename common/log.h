@@ -11,7 +11,7 @@
 
 #include <syslog.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 void log_setup(bool verbose);
 bool log_to_journal(void);

@@ -1,5 +1,5 @@
 /* util.c: time, duration parsing and string helpers (see util.h). */
-#include "supervisor/util.h"
+#include "common/util.h"
 
 #include <ctype.h>
 #include <inttypes.h>

@@ -1,4 +1,4 @@
-/* notify-json.h: a tiny bounded JSON writer for notification bodies.
+/* json.h: a tiny bounded JSON writer (notification bodies, mailsupctl --json).
  *
  * Webhook and Alertmanager bodies are small objects of strings and numbers.
  * Rather than a new dependency, this writes them into a caller's fixed
@@ -7,11 +7,11 @@
  * U+FFFD so a peer's odd bytes in a reason can never make the body invalid).
  * Overflow is sticky: json_finish() then returns -ENOBUFS, never a cut body.
  *
- * See also: webhook.c, alertmanager.c.
+ * See also: notify/webhook.c, notify/alertmanager.c, ctl/ctl-dict.c.
  */
 #pragma once
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 typedef struct JsonWriter {
         char *buf;

@@ -9,7 +9,7 @@
  */
 #include <inttypes.h>
 
-#include "supervisor/ctl.h"
+#include "ctl/ctl.h"
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 

@@ -8,7 +8,7 @@
  *
  * See also: redis-event.h, redis.c.
  */
-#include "probes/redis-event.h"
+#include "common/redis-event.h"
 
 #include <sys/epoll.h>
 

@@ -8,7 +8,7 @@
  */
 #include <inttypes.h>
 
-#include "supervisor/ctl.h"
+#include "ctl/ctl.h"
 
 static int read_number(sd_bus_message *m, char type, CtlEntry *e) {
         union {

@@ -10,11 +10,11 @@
  *
  * See also: curl-event.h, systemd's src/import/curl-util.c.
  */
-#include "probes/curl-event.h"
+#include "common/curl-event.h"
 
 #include <sys/epoll.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 typedef struct CurlSocket CurlSocket;
 

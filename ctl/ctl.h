@@ -6,14 +6,14 @@
  * a{sv} dictionaries of the API and writes JSON; ctl-format.c times and
  * colors.
  *
- * See also: bus-api.h (the API mailsupctl talks to).
+ * See also: supervisor/bus-api.h (the API mailsupctl talks to).
  */
 #pragma once
 
 #include <systemd/sd-bus.h>
 
 #include "supervisor/bus-api.h"
-#include "supervisor/util.h"
+#include "common/util.h"
 
 /* Exit statuses, in the spirit of systemctl is-active. */
 #define CTL_EXIT_OK 0

@@ -6,7 +6,7 @@
  */
 #include <inttypes.h>
 
-#include "supervisor/ctl.h"
+#include "ctl/ctl.h"
 
 #define ANSI_GREEN "\033[0;1;32m"
 #define ANSI_RED "\033[0;1;31m"

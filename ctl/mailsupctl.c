@@ -13,7 +13,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 
-#include "supervisor/ctl.h"
+#include "ctl/ctl.h"
 
 typedef struct Command {
         const char *name;

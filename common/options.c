@@ -1,5 +1,5 @@
 /* options.c: shared helpers for probe types' own keys (see options.h). */
-#include "probes/options.h"
+#include "common/options.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>

@@ -21,7 +21,7 @@
 #include <hiredis/async.h>
 #include <systemd/sd-event.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 typedef struct RedisEvent RedisEvent;
 
