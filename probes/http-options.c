@@ -16,7 +16,7 @@
 #include "probes/cert.h"
 #include "common/options.h"
 
-static HttpOptions *http_options(CheckConfig *c) {
+static HttpOptions *http_options(ProbeConfig *c) {
         HttpOptions *o = option_get(&c->options, sizeof(HttpOptions));
 
         if (!o->tls_verify_set)
@@ -63,7 +63,7 @@ static int set_body_regex(HttpOptions *o, const char *value, char **error) {
         return 0;
 }
 
-int http_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+int http_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         HttpOptions *o = http_options(c);
         int r;
 
@@ -96,7 +96,7 @@ int http_parse_key(CheckConfig *c, const char *key, const char *value, char **er
         return 0;
 }
 
-int http_verify(CheckConfig *c, char **error) {
+int http_verify(ProbeConfig *c, char **error) {
         HttpOptions *o = http_options(c);
 
         if (!o->url)
@@ -114,7 +114,7 @@ int http_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-void http_free_options(CheckConfig *c) {
+void http_free_options(ProbeConfig *c) {
         HttpOptions *o = c->options;
 
         if (!o)

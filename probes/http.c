@@ -281,6 +281,8 @@ const ProbeType probe_type_http = {
         .start = http_start,
         .stop = http_stop,
         .describe_timeout = http_describe_timeout,
+        .keys = (const char *const[]) { "url", "expect_status", "expect_body", "tls_verify", "unix_socket",
+                                        "ca_file", "cert_warn_days", NULL },
         .parse_key = http_parse_key,
         .verify = http_verify,
         .free_options = http_free_options,

@@ -140,6 +140,7 @@ const ProbeType probe_type_imap = {
         .start = imap_start,
         .stop = stream_stop,
         .describe_timeout = stream_describe_timeout,
+        .keys = tls_option_keys,
         .parse_key = tls_options_parse_key,
         .verify = tls_options_verify,
         .free_options = tls_options_free,

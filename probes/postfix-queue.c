@@ -146,7 +146,7 @@ static int parse_limit(bool *has, uint64_t *v, const char *key, const char *valu
         return r;
 }
 
-static int pq_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int pq_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         PostfixQueueOptions *o = option_get(&c->options, sizeof(PostfixQueueOptions));
 
         if (streq(key, "queue_directory") || streq(key, "config_directory")) {
@@ -227,7 +227,7 @@ static int postconf_queue_directory(const char *config_directory, char **ret) {
         return 0;
 }
 
-static int pq_verify(CheckConfig *c, char **error) {
+static int pq_verify(ProbeConfig *c, char **error) {
         PostfixQueueOptions *o = option_get(&c->options, sizeof(PostfixQueueOptions));
         int r;
 
@@ -245,7 +245,7 @@ static int pq_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-static void pq_free_options(CheckConfig *c) {
+static void pq_free_options(ProbeConfig *c) {
         PostfixQueueOptions *o = c->options;
 
         if (!o)
@@ -262,6 +262,8 @@ const ProbeType probe_type_postfix_queue = {
         .start = pq_start,
         .stop = pq_stop,
         .describe_timeout = pq_describe_timeout,
+        .keys = (const char *const[]) { "queue_directory", "config_directory", "max_deferred", "max_total",
+                                        "max_growth", "max_deferred_age", NULL },
         .parse_key = pq_parse_key,
         .verify = pq_verify,
         .free_options = pq_free_options,

@@ -40,6 +40,13 @@ const ProbeType *probe_type_find(const char *name) {
         return NULL;
 }
 
+bool probe_type_has_key(const ProbeType *t, const char *key) {
+        for (const char *const *k = t->keys; k && *k; k++)
+                if (streq(*k, key))
+                        return true;
+        return false;
+}
+
 static const char *const status_names[_PROBE_STATUS_MAX] = {
         [PROBE_OK] = "ok",
         [PROBE_CONNECT_REFUSED] = "connect-refused",
@@ -143,7 +150,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-int probe_start(sd_event *e, const CheckConfig *c, probe_done_t done, void *userdata, Probe **ret) {
+int probe_start(sd_event *e, const ProbeConfig *c, probe_done_t done, void *userdata, Probe **ret) {
         Probe *p;
         int r;
 

@@ -272,7 +272,7 @@ static void program_describe_timeout(Probe *p, ProbeStatus *status, char *reason
                  format_duration(buf, sizeof(buf), p->config->timeout), out[0] ? ": " : "", out);
 }
 
-static int program_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int program_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         ProgramOptions *o;
         char **argv;
         int r;
@@ -294,7 +294,7 @@ static int program_parse_key(CheckConfig *c, const char *key, const char *value,
         return 0;
 }
 
-static int program_verify(CheckConfig *c, char **error) {
+static int program_verify(ProbeConfig *c, char **error) {
         const ProgramOptions *o = c->options;
 
         if (!o || !o->argv)
@@ -302,7 +302,7 @@ static int program_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-static void program_free_options(CheckConfig *c) {
+static void program_free_options(ProbeConfig *c) {
         ProgramOptions *o = c->options;
 
         if (!o)
@@ -317,6 +317,7 @@ const ProbeType probe_type_program = {
         .start = program_start,
         .stop = program_stop,
         .describe_timeout = program_describe_timeout,
+        .keys = (const char *const[]) { "command", NULL },
         .parse_key = program_parse_key,
         .verify = program_verify,
         .free_options = program_free_options,

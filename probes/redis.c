@@ -209,7 +209,7 @@ static int redis_send(Redis *r, redisAsyncContext *ac) {
 }
 
 static int redis_start(Probe *p) {
-        const CheckConfig *c = p->config;
+        const ProbeConfig *c = p->config;
         const RedisOptions *o = c->options;
         redisAsyncContext *ac;
         Redis *r;
@@ -262,7 +262,7 @@ static void redis_describe_timeout(Probe *p, ProbeStatus *status, char *reason, 
                 snprintf(reason, size, "no %s within %s", r->waiting, buf);
 }
 
-static int redis_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int redis_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         RedisOptions *o = option_get(&c->options, sizeof(RedisOptions));
 
         if (streq(key, "socket")) {
@@ -283,12 +283,12 @@ static int redis_parse_key(CheckConfig *c, const char *key, const char *value, c
 }
 
 /* Options exist even without a key of redis' own: the probe reads them. */
-static int redis_verify(CheckConfig *c, char **error) {
+static int redis_verify(ProbeConfig *c, char **error) {
         (void) option_get(&c->options, sizeof(RedisOptions));
         return 0;
 }
 
-static void redis_free_options(CheckConfig *c) {
+static void redis_free_options(ProbeConfig *c) {
         RedisOptions *o = c->options;
 
         if (!o)
@@ -306,6 +306,7 @@ const ProbeType probe_type_redis = {
         .start = redis_start,
         .stop = redis_stop,
         .describe_timeout = redis_describe_timeout,
+        .keys = (const char *const[]) { "socket", "password", "max_memory", NULL },
         .parse_key = redis_parse_key,
         .verify = redis_verify,
         .free_options = redis_free_options,

@@ -165,6 +165,7 @@ const ProbeType probe_type_smtp = {
         .start = smtp_start,
         .stop = stream_stop,
         .describe_timeout = stream_describe_timeout,
+        .keys = tls_option_keys,
         .parse_key = tls_options_parse_key,
         .verify = tls_options_verify,
         .free_options = tls_options_free,

@@ -265,7 +265,7 @@ static int parse_address(const char *host, uint16_t port, struct sockaddr_storag
 /* Returns 0 while connecting, 1 when connected at once, <0 with the verdict taken. */
 static int stream_open(Stream *s) {
         Probe *p = s->probe;
-        const CheckConfig *c = p->config;
+        const ProbeConfig *c = p->config;
         uint16_t port = c->port ? c->port : p->type->default_port;
         struct sockaddr_storage ss;
         socklen_t sslen;

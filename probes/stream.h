@@ -1,6 +1,6 @@
 /* stream.h: the engine for line-oriented TCP conversations (tcp, smtp, imap).
  *
- * A stream probe connects without blocking to CheckConfig.host:port (numeric
+ * A stream probe connects without blocking to ProbeConfig.host:port (numeric
  * IPv4/IPv6 only: no DNS on the loop), then feeds what the peer sends to the
  * type's input() callback, which judges it with a pure parser and answers by
  * queueing a line, saying what it waits for next, or ending the run. The

@@ -321,7 +321,7 @@ int check_start_probe(Check *c, usec_t next_probe) {
                 log_debug("%s: not probed, %s is being restarted", c->config->name, c->unit->name);
                 return 0;
         }
-        r = probe_start(c->sup->event, c->config, on_probe_done, c, &c->probe);
+        r = probe_start(c->sup->event, &c->config->probe, on_probe_done, c, &c->probe);
         if (r < 0) {
                 char reason[128];
                 snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));

@@ -13,13 +13,12 @@
  */
 #pragma once
 
+#include "common/util.h"
 #include "notify/channel.h"
 #include "notify/heartbeat.h"
-#include "common/util.h"
+#include "probes/probe.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/mailsup/mailsupd.conf"
-
-struct ProbeType;
 
 typedef enum CheckAction {
         CHECK_ACTION_RESTART,
@@ -34,19 +33,21 @@ typedef enum BusKind {
 } BusKind;
 
 typedef struct CheckConfig {
-        char *name;                     /* from [check NAME] */
-        const struct ProbeType *type;   /* type = tcp | smtp | imap ... */
-        char *host;                     /* default 127.0.0.1 */
-        uint16_t port;                  /* 0 until set; the type's default_port fills it */
+        /* What the probe sees: name, type, host, port, timeout, options, as
+         * .probe for probe_start() and as plain members (cc->host). */
+        union {
+                ProbeConfig probe;
+                struct {
+                        PROBE_CONFIG_MEMBERS
+                };
+        };
         char *unit;                     /* systemd unit to act on, NULL for none */
         CheckAction action;             /* default restart when unit is set, else alert; threshold
                                          * types (ProbeType.default_alert) alert */
-        usec_t timeout;                 /* resolved: the check's own, else [supervisor] timeout */
         unsigned fail_after;            /* failed results in a row before it counts as failed (default 1,
                                          * or the type's: 0 until resolved) */
         unsigned recover_after;         /* ok results in a row before it counts as recovered (default 1) */
         char *source;                   /* "FILE:LINE" of the section header, for messages */
-        void *options;                  /* probe type's own keys (ProbeType.parse_key) */
 } CheckConfig;
 
 typedef struct Config {

@@ -27,6 +27,7 @@
 #include <systemd/sd-event.h>
 
 #include "probes/probe.h"
+#include "supervisor/config.h"
 #include "tests/tests.h"
 
 #define NET_CONF_MAX 4096
@@ -230,7 +231,7 @@ static inline bool net_probe(const char *body, ProbeResult *ret) {
         }
         if (sd_event_new(&e) < 0)
                 abort();
-        r = probe_start(e, &config->checks[0], net_on_done, &run, &p);
+        r = probe_start(e, &config->checks[0].probe, net_on_done, &run, &p);
         if (r < 0) {
                 fprintf(stderr, "probe_start: %s\n", strerror(-r));
                 abort();
