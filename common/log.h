@@ -5,7 +5,7 @@
  * (so `journalctl -u postfix.service` shows what mailsupd did to postfix).
  * Elsewhere they are plain lines on stderr, one per message.
  *
- * See also: notify/events.c (the event kinds and their MESSAGE_IDs).
+ * See also: supervisor/events.c (the event kinds and their MESSAGE_IDs).
  */
 #pragma once
 

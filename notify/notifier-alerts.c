@@ -184,12 +184,3 @@ void notifier_get_stats(const Notifier *nf, NotifierStats *ret) {
 bool notifier_idle(const Notifier *nf) {
         return nf->outbox->n == 0 && nf->in_flight == 0;
 }
-
-void notification_from_event(Notification *n, EventKind kind, const char *check, const char *unit,
-                             const char *reason) {
-        *n = (Notification) { .severity = event_kind_severity(kind), .phase = NOTIFY_EVENT };
-        notification_set(n->kind, event_kind_to_string(kind));
-        notification_set(n->check, check);
-        notification_set(n->unit, unit);
-        notification_set(n->reason, reason);
-}

@@ -193,6 +193,7 @@ static usec_t next_cycle(const Supervisor *s) {
 
 static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
         const char *name;
+        size_t pending = 0;
         int r;
 
         r = sd_bus_message_open_container(reply, 'e', "sv");
@@ -202,9 +203,8 @@ static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
                 r = sd_bus_message_open_container(reply, 'v', "a{su}");
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "{su}");
-        for (size_t i = 0; r >= 0 && s->notifier && (name = notifier_channel_name(s->notifier, i)); i++)
-                r = sd_bus_message_append(reply, "{su}", name,
-                                          (uint32_t) notifier_channel_pending(s->notifier, name));
+        for (size_t i = 0; r >= 0 && (name = alerting_channel(s, i, &pending)); i++)
+                r = sd_bus_message_append(reply, "{su}", name, (uint32_t) pending);
         for (int k = 0; k < 3 && r >= 0; k++)
                 r = sd_bus_message_close_container(reply);
         return r;
@@ -212,25 +212,24 @@ static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
 
 /* The heartbeat (state "not-configured" without one) and the outbox per channel. */
 static int append_notify(sd_bus_message *reply, const Supervisor *s) {
-        const HeartbeatStats *hb = s->heartbeat ? heartbeat_stats(s->heartbeat) : NULL;
-        NotifierStats st = {};
+        AlertingStatus st;
         int r;
 
-        if (s->notifier)
-                notifier_get_stats(s->notifier, &st);
-        r = bus_dict_append(reply, "HeartbeatState", "s", alerting_heartbeat_state(s));
+        alerting_get_status(s, &st);
+        r = bus_dict_append(reply, "HeartbeatState", "s", st.heartbeat_state);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatLastOk", "t", (uint64_t) (hb ? hb->last_ok : 0));
+                r = bus_dict_append(reply, "HeartbeatLastOk", "t", (uint64_t) st.heartbeat.last_ok);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatFailures", "u", (uint32_t) (hb ? hb->failed : 0));
+                r = bus_dict_append(reply, "HeartbeatFailures", "u", (uint32_t) st.heartbeat.failed);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatSent", "t", (uint64_t) (hb ? hb->sent : 0));
+                r = bus_dict_append(reply, "HeartbeatSent", "t", (uint64_t) st.heartbeat.sent);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatLastError", "s", hb ? hb->last_error : "");
+                r = bus_dict_append(reply, "HeartbeatLastError", "s", st.heartbeat.last_error);
         if (r >= 0)
-                r = bus_dict_append(reply, "NotificationsDelivered", "t", (uint64_t) st.delivered);
+                r = bus_dict_append(reply, "NotificationsDelivered", "t", (uint64_t) st.notifier.delivered);
         if (r >= 0)
-                r = bus_dict_append(reply, "NotificationsDropped", "t", (uint64_t) (st.dropped + st.expired));
+                r = bus_dict_append(reply, "NotificationsDropped", "t",
+                                    (uint64_t) (st.notifier.dropped + st.notifier.expired));
         if (r >= 0)
                 r = append_outbox(reply, s);
         return r;

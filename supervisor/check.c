@@ -6,18 +6,15 @@
  * as failed is judged at once through the same policy. Restarts go to every
  * check of the unit, since they all count the same restarts.
  *
- * Every change of a check's state passes check_changed(), which tells
- * D-Bus clients (CheckChanged) and a running drill at once, not at the
- * next save, so a client following live sees failing before restarting,
- * and updates the check's alert conditions (alerting.c).
+ * Every change of a check passes check_changed(), which publishes it at
+ * once (news.h), not at the next save, so a client following live sees
+ * failing before restarting. Who hears it (signals, alerts, a drill, the
+ * state file) is not this file's business.
  *
  * See also: policy.c (the decision), actions/unit.c (the mechanism).
  */
 #include "supervisor/check.h"
 
-#include "supervisor/alerting.h"
-#include "supervisor/bus-api.h"
-#include "supervisor/drill.h"
 #include "common/log.h"
 
 static PolicyParams check_params(const Check *c) {
@@ -52,27 +49,25 @@ void check_init(Check *c, Supervisor *s, const CheckConfig *cc, WatchedUnit *u, 
         snprintf(c->announced_reason, sizeof(c->announced_reason), "%s", c->rec.has_result ? c->rec.reason : "");
 }
 
-void check_changed(Check *c, EventKind why) {
+static void publish(Check *c, EventKind why, const ProbeResult *result, bool force) {
         const char *reason = c->rec.has_result ? c->rec.reason : "";
         CheckState st = check_state(c);
-
-        bool visible = st != c->announced || !streq(reason, c->announced_reason);
+        bool visible = force || st != c->announced || !streq(reason, c->announced_reason);
 
         if (visible) {
                 c->announced = st;
                 snprintf(c->announced_reason, sizeof(c->announced_reason), "%s", reason);
-                bus_api_check_changed(c);
         }
-        alerting_check(c);
-        drill_observe(c, why);
-        /* The restart window and the disabled flag must survive a SIGKILL
-         * at once. A routine result (same state, one more cycle) is saved
-         * when the cycle ends: a thousand checks make one write per cycle,
-         * not a thousand. */
-        if (visible || why != _EVENT_KIND_MAX)
-                supervisor_changed(c->sup);
-        else
-                c->sup->save_at_cycle_end = true;
+        news_publish(c->sup, &(News) { .kind = NEWS_CHECK, .check = { .check = c, .why = why, .visible = visible,
+                                                                      .result = result } });
+}
+
+void check_changed(Check *c, EventKind why) {
+        publish(c, why, NULL, false);
+}
+
+void check_announce(Check *c) {
+        publish(c, _EVENT_KIND_MAX, NULL, true);
 }
 
 /* The reason as shown: a result that does not count yet says so. */
@@ -93,7 +88,8 @@ static void format_reason(Check *c, PolicyResult res, const char *reason) {
 /* Count a result (c->threshold says whether it is a breached threshold)
  * and remember it; report changes of what counts, not every cycle's
  * result. Returns the event to judge. */
-static PolicyEvent record_result(Check *c, PolicyResult res, const char *reason, usec_t latency) {
+static PolicyEvent record_result(Check *c, PolicyResult res, const char *reason, usec_t latency,
+                                 const ProbeResult *result) {
         PolicyParams p = check_params(c);
         CheckRecord *r = &c->rec;
         bool first = !r->has_result, ok;
@@ -106,22 +102,22 @@ static PolicyEvent record_result(Check *c, PolicyResult res, const char *reason,
         r->consecutive_failures = res == RESULT_OK ? 0 : r->consecutive_failures + 1;
         r->has_result = true;
         if (!first && r->ok == ok) {
-                check_changed(c, _EVENT_KIND_MAX);
+                publish(c, _EVENT_KIND_MAX, result, false);
                 return ev;
         }
         r->ok = ok;
         r->last_change = now_usec(CLOCK_REALTIME);
         if (!ok && c->threshold != PROBE_SEVERITY_NONE)
-                event_emit(EVENT_THRESHOLD_BREACHED, c->config->name, c->config->unit, "%s threshold breached (%s): %s",
+                news_event(c->sup, EVENT_THRESHOLD_BREACHED, c->config->name, c->config->unit, "%s threshold breached (%s): %s",
                            c->config->type->name, probe_severity_to_string(c->threshold), r->reason);
         else if (!ok)
-                event_emit(EVENT_CHECK_FAILED, c->config->name, c->config->unit, "%s check failed: %s",
+                news_event(c->sup, EVENT_CHECK_FAILED, c->config->name, c->config->unit, "%s check failed: %s",
                            c->config->type->name, r->reason);
         else if (!first)
-                event_emit(EVENT_CHECK_RECOVERED, c->config->name, c->config->unit, "%s check ok again: %s",
+                news_event(c->sup, EVENT_CHECK_RECOVERED, c->config->name, c->config->unit, "%s check ok again: %s",
                            c->config->type->name, r->reason);
-        check_changed(c, !ok ? (c->threshold != PROBE_SEVERITY_NONE ? EVENT_THRESHOLD_BREACHED : EVENT_CHECK_FAILED) :
-                      first ? _EVENT_KIND_MAX : EVENT_CHECK_RECOVERED);
+        publish(c, !ok ? (c->threshold != PROBE_SEVERITY_NONE ? EVENT_THRESHOLD_BREACHED : EVENT_CHECK_FAILED) :
+                first ? _EVENT_KIND_MAX : EVENT_CHECK_RECOVERED, result, false);
         return ev;
 }
 
@@ -133,10 +129,10 @@ static void on_restart_done(const char *name, const char *result, int error, voi
 
         u->restarting = false;
         if (ok)
-                event_emit(EVENT_UNIT_RESTARTED, NULL, name, "restarted %s (job %s)", name, result);
+                news_event(s, EVENT_UNIT_RESTARTED, NULL, name, "restarted %s (job %s)", name, result);
         else
-                event_emit(EVENT_RESTART_FAILED, NULL, name, "restart of %s failed: %s", name,
-                           result ? result : strerror(-error));
+                news_event(s, EVENT_RESTART_FAILED, NULL, name, "restart of %s failed: %s", name,
+                   result ? result : strerror(-error));
         for (size_t i = 0; i < s->n_checks; i++) {
                 Check *c = &s->checks[i];
                 PolicyParams p = check_params(c);
@@ -148,7 +144,6 @@ static void on_restart_done(const char *name, const char *result, int error, voi
                 check_changed(c, ok ? EVENT_UNIT_RESTARTED : EVENT_RESTART_FAILED);
         }
         unit_refresh(u);
-        supervisor_changed(s);
 }
 
 static void restart_unit(Check *trigger, WatchedUnit *u) {
@@ -161,7 +156,7 @@ static void restart_unit(Check *trigger, WatchedUnit *u) {
                         policy_restart_started(&s->checks[i].rec.policy);
                         s->checks[i].recovering = true;
                 }
-        event_emit(EVENT_UNIT_RESTARTING, trigger->config->name, u->name, "restarting %s (%u of %u in %u cycles): %s",
+        news_event(s, EVENT_UNIT_RESTARTING, trigger->config->name, u->name, "restarting %s (%u of %u in %u cycles): %s",
                    u->name, policy_restarts_in_window(&trigger->rec.policy, s->config->restart_window),
                    s->config->restart_limit, s->config->restart_window, trigger->rec.reason);
         for (size_t i = 0; i < s->n_checks; i++)
@@ -183,7 +178,7 @@ static void act(Check *c, PolicyVerdict v) {
                 restart_unit(c, c->unit);
                 break;
         case VERDICT_DISABLE:
-                event_emit(EVENT_CHECK_DISABLED, c->config->name, c->config->unit,
+                news_event(c->sup, EVENT_CHECK_DISABLED, c->config->name, c->config->unit,
                            "failed to restart after %u attempts within %u cycles; disabled, "
                            "no further restarts until 'mailsupctl reset %s': %s",
                            policy_restarts_in_window(&c->rec.policy, cfg->restart_window),
@@ -191,7 +186,7 @@ static void act(Check *c, PolicyVerdict v) {
                 why = EVENT_CHECK_DISABLED;
                 break;
         case VERDICT_STAND_ASIDE:
-                event_emit(EVENT_STAND_ASIDE, c->config->name, c->config->unit,
+                news_event(c->sup, EVENT_STAND_ASIDE, c->config->name, c->config->unit,
                            "failing, but systemd is acting on %s (%s/%s): standing aside",
                            c->unit->name, c->unit->props.active_state, c->unit->props.sub_state);
                 why = EVENT_STAND_ASIDE;
@@ -236,10 +231,10 @@ static void on_unit_props(const char *name, const UnitProps *props, int error, v
                 for (size_t i = 0; i < s->n_checks; i++)
                         if (s->checks[i].unit == u) {
                                 s->checks[i].threshold = PROBE_SEVERITY_NONE;
-                                judge(&s->checks[i], record_result(&s->checks[i], RESULT_UNIT_FAILED, reason, 0));
+                                judge(&s->checks[i], record_result(&s->checks[i], RESULT_UNIT_FAILED, reason, 0, NULL));
                         }
         }
-        supervisor_changed(s);
+        news_publish(s, &(News) { .kind = NEWS_UNIT, .unit = { .unit = u } });
         if (u->refresh_again) {
                 u->refresh_again = false;
                 unit_refresh(u);
@@ -302,7 +297,7 @@ static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
         /* A breached threshold (memory, disk, size) is for a human to read,
          * never a reason to restart: the service itself answered. */
         ev = record_result(c, status == PROBE_OK ? RESULT_OK : status == PROBE_THRESHOLD ? RESULT_THRESHOLD
-                           : RESULT_FAILED, res->reason, res->latency);
+                           : RESULT_FAILED, res->reason, res->latency, res);
         c->probe = probe_free(p); /* res points into p */
         if (c->in_cycle) {
                 c->in_cycle = false;
@@ -326,7 +321,7 @@ int check_start_probe(Check *c, usec_t next_probe) {
                 char reason[128];
                 snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));
                 c->threshold = PROBE_SEVERITY_NONE;
-                judge_result(c, record_result(c, RESULT_FAILED, reason, 0));
+                judge_result(c, record_result(c, RESULT_FAILED, reason, 0, NULL));
                 return 0;
         }
         return 1;
@@ -348,7 +343,7 @@ void supervisor_reset_check(Check *c) {
 
         policy_reset(&c->rec.policy);
         c->recovering = false;
-        event_emit(EVENT_CHECK_RESET, c->config->name, c->config->unit,
+        news_event(c->sup, EVENT_CHECK_RESET, c->config->name, c->config->unit,
                    "reset by the operator: %u restart%s forgotten%s; probing now", n, n == 1 ? "" : "s",
                    was_disabled ? ", enabled again" : "");
         check_changed(c, EVENT_CHECK_RESET);

@@ -3,7 +3,6 @@
  * drill.c and bus-api*.c. */
 #pragma once
 
-#include "notify/events.h"
 #include "supervisor/supervisor.h"
 
 /* Set up a check; saved is its record from the state file or a kept check
@@ -18,8 +17,11 @@ int check_start_probe(Check *c, usec_t next_probe);
 void check_cancel_probe(Check *c);
 
 /* c's state, result or unit changed (why: the event, or _EVENT_KIND_MAX):
- * tells D-Bus clients (CheckChanged), a running drill, and saves. */
+ * published as NEWS_CHECK, visible when its state or reason differ from
+ * what was last announced. */
 void check_changed(Check *c, EventKind why);
+/* Publish c as a visible change (a check a reload added). */
+void check_announce(Check *c);
 
 /* Re-read the unit's state; judges checks waiting for it. */
 void unit_refresh(WatchedUnit *u);
@@ -29,8 +31,5 @@ void unit_on_changed(const char *name, void *userdata); /* unit_watch() callback
 /* The unit of that name, created and watched on first use (supervisor.c). */
 WatchedUnit *supervisor_unit(Supervisor *s, const char *name, bool sync);
 
-/* Something worth saving changed: save (coalesced) and update STATUS=. */
-void supervisor_changed(Supervisor *s);
-void supervisor_update_status(Supervisor *s);
 void supervisor_cycle_probe_ended(Supervisor *s);
 void supervisor_rearm_cycle(Supervisor *s);
