@@ -132,7 +132,7 @@ static void condition(Alerting *a, const Check *c, EventKind kind, bool active, 
 static void check_conditions(Alerting *a, const Check *c) {
         const CheckRecord *rec = &c->rec;
         bool disabled = rec->policy.disabled, bad = rec->has_result && !rec->ok;
-        unsigned window = c->sup->config->restart_window;
+        unsigned window = c->config->restart_window;
         char why[STATE_REASON_MAX + 96];
 
         if (!a->notifier || c->config->action == CHECK_ACTION_NONE)

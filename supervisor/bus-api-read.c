@@ -10,6 +10,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api-internal.h"
 #include "supervisor/drill.h"
+#include "supervisor/units.h"
 
 int bus_dict_append(sd_bus_message *m, const char *key, const char *type, ...) {
         va_list ap;
@@ -70,9 +71,9 @@ static int append_check(sd_bus_message *reply, const Supervisor *s, const Check 
                                      c->rec.has_result ? c->rec.reason : "",
                                      (uint64_t) c->rec.latency, (uint64_t) c->rec.last_change,
                                      (uint32_t) c->rec.consecutive_failures,
-                                     (uint32_t) policy_restarts_in_window(&c->rec.policy, s->config->restart_window),
-                                     (uint32_t) s->config->restart_window,
-                                     (uint32_t) s->config->restart_limit,
+                                     (uint32_t) policy_restarts_in_window(&c->rec.policy, cc->restart_window),
+                                     (uint32_t) cc->restart_window,
+                                     (uint32_t) cc->restart_limit,
                                      (uint64_t) c->next_probe);
 }
 
@@ -130,9 +131,10 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
         ADD("LastProbe", "t", (uint64_t) c->last_probe);
         ADD("NextProbe", "t", (uint64_t) c->next_probe);
         ADD("ConsecutiveFailures", "u", (uint32_t) rec->consecutive_failures);
-        ADD("RestartsInWindow", "u", (uint32_t) policy_restarts_in_window(&rec->policy, s->config->restart_window));
-        ADD("RestartWindow", "u", (uint32_t) s->config->restart_window);
-        ADD("RestartLimit", "u", (uint32_t) s->config->restart_limit);
+        ADD("RestartsInWindow", "u", (uint32_t) policy_restarts_in_window(&rec->policy, cc->restart_window));
+        ADD("RestartWindow", "u", (uint32_t) cc->restart_window);
+        ADD("RestartLimit", "u", (uint32_t) cc->restart_limit);
+        ADD("RestartGrace", "t", (uint64_t) cc->restart_grace);
         ADD("Probing", "b", (int) !!c->probe);
         ADD("Drilling", "b", (int) drill_running_on(s, c));
         ADD("Host", "s", cc->host);

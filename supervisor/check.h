@@ -23,13 +23,13 @@ void check_changed(Check *c, EventKind why);
 /* Publish c as a visible change (a check a reload added). */
 void check_announce(Check *c);
 
-/* Re-read the unit's state; judges checks waiting for it. */
-void unit_refresh(WatchedUnit *u);
-void unit_view_update(WatchedUnit *u, const UnitProps *props, int error);
-void unit_on_changed(const char *name, void *userdata); /* unit_watch() callback */
-
-/* The unit of that name, created and watched on first use (supervisor.c). */
-WatchedUnit *supervisor_unit(Supervisor *s, const char *name, bool sync);
+/* What units.c tells each check of a unit: its state was read (count
+ * systemd's own restarts, judge a failure that waited for it); it entered
+ * failed (judged at once); a restart of it started, and ended. */
+void check_unit_read(Check *c);
+void check_unit_failed(Check *c, const char *reason);
+void check_restart_started(Check *c);
+void check_restart_finished(Check *c, bool ok);
 
 void supervisor_cycle_probe_ended(Supervisor *s);
 void supervisor_rearm_cycle(Supervisor *s);

@@ -39,6 +39,7 @@ typedef struct CheckMeta {
         bool type_given;        /* even if invalid: then "missing" would be noise */
         bool port_given;
         bool action_given;      /* else the default depends on unit= and the type */
+        bool restart_limit_given, restart_window_given, restart_grace_given; /* else [supervisor]'s */
         ExtraKey *extras;
         size_t n_extras;
 } CheckMeta;

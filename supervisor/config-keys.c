@@ -175,7 +175,19 @@ int config_check_key(ConfigParser *p, const char *key, const char *value, const 
                 return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->fail_after);
         else if (streq(key, "recover_after"))
                 return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->recover_after);
-        else {
+        else if (streq(key, "restart_limit")) {
+                r = parse_number_key(p, key, value, where, 1, RESTART_MAX, &c->restart_limit);
+                m->restart_limit_given = r >= 0;
+                return r;
+        } else if (streq(key, "restart_window")) {
+                r = parse_number_key(p, key, value, where, 1, RESTART_MAX, &c->restart_window);
+                m->restart_window_given = r >= 0;
+                return r;
+        } else if (streq(key, "restart_grace")) {
+                r = parse_duration_key(p, key, value, where, false, &c->restart_grace);
+                m->restart_grace_given = r >= 0;
+                return r;
+        } else {
                 /* The type's own key, or a typo: only the final type can tell. */
                 m->extras = config_grow(m->extras, m->n_extras, sizeof(ExtraKey));
                 m->extras[m->n_extras++] = (ExtraKey) { xstrdup(key), xstrdup(value), here };

@@ -222,6 +222,13 @@ static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 error_at(p, m->timeout, "timeout %s of [check %s] is not shorter than interval %s",
                          format_duration(a, sizeof(a), c->timeout), c->name,
                          format_duration(b, sizeof(b), interval));
+        /* Like the timeout: a drop-in's [supervisor] value reaches every check without its own. */
+        if (!m->restart_limit_given)
+                c->restart_limit = p->config->restart_limit;
+        if (!m->restart_window_given)
+                c->restart_window = p->config->restart_window;
+        if (!m->restart_grace_given)
+                c->restart_grace = p->config->restart_grace;
         /* The type's verify may have set its own default (system memory, load). */
         resolve_type_keys(p, c, m);
         if (c->fail_after == 0)

@@ -47,6 +47,9 @@ typedef struct CheckConfig {
         unsigned fail_after;            /* failed results in a row before it counts as failed (default 1,
                                          * or the type's: 0 until resolved) */
         unsigned recover_after;         /* ok results in a row before it counts as recovered (default 1) */
+        unsigned restart_limit;         /* resolved: the check's own restart_limit, else [supervisor]'s */
+        unsigned restart_window;        /* the same for restart_window (cycles) */
+        usec_t restart_grace;           /* and restart_grace */
         char *source;                   /* "FILE:LINE" of the section header, for messages */
 } CheckConfig;
 
@@ -56,10 +59,10 @@ typedef struct Config {
         bool skip_missing_units;        /* checks whose unit does not exist are not watched */
         usec_t interval;                /* default 2min */
         usec_t timeout;                 /* default 10s */
-        usec_t restart_grace;           /* default 30s */
+        usec_t restart_grace;           /* default 30s; a check's own restart_grace overrides it */
         BusKind bus;                    /* default system */
         char *state_directory;          /* default /var/lib/mailsup */
-        unsigned restart_limit;         /* default 3 */
+        unsigned restart_limit;         /* default 3; the defaults of every check's own */
         unsigned restart_window;        /* default 5 (cycles) */
         char *heartbeat_url;            /* NULL: no heartbeat */
         HeartbeatMethod heartbeat_method; /* default post */

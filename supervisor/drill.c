@@ -240,9 +240,9 @@ void drill_setup(Supervisor *s) {
 
 /* Why a drill of c may not run, or NULL. Written into buf. */
 static const char *refusal(const Check *c, char *buf, size_t size) {
-        const Config *cfg = c->sup->config;
-        const char *name = c->config->name;
-        unsigned n = policy_restarts_in_window(&c->rec.policy, cfg->restart_window);
+        const CheckConfig *cc = c->config;
+        const char *name = cc->name;
+        unsigned n = policy_restarts_in_window(&c->rec.policy, cc->restart_window);
 
         if (c->sup->drill)
                 snprintf(buf, size, "a drill of '%s' is running", c->sup->drill->check);
@@ -254,9 +254,9 @@ static const char *refusal(const Check *c, char *buf, size_t size) {
         else if (check_state(c) != CHECK_STATE_OK)
                 snprintf(buf, size, "'%s' is %s: a drill starts from a healthy check", name,
                          check_state_to_string(check_state(c)));
-        else if (n >= cfg->restart_limit)
+        else if (n >= cc->restart_limit)
                 snprintf(buf, size, "the window of '%s' already holds %u of %u restarts: the drill would "
-                         "disable it (mailsupctl reset %s first)", name, n, cfg->restart_limit, name);
+                         "disable it (mailsupctl reset %s first)", name, n, cc->restart_limit, name);
         else
                 return NULL;
         return buf;
@@ -264,9 +264,8 @@ static const char *refusal(const Check *c, char *buf, size_t size) {
 
 static int drill_new(Check *c, sd_bus_message *call, Drill **ret) {
         Supervisor *s = c->sup;
-        const Config *cfg = s->config;
         /* Detection takes a probe timeout, recovery the grace and another. */
-        usec_t limit = 2 * c->config->timeout + cfg->restart_grace + 60 * USEC_PER_SEC;
+        usec_t limit = 2 * c->config->timeout + c->config->restart_grace + 60 * USEC_PER_SEC;
         Drill *d = calloc(1, sizeof(*d));
         int r;
 

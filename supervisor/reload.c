@@ -21,6 +21,7 @@
 
 #include "common/log.h"
 #include "supervisor/check.h"
+#include "supervisor/units.h"
 
 static void names_add(char ***l, size_t *n, const char *name) {
         char **a = reallocarray(*l, *n + 2, sizeof(char *));
@@ -78,7 +79,7 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                 abort();
         for (size_t i = 0; i < cfg->n_checks; i++) {
                 const CheckConfig *cc = &cfg->checks[i];
-                WatchedUnit *u = cc->unit ? supervisor_unit(s, cc->unit, false) : NULL;
+                WatchedUnit *u = cc->unit ? units_get(s, cc->unit, false) : NULL;
                 Check *old = supervisor_find_check(s, cc->name);
 
                 if (cfg->skip_missing_units && u && u->view.phase == UNIT_PHASE_MISSING)
@@ -106,19 +107,6 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
         free(s->checks);
         s->checks = checks;
         s->n_checks = n;
-}
-
-/* Units no check uses any more stop being watched (never freed, see top). */
-static void unwatch_unused(Supervisor *s) {
-        for (size_t i = 0; i < s->n_units; i++) {
-                WatchedUnit *u = s->units[i];
-                bool used = false;
-
-                for (size_t j = 0; j < s->n_checks && !used; j++)
-                        used = s->checks[j].unit == u;
-                if (!used)
-                        u->watch = sd_bus_slot_unref(u->watch);
-        }
 }
 
 static void announce(Supervisor *s, const uint8_t *how) {
@@ -163,7 +151,7 @@ int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
         rebuild_checks(s, new, &sum, how);
         config_free(s->config);
         s->config = TAKE_PTR(new);
-        unwatch_unused(s);
+        units_unwatch_unused(s);
         news_publish(s, &(News) { .kind = NEWS_RELOADED });
         for (size_t i = 0; i < sum.n_removed; i++)
                 news_publish(s, &(News) { .kind = NEWS_CHECK_REMOVED, .removed = { .name = sum.removed[i] } });

@@ -21,6 +21,7 @@
 #include "supervisor/saver.h"
 #include "supervisor/status.h"
 #include "supervisor/test-alert.h"
+#include "supervisor/units.h"
 
 static const char *const check_state_names[_CHECK_STATE_MAX] = {
         [CHECK_STATE_UNKNOWN] = "unknown",
@@ -107,61 +108,6 @@ static int open_bus(BusKind kind, sd_bus **ret) {
         return 0;
 }
 
-static WatchedUnit *find_unit(Supervisor *s, const char *name) {
-        for (size_t i = 0; name && i < s->n_units; i++)
-                if (streq(s->units[i]->name, name))
-                        return s->units[i];
-        return NULL;
-}
-
-/* The unit of that name, watched; created on first use. Its state is read
- * synchronously at start-up (before the loop runs), asynchronously later. */
-WatchedUnit *supervisor_unit(Supervisor *s, const char *name, bool sync) {
-        WatchedUnit *u = find_unit(s, name), **units;
-        UnitProps props;
-        int r;
-
-        if (!u) {
-                units = reallocarray(s->units, s->n_units + 1, sizeof(WatchedUnit *));
-                u = calloc(1, sizeof(*u));
-                if (!units || !u)
-                        abort();
-                s->units = units;
-                *u = (WatchedUnit) { .sup = s, .name = xstrdup(name) };
-                s->units[s->n_units++] = u;
-                if (sync) {
-                        r = unit_get_props_sync(s->units_manager, name, &props);
-                        unit_view_update(u, &props, r);
-                } else {
-                        u->view = (UnitView) { .phase = UNIT_PHASE_UNKNOWN, .n_restarts = N_RESTARTS_UNKNOWN };
-                        unit_refresh(u);
-                }
-        }
-        if (!u->watch) {
-                r = unit_watch(s->units_manager, u->name, unit_on_changed, u, &u->watch);
-                if (r < 0)
-                        log_warning_errno(r, "cannot watch %s: %m; failures are seen at the next cycle", name);
-        }
-        return u;
-}
-
-/* Units, deduplicated; with skip_missing_units, only those that exist. */
-static void setup_units(Supervisor *s) {
-        const Config *cfg = s->config;
-
-        for (size_t i = 0; i < cfg->n_checks; i++) {
-                const char *name = cfg->checks[i].unit;
-                WatchedUnit *u;
-
-                if (!name || find_unit(s, name))
-                        continue;
-                u = supervisor_unit(s, name, true);
-                if (u->view.phase == UNIT_PHASE_MISSING && !cfg->skip_missing_units)
-                        log_warning("unit %s does not exist (LoadState=%s): restarts of it will fail",
-                                    name, u->props.load_state);
-        }
-}
-
 static void setup_checks(Supervisor *s, const StateFile *saved) {
         const Config *cfg = s->config;
 
@@ -170,7 +116,7 @@ static void setup_checks(Supervisor *s, const StateFile *saved) {
                 abort();
         for (size_t i = 0; i < cfg->n_checks; i++) {
                 const CheckConfig *cc = &cfg->checks[i];
-                WatchedUnit *u = find_unit(s, cc->unit);
+                WatchedUnit *u = units_find(s, cc->unit);
                 const StateEntry *e = state_file_find(saved, cc->name);
 
                 if (cfg->skip_missing_units && u && u->view.phase == UNIT_PHASE_MISSING) {
@@ -267,7 +213,7 @@ int supervisor_new(Config *config, const char *config_arg, Supervisor **ret) {
         r = unit_manager_new(s->bus, &s->units_manager);
         if (r < 0)
                 goto fail;
-        setup_units(s);
+        units_setup(s);
         load_state(s, &saved);
         setup_checks(s, &saved);
         state_file_done(&saved);
@@ -310,12 +256,7 @@ Supervisor *supervisor_free(Supervisor *s) {
         for (size_t i = 0; i < s->n_checks; i++)
                 probe_free(s->checks[i].probe);
         free(s->checks);
-        for (size_t i = 0; i < s->n_units; i++) {
-                sd_bus_slot_unref(s->units[i]->watch);
-                free(s->units[i]->name);
-                free(s->units[i]);
-        }
-        free(s->units);
+        units_free(s);
         unit_manager_free(s->units_manager);
         sd_bus_flush_close_unref(s->bus);
         sd_event_source_disable_unref(s->cycle_timer);

@@ -52,16 +52,6 @@ typedef struct Check {
         char announced_reason[STATE_REASON_MAX]; /* ... and reason */
 } Check;
 
-struct WatchedUnit {
-        Supervisor *sup;
-        char *name;
-        UnitView view;
-        UnitProps props;
-        sd_bus_slot *watch;
-        bool refreshing, refresh_again;
-        bool restarting;
-};
-
 struct Supervisor {
         sd_event *event;
         sd_bus *bus;

@@ -4,7 +4,8 @@
  * accepts exactly those beyond the common ones and hands each to the
  * type's parse_key. So a listed key that parse_key does not know would be
  * accepted and then refused as unknown: every listed key is fed to its
- * parser here, and an unlisted one must be refused at its FILE:LINE.
+ * parser here, and an unlisted one must be refused at its FILE:LINE. The
+ * restart limits are per check, with [supervisor]'s as defaults.
  */
 #include "probes/probe.h"
 #include "supervisor/config-internal.h"
@@ -52,8 +53,46 @@ static void test_unlisted_key(void) {
         CHECK_STREQ(first_error("[check a]\ntype = http\nurl = http://127.0.0.1/\n"), "ok");
 }
 
+/* restart_limit, restart_window, restart_grace: [supervisor]'s are the
+ * defaults (wherever in the files they stand), a check may set its own. */
+static void test_restart_keys(void) {
+        ConfigErrors errors = {};
+        Config *c = NULL;
+        const CheckConfig *a, *b;
+
+        CHECK_INT(config_load_string("[check a]\ntype = tcp\nport = 1\nunit = a.service\n"
+                                     "[check b]\ntype = tcp\nport = 2\nunit = b.service\n"
+                                     "restart_limit = 1\nrestart_window = 20\nrestart_grace = 0\n"
+                                     "[supervisor]\nrestart_limit = 7\nrestart_window = 9\nrestart_grace = 2min\n",
+                                     "t.conf", &c, &errors), 0);
+        config_errors_print(&errors, stderr);
+        config_errors_clear(&errors);
+        a = config_find_check(c, "a");
+        b = config_find_check(c, "b");
+        CHECK(a && b);
+        if (a && b) {
+                CHECK_INT(a->restart_limit, 7);
+                CHECK_INT(a->restart_window, 9);
+                CHECK_INT(a->restart_grace, 2 * USEC_PER_MINUTE);
+                CHECK_INT(b->restart_limit, 1);
+                CHECK_INT(b->restart_window, 20);
+                CHECK_INT(b->restart_grace, 0);
+        }
+        config_free(c);
+
+        CHECK_STREQ(first_error("[check a]\ntype = tcp\nport = 1\nrestart_limit = 0\n"),
+                    "t.conf:4: invalid number '0' for restart_limit in [check a]: must be between 1 and 10000");
+        CHECK_STREQ(first_error("[check a]\ntype = tcp\nport = 1\nrestart_window = -3\n"),
+                    "t.conf:4: invalid number '-3' for restart_window in [check a]: must be between 1 and 10000");
+        CHECK_STREQ(first_error("[check a]\ntype = tcp\nport = 1\nrestart_grace = soon\n"),
+                    "t.conf:4: invalid duration 'soon' for restart_grace in [check a]");
+        CHECK_STREQ(first_error("[check a]\ntype = tcp\nport = 1\nrestart_limit = 2\nrestart_limit = 3\n"),
+                    "t.conf:5: duplicate key 'restart_limit' in [check a] (first given at t.conf:4)");
+}
+
 int main(void) {
         test_probe_type_keys();
         test_unlisted_key();
+        test_restart_keys();
         return tests_summary("test-config-keys");
 }
