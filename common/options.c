@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <strings.h>
+#include <sys/un.h>
 
 int option_error(char **error, const char *fmt, ...) {
         va_list ap;
@@ -79,6 +80,14 @@ int option_parse_hostport(const char *key, const char *value, uint16_t default_p
 bad:
         return option_error(error, "invalid value '%s' for %s: expected a numeric address and port, "
                             "such as 127.0.0.1:53 or [::1]:53", value, key);
+}
+
+int option_parse_socket_path(const char *key, const char *value, char **ret, char **error) {
+        if (value[0] != '/' || strlen(value) >= sizeof_field(struct sockaddr_un, sun_path))
+                return option_error(error, "invalid path '%s' for %s: must be absolute and shorter than %zu bytes",
+                                    value, key, sizeof_field(struct sockaddr_un, sun_path));
+        option_set_string(ret, value);
+        return 0;
 }
 
 int option_parse_size(const char *key, const char *value, uint64_t *ret, char **error) {

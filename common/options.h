@@ -30,6 +30,9 @@ void *option_get(void **options, size_t size);
 int option_parse_hostport(const char *key, const char *value, uint16_t default_port, char *buf,
                           size_t size, char **error);
 
+/* An absolute path that fits a unix socket's address (sun_path), into *ret. */
+int option_parse_socket_path(const char *key, const char *value, char **ret, char **error);
+
 /* "50MB", "512k", "1.5G" is not accepted: an integer and an optional unit
  * B, K/KB/KiB, M/MB/MiB, G/GB/GiB, T/TB/TiB, all 1024-based, case-insensitive. */
 int option_parse_size(const char *key, const char *value, uint64_t *ret, char **error);

@@ -112,3 +112,25 @@ char *xstrdup(const char *s) {
                 abort();
         return d;
 }
+
+void strv_add(char ***v, size_t *n, const char *s) {
+        char **nv = reallocarray(*v, *n + 1, sizeof(char *));
+
+        if (!nv)
+                abort();
+        nv[(*n)++] = xstrdup(s);
+        *v = nv;
+}
+
+void strv_copy(char ***dst, size_t *n, char *const *src, size_t m) {
+        for (size_t i = 0; i < m; i++)
+                strv_add(dst, n, src[i]);
+}
+
+void strv_free(char ***v, size_t *n) {
+        for (size_t i = 0; i < *n; i++)
+                free((*v)[i]);
+        free(*v);
+        *v = NULL;
+        *n = 0;
+}

@@ -80,3 +80,8 @@ void sanitize_line(char *dst, size_t max, const char *src, size_t len);
 
 /* strdup that aborts on out-of-memory, for configuration and state. */
 char *xstrdup(const char *s);
+
+/* Lists of strings (*v, *n of them), aborting on out-of-memory like xstrdup(). */
+void strv_add(char ***v, size_t *n, const char *s);
+void strv_copy(char ***dst, size_t *n, char *const *src, size_t m);
+void strv_free(char ***v, size_t *n);

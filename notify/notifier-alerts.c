@@ -64,7 +64,7 @@ static int on_refresh(sd_event_source *s, uint64_t usec, void *userdata) {
                         list[n++] = &nf->active[i];
         if (n > 0 && !ch->refresh)
                 (void) notifier_start_transfer(nf, ch, NULL, list, n);
-        (void) sd_event_source_set_time_relative(s, ch->config.resend_interval);
+        (void) sd_event_source_set_time_relative(s, ch->config.type->refresh_interval(&ch->config));
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
@@ -93,7 +93,7 @@ int notifier_add_channel(Notifier *nf, const ChannelConfig *c) {
         nf->channels[nf->n_channels++] = ch;
         if (c->type->prepare_refresh) {
                 r = sd_event_add_time_relative(nf->event, &ch->refresh_timer, CLOCK_MONOTONIC,
-                                               c->resend_interval, 0, on_refresh, ch);
+                                               c->type->refresh_interval(c), 0, on_refresh, ch);
                 if (r < 0)
                         return r;
                 (void) sd_event_source_set_description(ch->refresh_timer, "notifier-refresh");

@@ -265,12 +265,9 @@ static void redis_describe_timeout(Probe *p, ProbeStatus *status, char *reason, 
 static int redis_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         RedisOptions *o = option_get(&c->options, sizeof(RedisOptions));
 
-        if (streq(key, "socket")) {
-                if (value[0] != '/' || strlen(value) >= sizeof_field(struct sockaddr_un, sun_path))
-                        return option_error(error, "invalid path '%s' for socket: must be absolute and "
-                                            "shorter than %zu bytes", value, sizeof_field(struct sockaddr_un, sun_path));
-                option_set_string(&o->socket, value);
-        } else if (streq(key, "password"))
+        if (streq(key, "socket"))
+                return option_parse_socket_path(key, value, &o->socket, error);
+        else if (streq(key, "password"))
                 option_set_string(&o->password, value);
         else if (streq(key, "max_memory")) {
                 if (redis_max_memory_parse(value, &o->max_memory) < 0)

@@ -14,7 +14,7 @@
  */
 #include "supervisor/config-internal.h"
 
-
+#include "common/url.h"
 #include "notify/outbox.h"
 
 #define OUTBOX_MAX_LIMIT 1000000u
@@ -81,8 +81,7 @@ int config_alerting_key(ConfigParser *p, const char *key, const char *value) {
         Config *c = p->config;
 
         if (streq(key, "heartbeat_url")) {
-                if ((strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
-                    strpbrk(value, " \t"))
+                if (!url_is_http(value))
                         return config_parse_error(p, "invalid url '%s' for heartbeat_url: expected http://... or https://...",
                                           value);
                 free(c->heartbeat_url);

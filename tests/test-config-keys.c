@@ -31,6 +31,28 @@ static void test_probe_type_keys(void) {
         }
 }
 
+/* The same for channel types: every key a type lists is taken once the type is known. */
+static void test_channel_type_keys(void) {
+        for (size_t i = 0; channel_types[i]; i++) {
+                const ChannelType *t = channel_types[i];
+
+                for (const char *const *k = t->keys; k && *k; k++) {
+                        _cleanup_free_ char *error = NULL;
+                        ChannelConfig c;
+                        int r;
+
+                        channel_config_init(&c, "t");
+                        CHECK_INT(channel_config_parse_key(&c, "type", t->name, &error), 0);
+                        r = channel_config_parse_key(&c, *k, "x", &error);
+                        if (r == -ENOENT || (error && strstr(error, "is not used by type")))
+                                fprintf(stderr, "channel type %s lists key '%s' but refuses it: %s\n", t->name, *k,
+                                        error ? error : "unknown");
+                        CHECK(r != -ENOENT && !(error && strstr(error, "is not used by type")));
+                        channel_config_done(&c);
+                }
+        }
+}
+
 /* The first error of text, or "ok". */
 static const char *first_error(const char *text) {
         static char buf[512];
@@ -92,6 +114,7 @@ static void test_restart_keys(void) {
 
 int main(void) {
         test_probe_type_keys();
+        test_channel_type_keys();
         test_unlisted_key();
         test_restart_keys();
         return tests_summary("test-config-keys");
