@@ -102,6 +102,12 @@ void config_errors_print(const ConfigErrors *e, FILE *f);
 
 const CheckConfig *config_find_check(const Config *c, const char *name);
 
+/* Every key the configuration accepts, one a line: "supervisor KEY",
+ * "check KEY" (every check), "check:TYPE KEY" (a probe type's own),
+ * "notify KEY" (every channel), "notify:TYPE KEY" (a channel type's),
+ * from the very tables the parser uses (config-keys.c). */
+void config_list_keys(FILE *f);
+
 /* The embedded default, as text a user can copy to CONFIG_DEFAULT_PATH. */
 const char *config_default_text(void);
 

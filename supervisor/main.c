@@ -21,6 +21,10 @@ static void help(void) {
                "                             " CONFIG_DEFAULT_PATH "\n"
                "      --check-config         validate the configuration and exit\n"
                "      --print-default-config print the embedded default configuration\n"
+               "      --list-config-keys     print every configuration key this mailsupd accepts,\n"
+               "                             one a line: 'supervisor KEY', 'check KEY',\n"
+               "                             'check:TYPE KEY', 'notify KEY', 'notify:TYPE KEY'\n"
+               "                             (for documentation checks and shell completion)\n"
                "  -v, --verbose              log debug messages\n"
                "  -h, --help                 show this help\n"
                "      --version              show the version\n");
@@ -28,16 +32,17 @@ static void help(void) {
 
 typedef struct Args {
         const char *config;
-        bool check_config, print_default, verbose;
+        bool check_config, print_default, list_keys, verbose;
 } Args;
 
 /* Returns 1 to continue, 0 to exit successfully, <0 on a usage error. */
 static int parse_args(int argc, char *argv[], Args *a) {
-        enum { ARG_CHECK = 0x100, ARG_DEFAULT, ARG_VERSION };
+        enum { ARG_CHECK = 0x100, ARG_DEFAULT, ARG_KEYS, ARG_VERSION };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "check-config", no_argument, NULL, ARG_CHECK },
                 { "print-default-config", no_argument, NULL, ARG_DEFAULT },
+                { "list-config-keys", no_argument, NULL, ARG_KEYS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -51,6 +56,7 @@ static int parse_args(int argc, char *argv[], Args *a) {
                 case 'c': a->config = optarg; break;
                 case ARG_CHECK: a->check_config = true; break;
                 case ARG_DEFAULT: a->print_default = true; break;
+                case ARG_KEYS: a->list_keys = true; break;
                 case 'v': a->verbose = true; break;
                 case 'h': help(); return 0;
                 case ARG_VERSION: printf("mailsupd %s\n", MAILSUP_VERSION); return 0;
@@ -92,6 +98,10 @@ int main(int argc, char *argv[]) {
         log_setup(a.verbose);
         if (a.print_default) {
                 fputs(config_default_text(), stdout);
+                return 0;
+        }
+        if (a.list_keys) {
+                config_list_keys(stdout);
                 return 0;
         }
 

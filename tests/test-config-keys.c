@@ -5,7 +5,8 @@
  * type's parse_key. So a listed key that parse_key does not know would be
  * accepted and then refused as unknown: every listed key is fed to its
  * parser here, and an unlisted one must be refused at its FILE:LINE. The
- * restart limits are per check, with [supervisor]'s as defaults.
+ * restart limits are per check, with [supervisor]'s as defaults. And
+ * --list-config-keys prints only keys the parser takes where it says.
  */
 #include "probes/probe.h"
 #include "supervisor/config-internal.h"
@@ -112,10 +113,63 @@ static void test_restart_keys(void) {
                     "t.conf:5: duplicate key 'restart_limit' in [check a] (first given at t.conf:4)");
 }
 
+/* Whether text's errors say nothing of an unknown or unused key. */
+static bool key_accepted(const char *text, const char *key) {
+        ConfigErrors errors = {};
+        Config *c = NULL;
+        bool ok = true;
+        char unknown[128], unused[128];
+
+        snprintf(unknown, sizeof(unknown), "unknown key '%s'", key);
+        snprintf(unused, sizeof(unused), "key '%s' is not used", key);
+        (void) config_load_string(text, "t.conf", &c, &errors);
+        for (size_t i = 0; i < errors.n; i++)
+                if (strstr(errors.lines[i], unknown) || strstr(errors.lines[i], unused)) {
+                        fprintf(stderr, "listed but refused: %s\n", errors.lines[i]);
+                        ok = false;
+                }
+        config_errors_clear(&errors);
+        config_free(c);
+        return ok;
+}
+
+/* mailsupd --list-config-keys: every line is a key the parser takes where
+ * the line says, and the list has every kind of line. */
+static void test_list_keys(void) {
+        _cleanup_free_ char *out = NULL;
+        unsigned kinds[5] = {};
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+        char *save = NULL;
+
+        config_list_keys(f);
+        fclose(f);
+        for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+                char section[64], key[64], text[512], *type;
+
+                CHECK(sscanf(l, "%63s %63s", section, key) == 2);
+                type = strchr(section, ':');
+                if (type)
+                        *type++ = '\0';
+                if (streq(section, "supervisor"))
+                        snprintf(text, sizeof(text), "[supervisor]\n%s = x\n", key);
+                else if (streq(section, "check"))
+                        snprintf(text, sizeof(text), "[check a]\ntype = %s\n%s = x\n", type ? type : "tcp", key);
+                else
+                        snprintf(text, sizeof(text), "[notify n]\ntype = %s\nurl = http://192.0.2.1/\n%s = x\n",
+                                 type ? type : "webhook", key);
+                CHECK(key_accepted(text, key));
+                kinds[streq(section, "supervisor") ? 0 : streq(section, "check") ? (type ? 2 : 1) : (type ? 4 : 3)]++;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                CHECK(kinds[i] > 0);
+}
+
 int main(void) {
         test_probe_type_keys();
         test_channel_type_keys();
         test_unlisted_key();
         test_restart_keys();
+        test_list_keys();
         return tests_summary("test-config-keys");
 }
