@@ -37,6 +37,8 @@ typedef struct StreamOps {
         /* With starttls: the handshake that stream_upgrade_tls() asked for is
          * done and verified; say the first thing over TLS (EHLO, LOGOUT). */
         void (*tls_ready)(Stream *s);
+        /* The type's own constants for its callbacks (s->ops->data), e.g. a dialect. */
+        const void *data;
 } StreamOps;
 
 struct Stream {
@@ -45,6 +47,7 @@ struct Stream {
         unsigned step;          /* the type's own conversation step, starts at 0 */
 
         /* The engine's; types use the functions below. */
+        const char *unix_path;  /* connect here instead of host:port; the type's options own it */
         int fd;
         sd_event_source *io;
         bool connected;
@@ -71,6 +74,9 @@ int stream_start(Probe *p, const StreamOps *ops);
  * verified certificate expiring within cert_warn_days turns an OK verdict
  * into a PROBE_THRESHOLD warning "..., certificate expires in 5 days (DATE)". */
 int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o);
+/* The same over the unix socket at unix_path (absolute) instead of
+ * host:port; unix_path NULL is stream_start_with_tls(). */
+int stream_start_unix(Probe *p, const StreamOps *ops, const TlsOptions *o, const char *unix_path);
 void stream_stop(Probe *p);
 void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size);
 
