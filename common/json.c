@@ -20,28 +20,6 @@ static int put(char *dst, size_t size, size_t *pos, const char *s, size_t n) {
         return 0;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most left bytes), 0 if invalid. */
-static size_t utf8_valid(const unsigned char *s, size_t left) {
-        size_t n;
-        uint32_t c;
-
-        if (s[0] < 0xc2 || s[0] > 0xf4)
-                return 0;
-        n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-        if (n > left)
-                return 0;
-        c = s[0] & (0xff >> (n + 1));
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80)
-                        return 0;
-                c = (c << 6) | (s[i] & 0x3f);
-        }
-        /* overlong forms, surrogates, beyond U+10FFFF */
-        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        return n;
-}
-
 int json_escape(char *dst, size_t size, size_t *pos, const char *src, size_t len) {
         const unsigned char *s = (const unsigned char *) src;
         size_t start = *pos;
@@ -59,7 +37,7 @@ int json_escape(char *dst, size_t size, size_t *pos, const char *src, size_t len
                 } else if (s[i] < 0x80)
                         r = put(dst, size, pos, (const char *) s + i, 1);
                 else {
-                        size_t n = utf8_valid(s + i, len - i);
+                        size_t n = utf8_char_len((const char *) s + i, len - i);
 
                         if (n > 0) {
                                 r = put(dst, size, pos, (const char *) s + i, n);
@@ -80,6 +58,15 @@ fail:
         if (size > 0)
                 dst[start] = '\0';
         return -ENOBUFS;
+}
+
+void json_fprint_string(FILE *f, const char *s) {
+        size_t len = strlen(s), size = 6 * len + 1, pos = 0; /* at most \u00XX for a byte */
+        _cleanup_free_ char *buf = malloc(size);
+
+        if (!buf || json_escape(buf, size, &pos, s, len) < 0)
+                abort(); /* like xstrdup(): a line for a terminal */
+        fprintf(f, "\"%s\"", buf);
 }
 
 static void raw(JsonWriter *w, const char *s, size_t n) {

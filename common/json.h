@@ -26,6 +26,9 @@ void json_init(JsonWriter *w, char *buf, size_t size);
  * Returns 0, or -ENOBUFS (then dst is NUL-terminated at the old *pos). */
 int json_escape(char *dst, size_t size, size_t *pos, const char *src, size_t len);
 
+/* s, quoted and escaped the same way, to f (mailsupctl --json). */
+void json_fprint_string(FILE *f, const char *s);
+
 void json_open(JsonWriter *w, char bracket);     /* '{' or '[' */
 void json_close(JsonWriter *w, char bracket);    /* '}' or ']' */
 void json_key(JsonWriter *w, const char *key);   /* "key": (the next value follows) */

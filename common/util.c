@@ -102,6 +102,51 @@ void sanitize_line(char *dst, size_t max, const char *src, size_t len) {
         dst[j] = '\0';
 }
 
+size_t utf8_char_len(const char *str, size_t left) {
+        const unsigned char *s = (const unsigned char *) str;
+        size_t n;
+        uint32_t c;
+
+        if (left == 0)
+                return 0;
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] < 0xc2 || s[0] > 0xf4)
+                return 0;
+        n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+        if (n > left)
+                return 0;
+        c = s[0] & (0xff >> (n + 1));
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        return n;
+}
+
+void utf8_sanitize(char *dst, size_t size, const char *src) {
+        size_t len = strlen(src), j = 0;
+
+        if (size == 0)
+                return;
+        for (size_t i = 0; i < len;) {
+                size_t n = utf8_char_len(src + i, len - i);
+                const char *from = n ? src + i : "\xef\xbf\xbd"; /* U+FFFD */
+                size_t m = n ? n : 3;
+
+                if (j + m + 1 > size)
+                        break; /* cut at a character, never inside one */
+                memcpy(dst + j, from, m);
+                j += m;
+                i += n ? n : 1;
+        }
+        dst[j] = '\0';
+}
+
 char *xstrdup(const char *s) {
         char *d;
 

@@ -78,6 +78,13 @@ const char *format_duration(char *buf, size_t size, usec_t d);
  * peer goes into one-line log messages and reasons. */
 void sanitize_line(char *dst, size_t max, const char *src, size_t len);
 
+/* The length of the valid UTF-8 character at s (at most left bytes): 1 for
+ * ASCII, 0 for an invalid, overlong or cut sequence. */
+size_t utf8_char_len(const char *s, size_t left);
+/* Copy src to dst[size], each invalid UTF-8 byte as U+FFFD, cut at a whole
+ * character: a peer's bytes in text that must be UTF-8. */
+void utf8_sanitize(char *dst, size_t size, const char *src);
+
 /* strdup that aborts on out-of-memory, for configuration and state. */
 char *xstrdup(const char *s);
 

@@ -161,30 +161,18 @@ uint64_t ctl_dict_num(const CtlDict *d, const char *key) {
         return e && (e->kind == CTL_NUM || e->kind == CTL_BOOL) ? e->num : 0;
 }
 
-void json_string(FILE *f, const char *s) {
-        fputc('"', f);
-        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
-                if (*p == '"' || *p == '\\')
-                        fprintf(f, "\\%c", *p);
-                else if (*p < 0x20 || *p == 0x7f)
-                        fprintf(f, "\\u%04x", *p);
-                else
-                        fputc(*p, f);
-        fputc('"', f);
-}
-
 static void json_entry(FILE *f, const CtlEntry *e) {
-        json_string(f, e->key);
+        json_fprint_string(f, e->key);
         fputc(':', f);
         switch (e->kind) {
-        case CTL_STR: json_string(f, e->str); break;
+        case CTL_STR: json_fprint_string(f, e->str); break;
         case CTL_NUM: fprintf(f, "%" PRIu64, e->num); break;
         case CTL_BOOL: fputs(e->num ? "true" : "false", f); break;
         case CTL_STRV:
                 fputc('[', f);
                 for (size_t i = 0; i < e->n; i++) {
                         fputs(i ? "," : "", f);
-                        json_string(f, e->strv[i]);
+                        json_fprint_string(f, e->strv[i]);
                 }
                 fputc(']', f);
                 break;
@@ -192,7 +180,7 @@ static void json_entry(FILE *f, const CtlEntry *e) {
                 fputc('{', f);
                 for (size_t i = 0; i < e->n; i++) {
                         fputs(i ? "," : "", f);
-                        json_string(f, e->strv[i]);
+                        json_fprint_string(f, e->strv[i]);
                         fprintf(f, ":%" PRIu64, e->nums[i]);
                 }
                 fputc('}', f);
@@ -218,17 +206,17 @@ int ctl_read_row(sd_bus_message *reply, CheckRow *c) {
 /* A ListChecks row with GetCheck's key names, so both read alike. */
 void json_row(FILE *f, const CheckRow *c) {
         fputs("{\"Name\":", f);
-        json_string(f, c->name);
+        json_fprint_string(f, c->name);
         fputs(",\"Type\":", f);
-        json_string(f, c->type);
+        json_fprint_string(f, c->type);
         fputs(",\"Unit\":", f);
-        json_string(f, c->unit);
+        json_fprint_string(f, c->unit);
         fputs(",\"State\":", f);
-        json_string(f, c->state);
+        json_fprint_string(f, c->state);
         fputs(",\"Action\":", f);
-        json_string(f, c->action);
+        json_fprint_string(f, c->action);
         fputs(",\"Reason\":", f);
-        json_string(f, c->reason);
+        json_fprint_string(f, c->reason);
         fprintf(f, ",\"Latency\":%" PRIu64 ",\"LastChange\":%" PRIu64 ",\"ConsecutiveFailures\":%" PRIu32
                 ",\"RestartsInWindow\":%" PRIu32 ",\"RestartWindow\":%" PRIu32 ",\"RestartLimit\":%" PRIu32
                 ",\"NextProbe\":%" PRIu64 "}", c->latency, c->last_change, c->failures, c->restarts, c->window,

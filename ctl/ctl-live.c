@@ -139,11 +139,11 @@ static void print_change(const Ctl *ctl, const char *name, const char *state, co
                 strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
         if (ctl->json) {
                 printf("{\"Time\":%" PRIu64 ",\"Name\":", now);
-                json_string(stdout, name);
+                json_fprint_string(stdout, name);
                 printf(",\"State\":");
-                json_string(stdout, state);
+                json_fprint_string(stdout, state);
                 printf(",\"Reason\":");
-                json_string(stdout, reason);
+                json_fprint_string(stdout, reason);
                 printf("}\n");
         } else
                 printf("%s.%03u %s %s%s%s %s\n", stamp, (unsigned) (now % USEC_PER_SEC / USEC_PER_MSEC), name,

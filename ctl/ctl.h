@@ -13,6 +13,7 @@
 #include <systemd/sd-bus.h>
 
 #include "supervisor/bus-api.h"
+#include "common/json.h"
 #include "common/util.h"
 
 /* Exit statuses, in the spirit of systemctl is-active. */
@@ -71,8 +72,7 @@ const char *ctl_dict_str(const CtlDict *d, const char *key);    /* "" when missi
 uint64_t ctl_dict_num(const CtlDict *d, const char *key);       /* 0 when missing */
 const CtlEntry *ctl_dict_get(const CtlDict *d, const char *key);
 
-/* JSON output. */
-void json_string(FILE *f, const char *s);
+/* JSON output (strings through common/json.h's json_fprint_string()). */
 void json_dict(FILE *f, const CtlDict *d);
 
 /* One row of ListChecks. */
