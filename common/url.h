@@ -13,6 +13,6 @@
 /* An absolute http:// or https:// URL with a host, without blanks. */
 bool url_is_http(const char *url);
 
-/* The URL's scheme and host (malloc'd), or -EINVAL when libcurl does not
- * parse it; either ret may be NULL. */
-int url_split(const char *url, char **ret_scheme, char **ret_host);
+/* The URL's scheme, host and path ("/" when none; malloc'd), or -EINVAL
+ * when libcurl does not parse it; any ret may be NULL. */
+int url_split(const char *url, char **ret_scheme, char **ret_host, char **ret_path);

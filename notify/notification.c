@@ -1,4 +1,4 @@
-/* notification.c: names of phases (see notification.h). */
+/* notification.c: names of phases, and a notification's one-line subject (see notification.h). */
 #include "notify/notification.h"
 
 static const char *const phase_names[_NOTIFY_PHASE_MAX] = {
@@ -18,4 +18,10 @@ int notify_phase_from_string(const char *s, NotifyPhase *ret) {
                         return 0;
                 }
         return -EINVAL;
+}
+
+void notification_subject(const Notification *n, char *buf, size_t size) {
+        snprintf(buf, size, "[mailsup] %s %s%s%s on %s%s", severity_to_string(n->severity), n->check,
+                 n->check[0] ? ": " : "", n->kind, n->host,
+                 n->phase == NOTIFY_RESOLVED ? " (resolved)" : n->reminder ? " (still)" : "");
 }

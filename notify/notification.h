@@ -41,6 +41,10 @@ typedef struct Notification {
 const char *notify_phase_to_string(NotifyPhase p);
 int notify_phase_from_string(const char *s, NotifyPhase *ret);
 
+/* "[mailsup] critical postfix: check-disabled on mx1 (resolved)": a mail's
+ * Subject, a push notification's title. */
+void notification_subject(const Notification *n, char *buf, size_t size);
+
 /* Copy a string into a fixed field: control characters become '?', cut to fit. */
 #define notification_set(field, value) \
         sanitize_line((field), sizeof(field), (value) ? (value) : "", (value) ? strlen(value) : 0)

@@ -54,20 +54,16 @@ static const char *mail_date(char *buf, size_t size, usec_t t) {
 
 static int smtp_render(const ChannelConfig *c, const Notification *n, char *buf, size_t size) {
         const SmtpOptions *o = c->options;
-        char subject[400], check[sizeof(n->check)], kind[sizeof(n->kind)], host[sizeof(n->host)];
-        char date[64], t[40], since[40], to[512] = "";
+        char subject[400], raw[400], date[64], t[40], since[40], to[512] = "";
         size_t pos = 0;
         int len;
 
         for (size_t i = 0; i < o->n_to && pos < sizeof(to); i++)
                 pos += (size_t) snprintf(to + pos, sizeof(to) - pos, "%s%s", i > 0 ? ", " : "", o->to[i]);
 
-        header_value(check, sizeof(check), n->check);
-        header_value(kind, sizeof(kind), n->kind);
-        header_value(host, sizeof(host), n->host);
-        snprintf(subject, sizeof(subject), "[mailsup] %s %s%s%s on %s%s", severity_to_string(n->severity), check,
-                 check[0] ? ": " : "", kind, host,
-                 n->phase == NOTIFY_RESOLVED ? " (resolved)" : n->reminder ? " (still)" : "");
+        /* Header fields are ASCII: other bytes of the check, kind or host become '?'. */
+        notification_subject(n, raw, sizeof(raw));
+        header_value(subject, sizeof(subject), raw);
         len = snprintf(buf, size,
                        "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s.%s@mailsup>\r\n"
                        "X-Mailsup-Id: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -171,7 +167,7 @@ static int smtp_verify(ChannelConfig *c, char **error) {
         _cleanup_free_ char *scheme = NULL, *host = NULL;
         const SmtpOptions *o = smtp_options(c);
 
-        if (url_split(c->url, &scheme, &host) < 0 || (!streq(scheme, "smtp") && !streq(scheme, "smtps")))
+        if (url_split(c->url, &scheme, &host, NULL) < 0 || (!streq(scheme, "smtp") && !streq(scheme, "smtps")))
                 return option_error(error, "invalid url '%s' for type smtp: expected smtps://HOST[:PORT] or "
                                     "smtp://HOST[:PORT] (STARTTLS)", c->url);
         if (channel_host_is_local(host) && !o->allow_local_relay)
