@@ -13,11 +13,14 @@
 
 #include "common/curl-easy.h"
 
+extern const ChannelType channel_ntfy;
+
 /* The registry: one line per channel type. */
 const ChannelType *const channel_types[] = {
         &channel_webhook,
         &channel_alertmanager,
         &channel_smtp,
+        &channel_ntfy,
         NULL,
 };
 
