@@ -205,18 +205,13 @@ int ctl_read_row(sd_bus_message *reply, CheckRow *c) {
 
 /* A ListChecks row with GetCheck's key names, so both read alike. */
 void json_row(FILE *f, const CheckRow *c) {
-        fputs("{\"Name\":", f);
-        json_fprint_string(f, c->name);
-        fputs(",\"Type\":", f);
-        json_fprint_string(f, c->type);
-        fputs(",\"Unit\":", f);
-        json_fprint_string(f, c->unit);
-        fputs(",\"State\":", f);
-        json_fprint_string(f, c->state);
-        fputs(",\"Action\":", f);
-        json_fprint_string(f, c->action);
-        fputs(",\"Reason\":", f);
-        json_fprint_string(f, c->reason);
+        const char *const strings[][2] = { { "Name", c->name }, { "Type", c->type }, { "Unit", c->unit },
+                                           { "State", c->state }, { "Action", c->action }, { "Reason", c->reason } };
+
+        for (size_t i = 0; i < ELEMENTSOF(strings); i++) {
+                fprintf(f, "%s\"%s\":", i == 0 ? "{" : ",", strings[i][0]);
+                json_fprint_string(f, strings[i][1]);
+        }
         fprintf(f, ",\"Latency\":%" PRIu64 ",\"LastChange\":%" PRIu64 ",\"ConsecutiveFailures\":%" PRIu32
                 ",\"RestartsInWindow\":%" PRIu32 ",\"RestartWindow\":%" PRIu32 ",\"RestartLimit\":%" PRIu32
                 ",\"NextProbe\":%" PRIu64 "}", c->latency, c->last_change, c->failures, c->restarts, c->window,

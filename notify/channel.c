@@ -49,8 +49,7 @@ int channel_request_new(const ChannelConfig *c, ChannelRequest **ret) {
 ChannelRequest *channel_request_free(ChannelRequest *req) {
         if (!req)
                 return NULL;
-        if (req->easy)
-                curl_easy_cleanup(req->easy);
+        curl_easy_cleanup(req->easy); /* NULL-safe, like the slists */
         curl_slist_free_all(req->headers);
         curl_slist_free_all(req->recipients);
         free(req->body);

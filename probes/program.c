@@ -101,18 +101,17 @@ char **program_argv_free(char **argv) {
 void program_output_line(char *dst, size_t size, const char *out, size_t len) {
         size_t n = 0;
 
-        if (size == 0)
-                return;
+        /* Blanks and line ends fold into one space, none at either end;
+         * other control bytes become '?', as sanitize_line() has them. */
         for (size_t i = 0; i < len && n + 1 < size; i++) {
                 char c = out[i] == '\n' || out[i] == '\r' || out[i] == '\t' ? ' ' : out[i];
 
-                if (c == ' ' && (n == 0 || dst[n - 1] == ' '))
-                        continue;
-                dst[n++] = (unsigned char) c < 0x20 || c == 0x7f ? '?' : c;
+                if (c != ' ' || (n > 0 && dst[n - 1] != ' '))
+                        dst[n++] = c;
         }
         while (n > 0 && dst[n - 1] == ' ')
                 n--;
-        dst[n] = '\0';
+        sanitize_line(dst, size, dst, n);
 }
 
 static void program_drain(Program *pr) {

@@ -175,12 +175,6 @@ static int smtp_start(Probe *p) {
 const ProbeType probe_type_smtp = {
         .name = "smtp",
         .default_port = 25,
-        .needs_port = true,
         .start = smtp_start,
-        .stop = stream_stop,
-        .describe_timeout = stream_describe_timeout,
-        .keys = tls_option_keys,
-        .parse_key = tls_options_parse_key,
-        .verify = tls_options_verify,
-        .free_options = tls_options_free,
+        STREAM_TLS_TYPE_MEMBERS,
 };

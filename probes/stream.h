@@ -65,6 +65,17 @@ struct Stream {
         char in[STREAM_IN_MAX];
 };
 
+/* The ProbeType members of a stream type whose own keys are the TLS keys
+ * (smtp, imap): name, port and start are the type's. */
+#define STREAM_TLS_TYPE_MEMBERS                                 \
+        .needs_port = true,                                     \
+        .stop = stream_stop,                                    \
+        .describe_timeout = stream_describe_timeout,            \
+        .keys = tls_option_keys,                                \
+        .parse_key = tls_options_parse_key,                     \
+        .verify = tls_options_verify,                           \
+        .free_options = tls_options_free
+
 /* ProbeType hooks, shared by every stream type. start returns <0 only when
  * out of memory; every other failure becomes the run's result. */
 int stream_start(Probe *p, const StreamOps *ops);

@@ -61,6 +61,32 @@ Check *bus_find_check(Supervisor *s, const char *name, sd_bus_error *error) {
         return c;
 }
 
+int bus_read_check(sd_bus_message *m, Supervisor *s, Check **ret, sd_bus_error *error) {
+        const char *name;
+        int r = sd_bus_message_read(m, "s", &name);
+
+        if (r < 0)
+                return r;
+        *ret = bus_find_check(s, name, error);
+        return *ret ? 0 : -ENOENT;
+}
+
+int bus_reply_array(sd_bus_message *m, const char *contents, bus_fill_t fill, const Supervisor *s, const Check *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', contents);
+        if (r >= 0)
+                r = fill(reply, s, c);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
 static int append_check(sd_bus_message *reply, const Supervisor *s, const Check *c) {
         const CheckConfig *cc = c->config;
 
@@ -77,26 +103,16 @@ static int append_check(sd_bus_message *reply, const Supervisor *s, const Check 
                                      (uint64_t) c->next_probe);
 }
 
-int method_list_checks(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Supervisor *s = userdata;
-        int r;
+static int append_checks(sd_bus_message *reply, const Supervisor *s, const Check *unused) {
+        int r = 0;
 
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', MAILSUP_CHECK_SIGNATURE);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < s->n_checks; i++) {
+        for (size_t i = 0; r >= 0 && i < s->n_checks; i++)
                 r = append_check(reply, s, &s->checks[i]);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+int method_list_checks(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_reply_array(m, MAILSUP_CHECK_SIGNATURE, append_checks, userdata, NULL);
 }
 
 /* The unit as systemd last told us, for the details of `status NAME`. */
@@ -147,40 +163,16 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
 
 static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s);
 
-/* Reply to m with one a{sv}: the check's dictionary, or with c NULL the
- * supervisor's. */
-static int reply_dict(sd_bus_message *m, const Supervisor *s, const Check *c) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        r = c ? append_check_dict(reply, s, c) : append_supervisor_dict(reply, s);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+/* The check's dictionary, or with c NULL the supervisor's. */
+static int append_dict(sd_bus_message *reply, const Supervisor *s, const Check *c) {
+        return c ? append_check_dict(reply, s, c) : append_supervisor_dict(reply, s);
 }
 
 int method_get_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Supervisor *s = userdata;
-        const char *name;
         Check *c;
-        int r;
+        int r = bus_read_check(m, userdata, &c, error);
 
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        c = bus_find_check(s, name, error);
-        if (!c)
-                return -ENOENT;
-        return reply_dict(m, s, c);
+        return r < 0 ? r : bus_reply_array(m, "{sv}", append_dict, userdata, c);
 }
 
 /* Monotonic due time of the cycle timer, as CLOCK_REALTIME. */
@@ -265,5 +257,5 @@ static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
 }
 
 int method_get_supervisor(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return reply_dict(m, userdata, NULL);
+        return bus_reply_array(m, "{sv}", append_dict, userdata, NULL);
 }

@@ -60,22 +60,16 @@ static int reply_names(sd_bus_message *m, char **names) {
 }
 
 static int method_reset(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Supervisor *s = userdata;
-        const char *name;
         Check *c;
         int r;
 
         r = require_root(m, "reset", error);
+        if (r >= 0)
+                r = bus_read_check(m, userdata, &c, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        c = bus_find_check(s, name, error);
-        if (!c)
-                return -ENOENT;
         supervisor_reset_check(c);
-        return reply_names(m, (char *[]) { (char *) name, NULL });
+        return reply_names(m, (char *[]) { c->config->name, NULL });
 }
 
 static int method_reset_all(sd_bus_message *m, void *userdata, sd_bus_error *error) {
