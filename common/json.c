@@ -64,8 +64,11 @@ void json_fprint_string(FILE *f, const char *s) {
         size_t len = strlen(s), size = 6 * len + 1, pos = 0; /* at most \u00XX for a byte */
         _cleanup_free_ char *buf = malloc(size);
 
-        if (!buf || json_escape(buf, size, &pos, s, len) < 0)
+        if (!buf)
                 abort(); /* like xstrdup(): a line for a terminal */
+        buf[0] = '\0'; /* json_escape() writes nothing for "" */
+        if (json_escape(buf, size, &pos, s, len) < 0)
+                abort();
         fprintf(f, "\"%s\"", buf);
 }
 

@@ -246,13 +246,13 @@ int supervisor_run(Supervisor *s) {
 Supervisor *supervisor_free(Supervisor *s) {
         if (!s)
                 return NULL;
-        drill_free(s->drill);
+        s->drill = drill_free(s->drill); /* its last steps are still heard */
+        s->n_subscribers = 0;           /* then nobody is: their state goes */
         alerting_stop(s); /* before the test alert: it is told its channels are gone */
         test_alert_free(s->test_alert);
         bus_api_stop(s);
         saver_stop(s);
         status_line_stop(s);
-        s->n_subscribers = 0;
         for (size_t i = 0; i < s->n_checks; i++)
                 probe_free(s->checks[i].probe);
         free(s->checks);

@@ -7,6 +7,7 @@
  * signs, fractions and unknown or upper-case units. Overflow fails rather
  * than wraps.
  */
+#include "common/json.h"
 #include "common/util.h"
 #include "tests/tests.h"
 
@@ -147,11 +148,25 @@ static void test_utf8_sanitize(void) {
         CHECK_INT(utf8_char_len("\xf0\x9f\x98\x80", 4), 4);
 }
 
+/* mailsupctl --json: every string quoted and escaped, the empty one too. */
+static void test_json_fprint(void) {
+        _cleanup_free_ char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+
+        json_fprint_string(f, "");
+        json_fprint_string(f, "a\"b\n");
+        json_fprint_string(f, "\xff");
+        fclose(f);
+        CHECK_STREQ(out, "\"\"\"a\\\"b\\u000a\"\"\xef\xbf\xbd\"");
+}
+
 int main(void) {
         test_parse_duration();
         test_format_duration();
         test_sanitize_line();
         test_strings();
         test_utf8_sanitize();
+        test_json_fprint();
         return tests_summary("test-util");
 }
