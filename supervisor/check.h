@@ -1,6 +1,6 @@
-/* check.h: per-check and per-unit handling inside the supervisor (check.c),
- * and the supervisor's internal helpers shared by check.c, reload.c,
- * drill.c and bus-api*.c. */
+/* check.h: one check inside the supervisor (check.c): its probe, its
+ * verdict, its news; what units.c tells it; and the cycle's helpers
+ * (supervisor.c) that check.c, reload.c and drill.c share. */
 #pragma once
 
 #include "supervisor/supervisor.h"

@@ -48,7 +48,7 @@ typedef struct Check {
         ProbeSeverity threshold;        /* the last result breached a threshold: how badly */
         usec_t next_probe;              /* CLOCK_REALTIME, for display */
         usec_t last_probe;              /* CLOCK_REALTIME of the last probe's end */
-        CheckState announced;           /* last CheckChanged sent: state ... */
+        CheckState announced;           /* last change published as visible: state ... */
         char announced_reason[STATE_REASON_MAX]; /* ... and reason */
 } Check;
 
