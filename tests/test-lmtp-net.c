@@ -51,11 +51,8 @@ static void test_dovecot(pid_t dovecot) {
         net_signal(dovecot, SIGCONT);
         net_expect("lmtp thawed", over_socket(), PROBE_OK, "LHLO answered 250");
 
-        /* Its workers die a moment after the master: until the last one
-         * has, the listeners still take connections (and then reset them). */
         net_kill(dovecot);
-        for (int i = 0; i < 500 && net_tcp_up(port); i++)
-                usleep(10000);
+        net_wait_closed(port);
         net_expect("lmtp killed, tcp", over_tcp(), PROBE_CONNECT_REFUSED, "connection refused");
         net_expect("lmtp killed, unix socket", over_socket(), PROBE_CONNECT_REFUSED, "connection refused");
         net_expect("no such socket", net_conf("type = lmtp\nsocket = %s/none.sock\n", net_dir), PROBE_CONNECT_ERROR,

@@ -162,6 +162,15 @@ static inline void net_kill(pid_t pid) {
         (void) waitpid(pid, NULL, 0);
 }
 
+/* After net_kill() of a daemon that forks workers (postsrsd, Dovecot): they
+ * die a moment after the leader, and until the last one has, the listener
+ * they share still takes connections (and resets them). Waits up to 5s
+ * until nothing listens on port. */
+static inline void net_wait_closed(uint16_t port) {
+        for (int i = 0; i < 500 && net_tcp_up(port); i++)
+                usleep(10000);
+}
+
 /* Freeze or thaw the whole process group: the kernel still accepts. */
 static inline void net_signal(pid_t pid, int sig) {
         (void) kill(-pid, sig);
