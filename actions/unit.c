@@ -7,7 +7,7 @@
  */
 #include "actions/unit.h"
 
-#include "supervisor/log.h"
+#include "common/log.h"
 
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"

@@ -12,7 +12,7 @@
 
 #include <systemd/sd-bus.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 typedef struct UnitManager UnitManager;
 

@@ -19,8 +19,24 @@
  *
  * See also: notifier-alerts.c (re-sends), channel.h, tests/test-notify-alertmanager.c.
  */
+#include "common/json.h"
+#include "common/options.h"
+#include "common/url.h"
 #include "notify/channel.h"
-#include "notify/notify-json.h"
+
+typedef struct AlertmanagerOptions {
+        usec_t resend_interval;         /* resend_interval (1min) */
+} AlertmanagerOptions;
+
+static AlertmanagerOptions *am_options(ChannelConfig *c) {
+        AlertmanagerOptions *o = c->options;
+
+        if (!o) {
+                o = option_get(&c->options, sizeof(*o));
+                o->resend_interval = USEC_PER_MINUTE;
+        }
+        return o;
+}
 
 static void render_alert(JsonWriter *w, const Notification *n) {
         char t[40], summary[256];
@@ -76,28 +92,51 @@ static int post(const ChannelConfig *c, const Notification *const *list, size_t 
                 return -ENOMEM;
         if (curl_easy_setopt(req->easy, CURLOPT_URL, url) != CURLE_OK) /* libcurl copies it */
                 return -EINVAL;
-        return channel_request_post_json(c, req);
+        return channel_request_post(c, req, "application/json");
 }
 
 static int alertmanager_prepare(const ChannelConfig *c, const Notification *n, ChannelRequest *req) {
         return post(c, &n, 1, req);
 }
 
+static int alertmanager_parse_key(ChannelConfig *c, const char *key, const char *value, char **error) {
+        /* resend_interval is its one key of its own. */
+        return channel_parse_duration(key, value, &am_options(c)->resend_interval, error);
+}
+
 static int alertmanager_verify(ChannelConfig *c, char **error) {
-        if (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0) {
-                if (asprintf(error, "invalid url '%s' for type alertmanager: expected http(s)://HOST:PORT", c->url) < 0)
-                        abort();
-                return -EINVAL;
-        }
+        (void) am_options(c); /* the default resend_interval */
+        if (!url_is_http(c->url))
+                return option_error(error, "invalid url '%s' for type alertmanager: expected http(s)://HOST:PORT",
+                                    c->url);
         return 0;
+}
+
+static usec_t alertmanager_refresh_interval(const ChannelConfig *c) {
+        const AlertmanagerOptions *o = c->options;
+
+        return o ? o->resend_interval : USEC_PER_MINUTE;
+}
+
+static void *alertmanager_copy_options(const void *options) {
+        AlertmanagerOptions *o = malloc(sizeof(*o));
+
+        if (!o)
+                abort(); /* like xstrdup(): configuration is small */
+        *o = *(const AlertmanagerOptions *) options;
+        return o;
 }
 
 const ChannelType channel_alertmanager = {
         .name = "alertmanager",
         .keys = (const char *const[]) { "header", "header_file", "username", "password", "password_file",
                                         "resend_interval", NULL },
+        .parse_key = alertmanager_parse_key,
         .verify = alertmanager_verify,
+        .copy_options = alertmanager_copy_options,
+        .free_options = free,
         .prepare = alertmanager_prepare,
         .judge = channel_judge_http,
         .prepare_refresh = post,
+        .refresh_interval = alertmanager_refresh_interval,
 };

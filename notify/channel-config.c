@@ -1,9 +1,12 @@
 /* channel-config.c: [notify NAME] keys, secrets and the local-relay rule.
  *
  * Everything wrong with a channel is found at config check, not at 3am when
- * the first alert is due: a bad URL or severity, a secret file others can
- * read, an smtp relay on this very host (a relay that dies with the mail
- * server it should report on is no relay; allow_local_relay = yes to insist).
+ * the first alert is due: a bad URL or severity, a key its type does not
+ * take, a secret file others can read, an smtp relay on this very host (a
+ * relay that dies with the mail server it should report on is no relay;
+ * allow_local_relay = yes to insist). The common and the shared auth keys
+ * are parsed here; a type's own go to its parse_key. Which keys a type
+ * takes is its keys[] list, nothing else.
  *
  * See also: channel.h, probes/http-options.c (the same shape).
  */
@@ -16,11 +19,14 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 
 #define SECRET_FILE_MAX 8192
 
-static const char *const common_keys[] = { "type", "min_severity", "max_age", "timeout", "url", "ca_file", NULL };
+const char *const channel_common_keys[] = { "type", "min_severity", "max_age", "timeout", "url", "ca_file", NULL };
+/* Parsed here for the types that list them. */
+static const char *const auth_keys[] = { "header", "header_file", "token_file", "username", "password",
+                                         "password_file", NULL };
 
 static bool in_list(const char *const *list, const char *key) {
         for (; list && *list; list++)
@@ -30,25 +36,10 @@ static bool in_list(const char *const *list, const char *key) {
 }
 
 static bool any_type_key(const char *key) {
-        return in_list(channel_webhook.keys, key) || in_list(channel_alertmanager.keys, key) ||
-               in_list(channel_smtp.keys, key);
-}
-
-static void strv_add(char ***v, size_t *n, const char *s) {
-        char **nv = realloc(*v, (*n + 1) * sizeof(char *));
-
-        if (!nv)
-                abort();
-        nv[(*n)++] = xstrdup(s);
-        *v = nv;
-}
-
-static void strv_free(char ***v, size_t *n) {
-        for (size_t i = 0; i < *n; i++)
-                free((*v)[i]);
-        free(*v);
-        *v = NULL;
-        *n = 0;
+        for (size_t i = 0; channel_types[i]; i++)
+                if (in_list(channel_types[i]->keys, key))
+                        return true;
+        return false;
 }
 
 void channel_config_init(ChannelConfig *c, const char *name) {
@@ -57,24 +48,26 @@ void channel_config_init(ChannelConfig *c, const char *name) {
                 .min_severity = SEVERITY_WARNING,
                 .max_age = 24 * USEC_PER_HOUR,
                 .timeout = 10 * USEC_PER_SEC,
-                .resend_interval = USEC_PER_MINUTE,
         };
 }
 
 void channel_config_done(ChannelConfig *c) {
+        if (c->options && c->type && c->type->free_options)
+                c->type->free_options(c->options);
         free(c->name);
         free(c->url);
         free(c->ca_file);
+        for (size_t i = 0; i < c->n_headers; i++) /* header_file and token_file lines are secrets */
+                explicit_bzero(c->headers[i], strlen(c->headers[i]));
         strv_free(&c->headers, &c->n_headers);
         free(c->header_file);
+        free(c->token_file);
         free(c->username);
         if (c->password)
                 explicit_bzero(c->password, strlen(c->password));
         free(c->password);
         free(c->password_file);
-        free(c->from);
-        strv_free(&c->to, &c->n_to);
-        strv_free(&c->given, &c->n_given);
+        strv_free(&c->pending, &c->n_pending);
         *c = (ChannelConfig) {};
 }
 
@@ -89,61 +82,66 @@ static int parse_header(ChannelConfig *c, const char *value, char **error) {
         return 0;
 }
 
-static int parse_address_list(ChannelConfig *c, const char *value, char **error) {
-        _cleanup_free_ char *copy = xstrdup(value);
-        char *save = NULL;
-
-        strv_free(&c->to, &c->n_to);
-        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
-                if (!strchr(t, '@') || strpbrk(t, "<>\"\r\n"))
-                        return option_error(error, "invalid address '%s' for to: expected user@domain", t);
-                strv_add(&c->to, &c->n_to, t);
-        }
-        if (c->n_to == 0)
-                return option_error(error, "empty value for to: expected one or more addresses");
-        return 0;
-}
-
-static int parse_duration_value(const char *key, const char *value, bool allow_zero, usec_t *ret, char **error) {
-        if (parse_duration(value, ret) < 0 || (!allow_zero && *ret == 0))
-                return option_error(error, "invalid duration '%s' for %s", value, key);
-        return 0;
-}
-
-static int parse_type_key(ChannelConfig *c, const char *key, const char *value, char **error) {
+/* One of the shared auth keys. */
+static int parse_auth_key(ChannelConfig *c, const char *key, const char *value, char **error) {
         if (streq(key, "header"))
                 return parse_header(c, value, error);
-        if (streq(key, "to"))
-                return parse_address_list(c, value, error);
-        if (streq(key, "allow_local_relay"))
-                return option_parse_bool(key, value, &c->allow_local_relay, error);
-        if (streq(key, "resend_interval"))
-                return parse_duration_value(key, value, false, &c->resend_interval, error);
-        if (streq(key, "from") && (!strchr(value, '@') || strpbrk(value, "<>\" \t\r\n")))
-                return option_error(error, "invalid address '%s' for from: expected user@domain", value);
-        if ((streq(key, "password_file") || streq(key, "header_file")) && value[0] != '/')
+        if ((streq(key, "password_file") || streq(key, "header_file") || streq(key, "token_file")) && value[0] != '/')
                 return option_error(error, "invalid path '%s' for %s: must be absolute", value, key);
-        option_set_string(streq(key, "from") ? &c->from :
-                          streq(key, "username") ? &c->username :
+        option_set_string(streq(key, "username") ? &c->username :
                           streq(key, "password") ? &c->password :
-                          streq(key, "password_file") ? &c->password_file : &c->header_file, value);
+                          streq(key, "password_file") ? &c->password_file :
+                          streq(key, "token_file") ? &c->token_file : &c->header_file, value);
+        return 0;
+}
+
+/* A key c's type takes: shared, or its own. */
+static int parse_type_key(ChannelConfig *c, const char *key, const char *value, char **error) {
+        if (!in_list(c->type->keys, key))
+                return option_error(error, "key '%s' is not used by type %s", key, c->type->name);
+        if (in_list(auth_keys, key))
+                return parse_auth_key(c, key, value, error);
+        return c->type->parse_key ? c->type->parse_key(c, key, value, error) : -ENOENT;
+}
+
+/* "expected webhook, alertmanager or smtp", from the registry. */
+static const char *type_names(char *buf, size_t size) {
+        size_t n = 0, l = 0;
+
+        while (channel_types[n])
+                n++;
+        buf[0] = '\0';
+        for (size_t i = 0; i < n && l < size; i++)
+                l += (size_t) snprintf(buf + l, size - l, "%s%s", i == 0 ? "" : i + 1 == n ? " or " : ", ",
+                                       channel_types[i]->name);
+        return buf;
+}
+
+int channel_parse_duration(const char *key, const char *value, usec_t *ret, char **error) {
+        if (parse_duration(value, ret) < 0 || *ret == 0)
+                return option_error(error, "invalid duration '%s' for %s", value, key);
         return 0;
 }
 
 static int parse_common_key(ChannelConfig *c, const char *key, const char *value, char **error) {
         if (streq(key, "type")) {
+                char names[128];
+
+                if (c->type && c->options && c->type->free_options) /* a type given twice: the last one counts */
+                        c->type->free_options(c->options);
+                c->options = NULL;
                 c->type = channel_type_find(value);
                 if (!c->type)
-                        return option_error(error, "unknown notify type '%s': expected webhook, alertmanager or smtp",
-                                            value);
+                        return option_error(error, "unknown notify type '%s': expected %s", value,
+                                            type_names(names, sizeof(names)));
         } else if (streq(key, "min_severity")) {
                 if (severity_from_string(value, &c->min_severity) < 0)
                         return option_error(error, "invalid value '%s' for min_severity: expected info, warning or "
                                             "critical", value);
         } else if (streq(key, "max_age"))
-                return parse_duration_value(key, value, false, &c->max_age, error);
+                return channel_parse_duration(key, value, &c->max_age, error);
         else if (streq(key, "timeout"))
-                return parse_duration_value(key, value, false, &c->timeout, error);
+                return channel_parse_duration(key, value, &c->timeout, error);
         else if (streq(key, "url")) {
                 if (strpbrk(value, " \t\r\n") || !strstr(value, "://"))
                         return option_error(error, "invalid url '%s'", value);
@@ -157,15 +155,16 @@ static int parse_common_key(ChannelConfig *c, const char *key, const char *value
 }
 
 int channel_config_parse_key(ChannelConfig *c, const char *key, const char *value, char **error) {
-        if (in_list(common_keys, key))
+        if (in_list(channel_common_keys, key))
                 return parse_common_key(c, key, value, error);
         if (!any_type_key(key))
                 return -ENOENT;
-        if (c->type && !in_list(c->type->keys, key))
-                return option_error(error, "key '%s' is not used by type %s", key, c->type->name);
-        if (!c->type)
-                strv_add(&c->given, &c->n_given, key);
-        return parse_type_key(c, key, value, error);
+        if (c->type)
+                return parse_type_key(c, key, value, error);
+        /* Before type: kept, for verify() to judge once the type is known. */
+        strv_add(&c->pending, &c->n_pending, key);
+        strv_add(&c->pending, &c->n_pending, value);
+        return 0;
 }
 
 /* Reads a secret file that only its owner (and group) may read. */
@@ -190,9 +189,40 @@ static int read_secret(const char *key, const char *path, char *buf, size_t size
         return 0;
 }
 
+/* A bearer token: one line of printable characters, sent as Authorization. */
+static int load_token(ChannelConfig *c, char **error) {
+        char buf[SECRET_FILE_MAX], header[SECRET_FILE_MAX + 32];
+        int r = read_secret("token_file", c->token_file, buf, sizeof(buf), error);
+        size_t n;
+
+        if (r < 0)
+                return r;
+        n = strcspn(buf, "\r\n");
+        buf[n] = '\0';
+        for (size_t i = 0; r >= 0 && i < n; i++)
+                if (buf[i] <= ' ' || buf[i] == 0x7f)
+                        r = option_error(error, "token_file '%s' does not hold one token on its first line",
+                                         c->token_file);
+        if (r >= 0 && n == 0)
+                r = option_error(error, "token_file '%s' is empty", c->token_file);
+        if (r >= 0) {
+                snprintf(header, sizeof(header), "Authorization: Bearer %s", buf);
+                strv_add(&c->headers, &c->n_headers, header);
+                explicit_bzero(header, sizeof(header));
+        }
+        explicit_bzero(buf, sizeof(buf));
+        return r;
+}
+
 static int load_secrets(ChannelConfig *c, char **error) {
         char buf[SECRET_FILE_MAX], *save = NULL;
         int r;
+
+        if (c->token_file) {
+                r = load_token(c, error);
+                if (r < 0)
+                        return r;
+        }
 
         if (c->password_file) {
                 if (c->password)
@@ -215,19 +245,19 @@ static int load_secrets(ChannelConfig *c, char **error) {
 }
 
 int channel_config_verify(ChannelConfig *c, char **error) {
+        int r = 0;
+
         if (!c->type)
                 return option_error(error, "missing required key 'type'");
-        for (size_t i = 0; i < c->n_given; i++)
-                if (!in_list(c->type->keys, c->given[i]))
-                        return option_error(error, "key '%s' is not used by type %s", c->given[i], c->type->name);
+        for (size_t i = 0; r >= 0 && i + 1 < c->n_pending; i += 2)
+                r = parse_type_key(c, c->pending[i], c->pending[i + 1], error);
+        strv_free(&c->pending, &c->n_pending);
+        if (r < 0)
+                return r;
         if (!c->url)
                 return option_error(error, "missing required key 'url'");
-        if (c->type->verify) {
-                int r = c->type->verify(c, error);
-                if (r < 0)
-                        return r;
-        }
-        return load_secrets(c, error);
+        r = c->type->verify ? c->type->verify(c, error) : 0;
+        return r < 0 ? r : load_secrets(c, error);
 }
 
 static bool name_is_ours(const char *host) {
@@ -283,24 +313,19 @@ bool channel_host_is_local(const char *host) {
         return name_is_ours(h);
 }
 
-static void strv_copy(char ***dst, size_t *n, char *const *src, size_t m) {
-        for (size_t i = 0; i < m; i++)
-                strv_add(dst, n, src[i]);
-}
-
 int channel_config_copy(ChannelConfig *dst, const ChannelConfig *src) {
         *dst = *src;
         dst->name = xstrdup(src->name);
         dst->url = xstrdup(src->url);
         dst->ca_file = xstrdup(src->ca_file);
         dst->header_file = xstrdup(src->header_file);
+        dst->token_file = xstrdup(src->token_file);
         dst->username = xstrdup(src->username);
         dst->password = xstrdup(src->password);
         dst->password_file = xstrdup(src->password_file);
-        dst->from = xstrdup(src->from);
-        dst->headers = dst->to = dst->given = NULL;
-        dst->n_headers = dst->n_to = dst->n_given = 0;
+        dst->headers = dst->pending = NULL;
+        dst->n_headers = dst->n_pending = 0;
         strv_copy(&dst->headers, &dst->n_headers, src->headers, src->n_headers);
-        strv_copy(&dst->to, &dst->n_to, src->to, src->n_to);
+        dst->options = src->options && src->type->copy_options ? src->type->copy_options(src->options) : NULL;
         return 0;
 }

@@ -1,56 +1,44 @@
 /* channel.c: the channel registry and what every delivery request shares.
  *
- * Each attempt is one easy handle with a hard timeout, no signals, no proxy
- * taken from the environment, no redirects, sockets close-on-exec and
- * non-blocking, and its own buffers (ChannelRequest) so nothing it points to
- * can go away under libcurl. CURLcode becomes -errno here, at the boundary.
+ * Each attempt is one easy handle set up by common/curl-easy.c (a hard
+ * timeout, no signals, no proxy from the environment, sockets close-on-exec
+ * and non-blocking, the answer discarded), no redirects, and its own
+ * buffers (ChannelRequest) so nothing it points to can go away under
+ * libcurl. CURLcode becomes -errno here, at the boundary.
  *
- * See also: channel.h, webhook.c, alertmanager.c, smtp-relay.c.
+ * See also: channel.h, channel-config.c, webhook.c, alertmanager.c,
+ * smtp-relay.c.
  */
 #include "notify/channel.h"
 
-#include <sys/socket.h>
+#include "common/curl-easy.h"
 
-static const ChannelType *const channel_types[] = { &channel_webhook, &channel_alertmanager, &channel_smtp };
+extern const ChannelType channel_ntfy;
+
+/* The registry: one line per channel type. */
+const ChannelType *const channel_types[] = {
+        &channel_webhook,
+        &channel_alertmanager,
+        &channel_smtp,
+        &channel_ntfy,
+        NULL,
+};
 
 const ChannelType *channel_type_find(const char *name) {
-        for (size_t i = 0; i < ELEMENTSOF(channel_types); i++)
+        for (size_t i = 0; channel_types[i]; i++)
                 if (streq(channel_types[i]->name, name))
                         return channel_types[i];
         return NULL;
 }
 
-static curl_socket_t on_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
-        int fd = socket(a->family, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->protocol);
-
-        return fd < 0 ? CURL_SOCKET_BAD : fd;
-}
-
-/* A receiver's answer is not read, only its status: discard (bounded: nothing kept). */
-static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        return size * nmemb;
-}
-
 int channel_request_new(const ChannelConfig *c, ChannelRequest **ret) {
-        long ms = (long) (c->timeout / USEC_PER_MSEC);
         ChannelRequest *req = calloc(1, sizeof(*req));
-        CURL *e;
 
         if (!req)
                 return -ENOMEM;
-        e = req->easy = curl_easy_init();
-        if (!e ||
-            curl_easy_setopt(e, CURLOPT_URL, c->url) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->errbuf) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK ||
-            (c->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, c->ca_file) != CURLE_OK)) {
+        req->easy = curl_easy_init();
+        if (!req->easy || easy_setup(req->easy, &(EasySetup) { .url = c->url, .timeout = c->timeout,
+                                                              .errbuf = req->errbuf, .ca_file = c->ca_file }) < 0) {
                 channel_request_free(req);
                 return -ENOMEM;
         }
@@ -61,8 +49,7 @@ int channel_request_new(const ChannelConfig *c, ChannelRequest **ret) {
 ChannelRequest *channel_request_free(ChannelRequest *req) {
         if (!req)
                 return NULL;
-        if (req->easy)
-                curl_easy_cleanup(req->easy);
+        curl_easy_cleanup(req->easy); /* NULL-safe, like the slists */
         curl_slist_free_all(req->headers);
         curl_slist_free_all(req->recipients);
         free(req->body);
@@ -70,8 +57,8 @@ ChannelRequest *channel_request_free(ChannelRequest *req) {
         return NULL;
 }
 
-static int add_header(ChannelRequest *req, const char *h) {
-        struct curl_slist *l = curl_slist_append(req->headers, h);
+int channel_request_header(ChannelRequest *req, const char *line) {
+        struct curl_slist *l = curl_slist_append(req->headers, line);
 
         if (!l)
                 return -ENOMEM;
@@ -79,12 +66,23 @@ static int add_header(ChannelRequest *req, const char *h) {
         return 0;
 }
 
-int channel_request_post_json(const ChannelConfig *c, ChannelRequest *req) {
-        CURL *e = req->easy;
-        int r = add_header(req, "Content-Type: application/json");
+int channel_request_login(const ChannelConfig *c, ChannelRequest *req) {
+        if (c->username && (curl_easy_setopt(req->easy, CURLOPT_USERNAME, c->username) != CURLE_OK ||
+                            curl_easy_setopt(req->easy, CURLOPT_PASSWORD, c->password ? c->password : "") != CURLE_OK))
+                return -EINVAL;
+        return 0;
+}
 
+int channel_request_post(const ChannelConfig *c, ChannelRequest *req, const char *content_type) {
+        _cleanup_free_ char *type = NULL;
+        CURL *e = req->easy;
+        int r;
+
+        if (asprintf(&type, "Content-Type: %s", content_type) < 0)
+                return -ENOMEM;
+        r = channel_request_header(req, type);
         for (size_t i = 0; r >= 0 && i < c->n_headers; i++)
-                r = add_header(req, c->headers[i]);
+                r = channel_request_header(req, c->headers[i]);
         if (r < 0)
                 return r;
         if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
@@ -92,10 +90,7 @@ int channel_request_post_json(const ChannelConfig *c, ChannelRequest *req) {
             curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len) != CURLE_OK)
                 return -EINVAL;
-        if (c->username && (curl_easy_setopt(e, CURLOPT_USERNAME, c->username) != CURLE_OK ||
-                            curl_easy_setopt(e, CURLOPT_PASSWORD, c->password ? c->password : "") != CURLE_OK))
-                return -EINVAL;
-        return 0;
+        return channel_request_login(c, req);
 }
 
 int channel_curl_error(ChannelRequest *req, CURLcode result, char *reason, size_t size) {

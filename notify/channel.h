@@ -1,8 +1,11 @@
-/* channel.h: notification channels: their configuration and a small vtable.
+/* channel.h: notification channels, plug-ins like the probe types.
  *
- * A channel is one [notify NAME] section: where notifications go (webhook,
- * alertmanager, smtp) and which ones (min_severity). Configuration is a
- * plain struct filled key by key, shaped like the probes' parse_key hooks:
+ * A channel is one [notify NAME] section: where notifications go and which
+ * ones (min_severity). Each channel type is one file with a small vtable
+ * and one line in the registry (channel_types[], channel.c): the keys it
+ * takes, its own key parsing, verification and options, and how it turns a
+ * notification into a libcurl request and judges the answer. Configuration
+ * is filled key by key, shaped like the probes' parse_key hooks:
  *
  *     ChannelConfig c;
  *     channel_config_init(&c, "ops");
@@ -15,17 +18,15 @@
  *
  * Errors read like the probes' ("invalid value 'x' for min_severity: ..."),
  * for the caller to prefix with FILE:LINE and suffix with " in [notify ops]".
- * `header` may be given several times (each adds one); `to` is a list
- * separated by commas or spaces. verify() reads password_file and
- * header_file, refuses world-readable ones, and refuses an smtp relay on
- * this host without allow_local_relay = yes.
+ * The common keys (type, min_severity, max_age, timeout, url, ca_file) and
+ * the shared HTTP auth and header keys (header, repeatable, header_file,
+ * username, password, password_file, token_file) are parsed here, for the
+ * types that list them; verify() reads the secret files and refuses
+ * world-readable ones. channel.c sets the options every request shares
+ * (common/curl-easy.h).
  *
- * A type (webhook.c, alertmanager.c, smtp-relay.c) only turns a
- * notification into a libcurl request and judges the answer; channel.c sets
- * the options every request shares (timeout, no signals, no proxy from the
- * environment, close-on-exec sockets).
- *
- * See also: notifier.h (delivery), probes/probe.h (the same shape).
+ * See also: notifier.h (delivery), probes/probe.h (the same shape),
+ * channel.c (the registry: one file per type).
  */
 #pragma once
 
@@ -39,26 +40,24 @@ typedef struct ChannelType ChannelType;
 
 typedef struct ChannelConfig {
         char *name;
-        const ChannelType *type;        /* required: type = webhook | alertmanager | smtp */
+        const ChannelType *type;        /* required: type = a name in channel_types[] */
         EventSeverity min_severity;     /* min_severity = info | warning | critical (warning) */
         usec_t max_age;                 /* max_age: retry for this long (24h) */
         usec_t timeout;                 /* timeout: one delivery attempt (10s) */
         char *url;                      /* url: required */
         char *ca_file;                  /* ca_file: trust these CAs instead of the system's */
-        char **headers;                 /* header = Name: value (repeatable), and header_file */
+        /* The shared auth and header keys, for the types that list them: */
+        char **headers;                 /* header = Name: value (repeatable), header_file, token_file */
         size_t n_headers;
         char *header_file;
+        char *token_file;               /* a bearer token: "Authorization: Bearer <it>" */
         char *username;                 /* username / password / password_file */
         char *password;
         char *password_file;
-        char *from;                     /* smtp: from, to (required) */
-        char **to;
-        size_t n_to;
-        bool allow_local_relay;         /* smtp: allow_local_relay (no) */
-        usec_t resend_interval;         /* alertmanager: resend_interval (1min) */
+        void *options;                  /* the type's own keys (ChannelType.parse_key) */
 
-        char **given;                   /* type-specific keys seen before type (checked by verify) */
-        size_t n_given;
+        char **pending;                 /* key, value pairs given before type: parsed by verify */
+        size_t n_pending;
 } ChannelConfig;
 
 /* One delivery attempt's libcurl request and the buffers it points into. */
@@ -73,26 +72,40 @@ typedef struct ChannelRequest {
 
 struct ChannelType {
         const char *name;
-        const char *const *keys;        /* the type's own keys, NULL-terminated */
+        /* Every key the type takes beyond the common ones, NULL-terminated:
+         * its own (for parse_key) and the shared auth keys it uses. The
+         * configuration accepts exactly these (mailsupd --list-config-keys). */
+        const char *const *keys;
+        /* Its own keys: 0, or -EINVAL with *error (malloc'd). */
+        int (*parse_key)(ChannelConfig *c, const char *key, const char *value, char **error);
+        /* After every key: required keys, and checks across keys. */
         int (*verify)(ChannelConfig *c, char **error);
+        /* Deep copy of c->options into *dst (the notifier keeps its own copy). */
+        void *(*copy_options)(const void *options);
+        void (*free_options)(void *options);
         /* Fill req (easy already has the common options) to deliver n. */
         int (*prepare)(const ChannelConfig *c, const Notification *n, ChannelRequest *req);
         /* After the transfer: 0 if the receiver accepted it, else -errno with
          * a short reason ("status 503", "connection refused"). */
         int (*judge)(const ChannelConfig *c, ChannelRequest *req, CURLcode result, char *reason, size_t size);
         /* Optional: re-send every still-firing alert (list, n of them) so the
-         * receiver does not expire it (Alertmanager's resolve_timeout). */
+         * receiver does not expire it (Alertmanager's resolve_timeout), every
+         * refresh_interval(c). */
         int (*prepare_refresh)(const ChannelConfig *c, const Notification *const *list, size_t n,
                                ChannelRequest *req);
+        usec_t (*refresh_interval)(const ChannelConfig *c);
 };
 
 /* The bodies, pure, for tests: length, or -ENOBUFS when size is too small. */
 int webhook_render(const Notification *n, char *buf, size_t size);
 int alertmanager_render(const Notification *const *list, size_t n, char *buf, size_t size);
-int smtp_render(const ChannelConfig *c, const Notification *n, char *buf, size_t size);
 
+/* The registry, NULL-terminated. */
 extern const ChannelType channel_webhook, channel_alertmanager, channel_smtp;
+extern const ChannelType *const channel_types[];
 const ChannelType *channel_type_find(const char *name);
+/* The keys every channel takes (type, url, ...), NULL-terminated. */
+extern const char *const channel_common_keys[];
 
 void channel_config_init(ChannelConfig *c, const char *name);
 int channel_config_parse_key(ChannelConfig *c, const char *key, const char *value, char **error);
@@ -101,6 +114,9 @@ void channel_config_done(ChannelConfig *c);
 /* Deep copy (for the notifier, which outlives the parsed config). */
 int channel_config_copy(ChannelConfig *dst, const ChannelConfig *src);
 
+/* For types' parse_key: a duration greater than 0 ("invalid duration 'x' for KEY"). */
+int channel_parse_duration(const char *key, const char *value, usec_t *ret, char **error);
+
 /* Is host this machine (loopback, "localhost", its own name or an address
  * of one of its interfaces)? No DNS lookup is made. */
 bool channel_host_is_local(const char *host);
@@ -108,8 +124,13 @@ bool channel_host_is_local(const char *host);
 /* For types: a fresh request with the common options; the caller frees it. */
 int channel_request_new(const ChannelConfig *c, ChannelRequest **ret);
 ChannelRequest *channel_request_free(ChannelRequest *req);
-/* POST req->body as JSON to c->url with c's headers. */
-int channel_request_post_json(const ChannelConfig *c, ChannelRequest *req);
+/* Add one "Name: value" header line to req (sent by channel_request_post()). */
+int channel_request_header(ChannelRequest *req, const char *line);
+/* POST req->body (of content_type) to c->url with c's headers, and its
+ * username and password if any. */
+int channel_request_post(const ChannelConfig *c, ChannelRequest *req, const char *content_type);
+/* Give req c's username and password, if any (basic auth, SMTP AUTH). */
+int channel_request_login(const ChannelConfig *c, ChannelRequest *req);
 /* Accept 2xx; name the failure otherwise. */
 int channel_judge_http(const ChannelConfig *c, ChannelRequest *req, CURLcode result, char *reason, size_t size);
 /* CURLcode to -errno for the boundary, with curl's message in reason. */

@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 #define CONDITION_MAX 512               /* conditions tracked at once; more are reported each time */
 

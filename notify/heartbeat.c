@@ -2,9 +2,10 @@
 #include "notify/heartbeat.h"
 
 #include <inttypes.h>
-#include <sys/socket.h>
 
-#include "probes/curl-event.h"
+#include "common/curl-easy.h"
+#include "common/curl-event.h"
+#include "common/url.h"
 
 struct Heartbeat {
         char *url;
@@ -65,7 +66,7 @@ int heartbeat_new(sd_event *e, const HeartbeatConfig *c, Heartbeat **ret) {
         Heartbeat *hb;
         int r;
 
-        if (!c->url || (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0))
+        if (!url_is_http(c->url))
                 return -EINVAL;
         hb = calloc(1, sizeof(*hb));
         if (!hb)
@@ -129,31 +130,11 @@ int heartbeat_url(const Heartbeat *hb, HeartbeatKind kind, const char *summary, 
         return *ret ? 0 : -ENOMEM;
 }
 
-static curl_socket_t on_opensocket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
-        int fd = socket(a->family, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->protocol);
-
-        return fd < 0 ? CURL_SOCKET_BAD : fd;
-}
-
-static size_t on_discard(char *ptr, size_t size, size_t nmemb, void *userdata) {
-        return size * nmemb;
-}
-
 static int setup(Heartbeat *hb, const char *url, bool post) {
-        long ms = (long) (hb->timeout / USEC_PER_MSEC);
         CURL *e = hb->easy;
 
-        if (curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, hb->errbuf) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_discard) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK)
+        if (easy_setup(e, &(EasySetup) { .url = url, .protocols = "http,https", .timeout = hb->timeout,
+                                         .errbuf = hb->errbuf }) < 0)
                 return -EINVAL;
         if (post && (curl_easy_setopt(e, CURLOPT_POSTFIELDS, hb->body) != CURLE_OK ||
                      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(hb->body)) != CURLE_OK))

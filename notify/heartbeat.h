@@ -20,7 +20,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 #define HEARTBEAT_BODY_MAX (10 * 1000)
 #define HEARTBEAT_ERROR_MAX 160

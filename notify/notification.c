@@ -1,30 +1,11 @@
-/* notification.c: names of severities and phases (see notification.h). */
+/* notification.c: names of phases, and a notification's one-line subject (see notification.h). */
 #include "notify/notification.h"
-
-static const char *const severity_names[] = {
-        [SEVERITY_INFO] = "info",
-        [SEVERITY_WARNING] = "warning",
-        [SEVERITY_CRITICAL] = "critical",
-};
 
 static const char *const phase_names[_NOTIFY_PHASE_MAX] = {
         [NOTIFY_EVENT] = "event",
         [NOTIFY_FIRING] = "firing",
         [NOTIFY_RESOLVED] = "resolved",
 };
-
-const char *severity_to_string(EventSeverity s) {
-        return (size_t) s < ELEMENTSOF(severity_names) ? severity_names[s] : "unknown";
-}
-
-int severity_from_string(const char *s, EventSeverity *ret) {
-        for (size_t i = 0; i < ELEMENTSOF(severity_names); i++)
-                if (streq(s, severity_names[i])) {
-                        *ret = (EventSeverity) i;
-                        return 0;
-                }
-        return -EINVAL;
-}
 
 const char *notify_phase_to_string(NotifyPhase p) {
         return (size_t) p < ELEMENTSOF(phase_names) ? phase_names[p] : "unknown";
@@ -37,4 +18,10 @@ int notify_phase_from_string(const char *s, NotifyPhase *ret) {
                         return 0;
                 }
         return -EINVAL;
+}
+
+void notification_subject(const Notification *n, char *buf, size_t size) {
+        snprintf(buf, size, "[mailsup] %s %s%s%s on %s%s", severity_to_string(n->severity), n->check,
+                 n->check[0] ? ": " : "", n->kind, n->host,
+                 n->phase == NOTIFY_RESOLVED ? " (resolved)" : n->reminder ? " (still)" : "");
 }

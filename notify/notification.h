@@ -1,9 +1,10 @@
 /* notification.h: one notification, as queued, stored and delivered.
  *
- * The supervisor's event (notify/events.h) plus what a receiver needs to
- * act on it and to deduplicate: a stable id (the same for every channel and
- * every retry), the host, the time, the check's state, and whether it starts
- * or ends a condition (so Alertmanager can resolve it). Fields are fixed-size
+ * The supervisor's event (supervisor/events.h: its kind, as a string, and
+ * its severity) plus what a receiver needs to act on it and to deduplicate:
+ * a stable id (the same for every channel and every retry), the host, the
+ * time, the check's state, and whether it starts or ends a condition (so
+ * Alertmanager can resolve it). Fields are fixed-size
  * so a notification can be copied, written to the outbox and read back with
  * no allocation and no unbounded input.
  *
@@ -11,7 +12,7 @@
  */
 #pragma once
 
-#include "notify/events.h"
+#include "common/severity.h"
 
 #define NOTIFY_ID_LEN 32        /* 128 bits in hex */
 
@@ -24,7 +25,7 @@ typedef enum NotifyPhase {
 
 typedef struct Notification {
         char id[NOTIFY_ID_LEN + 1];     /* filled by notifier_submit() when empty */
-        char kind[48];                  /* "check-failed": event_kind_to_string(), or a condition name */
+        char kind[48];                  /* "check-failed": a label the notifier does not interpret */
         EventSeverity severity;
         NotifyPhase phase;
         bool reminder;                  /* NOTIFY_FIRING again, the condition still lasts */
@@ -37,10 +38,12 @@ typedef struct Notification {
         usec_t since;                   /* CLOCK_REALTIME: when the condition started; 0 = time */
 } Notification;
 
-const char *severity_to_string(EventSeverity s);
-int severity_from_string(const char *s, EventSeverity *ret);
 const char *notify_phase_to_string(NotifyPhase p);
 int notify_phase_from_string(const char *s, NotifyPhase *ret);
+
+/* "[mailsup] critical postfix: check-disabled on mx1 (resolved)": a mail's
+ * Subject, a push notification's title. */
+void notification_subject(const Notification *n, char *buf, size_t size);
 
 /* Copy a string into a fixed field: control characters become '?', cut to fit. */
 #define notification_set(field, value) \

@@ -13,7 +13,7 @@
  */
 #include "notify/notifier-internal.h"
 
-#include "supervisor/log.h"
+#include "common/log.h"
 
 static bool same_alert(const Notification *a, const Notification *b) {
         return streq(a->kind, b->kind) && streq(a->check, b->check) && streq(a->unit, b->unit);
@@ -64,7 +64,7 @@ static int on_refresh(sd_event_source *s, uint64_t usec, void *userdata) {
                         list[n++] = &nf->active[i];
         if (n > 0 && !ch->refresh)
                 (void) notifier_start_transfer(nf, ch, NULL, list, n);
-        (void) sd_event_source_set_time_relative(s, ch->config.resend_interval);
+        (void) sd_event_source_set_time_relative(s, ch->config.type->refresh_interval(&ch->config));
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
@@ -93,7 +93,7 @@ int notifier_add_channel(Notifier *nf, const ChannelConfig *c) {
         nf->channels[nf->n_channels++] = ch;
         if (c->type->prepare_refresh) {
                 r = sd_event_add_time_relative(nf->event, &ch->refresh_timer, CLOCK_MONOTONIC,
-                                               c->resend_interval, 0, on_refresh, ch);
+                                               c->type->refresh_interval(c), 0, on_refresh, ch);
                 if (r < 0)
                         return r;
                 (void) sd_event_source_set_description(ch->refresh_timer, "notifier-refresh");
@@ -183,13 +183,4 @@ void notifier_get_stats(const Notifier *nf, NotifierStats *ret) {
 
 bool notifier_idle(const Notifier *nf) {
         return nf->outbox->n == 0 && nf->in_flight == 0;
-}
-
-void notification_from_event(Notification *n, EventKind kind, const char *check, const char *unit,
-                             const char *reason) {
-        *n = (Notification) { .severity = event_kind_severity(kind), .phase = NOTIFY_EVENT };
-        notification_set(n->kind, event_kind_to_string(kind));
-        notification_set(n->check, check);
-        notification_set(n->unit, unit);
-        notification_set(n->reason, reason);
 }

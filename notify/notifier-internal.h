@@ -4,7 +4,7 @@
 #include "notify/condition.h"
 #include "notify/notifier.h"
 #include "notify/outbox.h"
-#include "probes/curl-event.h"
+#include "common/curl-event.h"
 
 typedef struct Transfer Transfer;
 

@@ -14,7 +14,7 @@
 #include <inttypes.h>
 #include <sys/random.h>
 
-#include "supervisor/log.h"
+#include "common/log.h"
 
 Channel *notifier_find_channel(Notifier *nf, const char *name) {
         for (size_t i = 0; i < nf->n_channels; i++)

@@ -19,13 +19,12 @@
  * Alertmanager channels also get every firing alert re-sent each
  * resend_interval, so Alertmanager does not resolve it by timeout.
  *
- * Wiring (for the supervisor):
+ * Wiring (for the supervisor, supervisor/alerting.c):
  *     NotifierOptions o = { .outbox_dir = "/var/lib/mailsup/outbox",
  *                           .reminder = NOTIFIER_REMINDER_DEFAULT };
  *     notifier_new(event, &o, &nf);
  *     notifier_add_channel(nf, &channel_config);   // per [notify NAME]
- *     event_emit(...) -> notification_from_event(&n, kind, check, unit, msg);
- *                        notifier_submit(nf, &n);
+ *     a one-off event -> notifier_submit(nf, &n);
  *     per cycle, per check -> notifier_condition(nf, &n, failing);
  *
  * See also: channel.h, outbox.h, condition.h, heartbeat.h.
@@ -104,7 +103,3 @@ void notifier_set_observer(Notifier *nf, NotifierResultCallback cb, void *userda
 int notifier_test(Notifier *nf, const Notification *n, NotifierResultCallback cb, void *userdata);
 /* Nothing pending and nothing in flight. */
 bool notifier_idle(const Notifier *nf);
-
-/* A notification for one supervisor event (kind string and severity from events.c). */
-void notification_from_event(Notification *n, EventKind kind, const char *check, const char *unit,
-                             const char *reason);

@@ -14,7 +14,20 @@
 
 #include <strings.h>
 
-#include "notify/notify-json.h"
+#include "common/json.h"
+#include "common/options.h"
+#include "common/url.h"
+
+typedef struct SmtpOptions {
+        char *from;                     /* from, to: required */
+        char **to;
+        size_t n_to;
+        bool allow_local_relay;         /* allow_local_relay (no) */
+} SmtpOptions;
+
+static SmtpOptions *smtp_options(ChannelConfig *c) {
+        return option_get(&c->options, sizeof(SmtpOptions));
+}
 
 static void header_value(char *dst, size_t size, const char *src) {
         size_t j = 0;
@@ -39,28 +52,25 @@ static const char *mail_date(char *buf, size_t size, usec_t t) {
         return buf;
 }
 
-int smtp_render(const ChannelConfig *c, const Notification *n, char *buf, size_t size) {
-        char subject[400], check[sizeof(n->check)], kind[sizeof(n->kind)], host[sizeof(n->host)];
-        char date[64], t[40], since[40], to[512] = "";
+static int smtp_render(const ChannelConfig *c, const Notification *n, char *buf, size_t size) {
+        const SmtpOptions *o = c->options;
+        char subject[400], raw[400], date[64], t[40], since[40], to[512] = "";
         size_t pos = 0;
         int len;
 
-        for (size_t i = 0; i < c->n_to && pos < sizeof(to); i++)
-                pos += (size_t) snprintf(to + pos, sizeof(to) - pos, "%s%s", i > 0 ? ", " : "", c->to[i]);
+        for (size_t i = 0; i < o->n_to && pos < sizeof(to); i++)
+                pos += (size_t) snprintf(to + pos, sizeof(to) - pos, "%s%s", i > 0 ? ", " : "", o->to[i]);
 
-        header_value(check, sizeof(check), n->check);
-        header_value(kind, sizeof(kind), n->kind);
-        header_value(host, sizeof(host), n->host);
-        snprintf(subject, sizeof(subject), "[mailsup] %s %s%s%s on %s%s", severity_to_string(n->severity), check,
-                 check[0] ? ": " : "", kind, host,
-                 n->phase == NOTIFY_RESOLVED ? " (resolved)" : n->reminder ? " (still)" : "");
+        /* Header fields are ASCII: other bytes of the check, kind or host become '?'. */
+        notification_subject(n, raw, sizeof(raw));
+        header_value(subject, sizeof(subject), raw);
         len = snprintf(buf, size,
                        "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s.%s@mailsup>\r\n"
                        "X-Mailsup-Id: %s\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
                        "Content-Transfer-Encoding: 8bit\r\n\r\n"
                        "%s\r\n\r\nkind:     %s (%s)\r\nseverity: %s\r\ncheck:    %s\r\nunit:     %s\r\n"
                        "state:    %s\r\nhost:     %s\r\ntime:     %s\r\nsince:    %s\r\nid:       %s\r\n",
-                       c->from, to, subject,
+                       o->from, to, subject,
                        mail_date(date, sizeof(date), n->time), n->id, c->name, n->id,
                        n->reason[0] ? n->reason : "(no reason given)", n->kind, notify_phase_to_string(n->phase),
                        severity_to_string(n->severity), n->check, n->unit, n->state, n->host,
@@ -81,6 +91,7 @@ static size_t on_read(char *ptr, size_t size, size_t nmemb, void *userdata) {
 }
 
 static int smtp_prepare(const ChannelConfig *c, const Notification *n, ChannelRequest *req) {
+        const SmtpOptions *o = c->options;
         char from[300];
         CURL *e = req->easy;
         int len;
@@ -92,17 +103,17 @@ static int smtp_prepare(const ChannelConfig *c, const Notification *n, ChannelRe
         if (len < 0)
                 return len;
         req->body_len = (size_t) len;
-        for (size_t i = 0; i < c->n_to; i++) {
+        for (size_t i = 0; i < o->n_to; i++) {
                 char rcpt[300];
                 struct curl_slist *l;
 
-                snprintf(rcpt, sizeof(rcpt), "<%s>", c->to[i]);
+                snprintf(rcpt, sizeof(rcpt), "<%s>", o->to[i]);
                 l = curl_slist_append(req->recipients, rcpt);
                 if (!l)
                         return -ENOMEM;
                 req->recipients = l;
         }
-        snprintf(from, sizeof(from), "<%s>", c->from);
+        snprintf(from, sizeof(from), "<%s>", o->from);
         if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_USE_SSL, (long) CURLUSESSL_ALL) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
@@ -112,10 +123,7 @@ static int smtp_prepare(const ChannelConfig *c, const Notification *n, ChannelRe
             curl_easy_setopt(e, CURLOPT_READDATA, req) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t) req->body_len) != CURLE_OK)
                 return -EINVAL;
-        if (c->username && (curl_easy_setopt(e, CURLOPT_USERNAME, c->username) != CURLE_OK ||
-                            curl_easy_setopt(e, CURLOPT_PASSWORD, c->password ? c->password : "") != CURLE_OK))
-                return -EINVAL;
-        return 0;
+        return channel_request_login(c, req);
 }
 
 static int smtp_judge(const ChannelConfig *c, ChannelRequest *req, CURLcode result, char *reason, size_t size) {
@@ -126,43 +134,80 @@ static int smtp_judge(const ChannelConfig *c, ChannelRequest *req, CURLcode resu
         return channel_curl_error(req, result, reason, size);
 }
 
-static int smtp_error(char **error, const char *fmt, const char *a, const char *b) {
-        if (asprintf(error, fmt, a, b) < 0)
-                abort();
-        return -EINVAL;
+static int parse_address_list(SmtpOptions *o, const char *value, char **error) {
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *save = NULL;
+
+        strv_free(&o->to, &o->n_to);
+        for (char *t = strtok_r(copy, ", \t", &save); t; t = strtok_r(NULL, ", \t", &save)) {
+                if (!strchr(t, '@') || strpbrk(t, "<>\"\r\n"))
+                        return option_error(error, "invalid address '%s' for to: expected user@domain", t);
+                strv_add(&o->to, &o->n_to, t);
+        }
+        if (o->n_to == 0)
+                return option_error(error, "empty value for to: expected one or more addresses");
+        return 0;
+}
+
+static int smtp_parse_key(ChannelConfig *c, const char *key, const char *value, char **error) {
+        SmtpOptions *o = smtp_options(c);
+
+        if (streq(key, "to"))
+                return parse_address_list(o, value, error);
+        if (streq(key, "allow_local_relay"))
+                return option_parse_bool(key, value, &o->allow_local_relay, error);
+        /* from */
+        if (!strchr(value, '@') || strpbrk(value, "<>\" \t\r\n"))
+                return option_error(error, "invalid address '%s' for from: expected user@domain", value);
+        option_set_string(&o->from, value);
+        return 0;
 }
 
 static int smtp_verify(ChannelConfig *c, char **error) {
-        CURLU *u = curl_url();
-        char *scheme = NULL, *host = NULL;
-        int r = 0;
+        _cleanup_free_ char *scheme = NULL, *host = NULL;
+        const SmtpOptions *o = smtp_options(c);
 
-        if (!u)
-                abort();
-        if (curl_url_set(u, CURLUPART_URL, c->url, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-            (!streq(scheme, "smtp") && !streq(scheme, "smtps")))
-                r = smtp_error(error, "invalid url '%s' for type smtp: expected smtps://HOST[:PORT] or "
-                               "smtp://HOST[:PORT] (STARTTLS)%s", c->url, "");
-        else if (channel_host_is_local(host) && !c->allow_local_relay)
-                r = smtp_error(error, "smtp relay '%s' is on this host: alerts must not depend on the mail "
-                               "server they report on (set allow_local_relay = yes to use it anyway)%s", host, "");
-        else if (!c->from)
-                r = smtp_error(error, "missing required key 'from'%s%s", "", "");
-        else if (c->n_to == 0)
-                r = smtp_error(error, "missing required key 'to'%s%s", "", "");
-        curl_free(scheme);
-        curl_free(host);
-        curl_url_cleanup(u);
-        return r;
+        if (url_split(c->url, &scheme, &host, NULL) < 0 || (!streq(scheme, "smtp") && !streq(scheme, "smtps")))
+                return option_error(error, "invalid url '%s' for type smtp: expected smtps://HOST[:PORT] or "
+                                    "smtp://HOST[:PORT] (STARTTLS)", c->url);
+        if (channel_host_is_local(host) && !o->allow_local_relay)
+                return option_error(error, "smtp relay '%s' is on this host: alerts must not depend on the mail "
+                                    "server they report on (set allow_local_relay = yes to use it anyway)", host);
+        if (!o->from)
+                return option_error(error, "missing required key 'from'");
+        if (o->n_to == 0)
+                return option_error(error, "missing required key 'to'");
+        return 0;
+}
+
+static void *smtp_copy_options(const void *options) {
+        const SmtpOptions *src = options;
+        SmtpOptions *o = calloc(1, sizeof(*o));
+
+        if (!o)
+                abort(); /* like xstrdup(): configuration is small */
+        o->from = xstrdup(src->from);
+        strv_copy(&o->to, &o->n_to, src->to, src->n_to);
+        o->allow_local_relay = src->allow_local_relay;
+        return o;
+}
+
+static void smtp_free_options(void *options) {
+        SmtpOptions *o = options;
+
+        free(o->from);
+        strv_free(&o->to, &o->n_to);
+        free(o);
 }
 
 const ChannelType channel_smtp = {
         .name = "smtp",
         .keys = (const char *const[]) { "username", "password", "password_file", "from", "to",
                                         "allow_local_relay", NULL },
+        .parse_key = smtp_parse_key,
         .verify = smtp_verify,
+        .copy_options = smtp_copy_options,
+        .free_options = smtp_free_options,
         .prepare = smtp_prepare,
         .judge = smtp_judge,
 };

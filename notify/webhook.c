@@ -15,8 +15,10 @@
  *
  * See also: channel.h, notifier.h, tests/webhook-receiver.py.
  */
+#include "common/json.h"
+#include "common/options.h"
+#include "common/url.h"
 #include "notify/channel.h"
-#include "notify/notify-json.h"
 
 int webhook_render(const Notification *n, char *buf, size_t size) {
         char t[40], since[40];
@@ -53,16 +55,12 @@ static int webhook_prepare(const ChannelConfig *c, const Notification *n, Channe
         if (len < 0)
                 return len;
         req->body_len = (size_t) len;
-        return channel_request_post_json(c, req);
+        return channel_request_post(c, req, "application/json");
 }
 
 static int webhook_verify(ChannelConfig *c, char **error) {
-        if (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0) {
-                *error = NULL;
-                if (asprintf(error, "invalid url '%s' for type webhook: expected http:// or https://", c->url) < 0)
-                        abort();
-                return -EINVAL;
-        }
+        if (!url_is_http(c->url))
+                return option_error(error, "invalid url '%s' for type webhook: expected http:// or https://", c->url);
         return 0;
 }
 

@@ -21,9 +21,9 @@
  */
 #include <arpa/inet.h>
 
-#include "probes/ares-event.h"
+#include "common/ares-event.h"
 #include "probes/dns-parse.h"
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 #define DNS_SERVER_MAX 64
@@ -121,7 +121,7 @@ static int dns_start(Probe *p) {
         return r;
 }
 
-static DnsOptions *dns_options(CheckConfig *c) {
+static DnsOptions *dns_options(ProbeConfig *c) {
         DnsOptions *o = c->options;
 
         if (!o) {
@@ -132,7 +132,7 @@ static DnsOptions *dns_options(CheckConfig *c) {
         return o;
 }
 
-static int dns_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int dns_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         DnsOptions *o = dns_options(c);
 
         if (streq(key, "server"))
@@ -153,7 +153,7 @@ static int dns_parse_key(CheckConfig *c, const char *key, const char *value, cha
         return 0;
 }
 
-static int dns_verify(CheckConfig *c, char **error) {
+static int dns_verify(ProbeConfig *c, char **error) {
         DnsOptions *o = dns_options(c);
         unsigned char addr[16];
         char text[INET6_ADDRSTRLEN];
@@ -173,7 +173,7 @@ static int dns_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-static void dns_free_options(CheckConfig *c) {
+static void dns_free_options(ProbeConfig *c) {
         DnsOptions *o = c->options;
 
         if (!o)
@@ -189,6 +189,7 @@ const ProbeType probe_type_dns = {
         .needs_port = false,
         .start = dns_start,
         .stop = dns_stop,
+        .keys = (const char *const[]) { "server", "query", "record", "expect", NULL },
         .parse_key = dns_parse_key,
         .verify = dns_verify,
         .free_options = dns_free_options,

@@ -17,7 +17,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 #define FILE_DIR_MAX 4096U
@@ -143,7 +143,7 @@ static int file_start(Probe *p) {
         return 0;
 }
 
-static int file_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int file_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         FileOptions *o = option_get(&c->options, sizeof(FileOptions));
 
         if (streq(key, "path")) {
@@ -165,7 +165,7 @@ static int file_parse_key(CheckConfig *c, const char *key, const char *value, ch
         return 0;
 }
 
-static int file_verify(CheckConfig *c, char **error) {
+static int file_verify(ProbeConfig *c, char **error) {
         const FileOptions *o = c->options;
 
         if (!o || !o->path)
@@ -173,7 +173,7 @@ static int file_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-static void file_free_options(CheckConfig *c) {
+static void file_free_options(ProbeConfig *c) {
         FileOptions *o = c->options;
 
         if (!o)
@@ -187,6 +187,7 @@ const ProbeType probe_type_file = {
         .name = "file",
         .default_alert = true,
         .start = file_start,
+        .keys = (const char *const[]) { "path", "max_size", "max_age", "missing", NULL },
         .parse_key = file_parse_key,
         .verify = file_verify,
         .free_options = file_free_options,

@@ -9,14 +9,13 @@
  */
 #include "probes/http.h"
 
-#include <curl/curl.h>
 #include <strings.h>
-#include <sys/un.h>
 
+#include "common/options.h"
+#include "common/url.h"
 #include "probes/cert.h"
-#include "probes/options.h"
 
-static HttpOptions *http_options(CheckConfig *c) {
+static HttpOptions *http_options(ProbeConfig *c) {
         HttpOptions *o = option_get(&c->options, sizeof(HttpOptions));
 
         if (!o->tls_verify_set)
@@ -26,20 +25,7 @@ static HttpOptions *http_options(CheckConfig *c) {
 
 /* http:// or https:// with a host, as curl itself parses it. */
 static int check_url(const char *value, char **error) {
-        CURLU *u = curl_url();
-        char *scheme = NULL, *host = NULL;
-        bool ok;
-
-        if (!u)
-                abort();
-        ok = curl_url_set(u, CURLUPART_URL, value, 0) == CURLUE_OK &&
-             curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-             curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
-             (streq(scheme, "http") || streq(scheme, "https"));
-        curl_free(scheme);
-        curl_free(host);
-        curl_url_cleanup(u);
-        if (!ok)
+        if (!url_is_http(value))
                 return option_error(error, "invalid url '%s': expected http://HOST[:PORT]/PATH or https://...",
                                     value);
         return 0;
@@ -63,7 +49,7 @@ static int set_body_regex(HttpOptions *o, const char *value, char **error) {
         return 0;
 }
 
-int http_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+int http_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         HttpOptions *o = http_options(c);
         int r;
 
@@ -84,19 +70,15 @@ int http_parse_key(CheckConfig *c, const char *key, const char *value, char **er
                 if (r < 0)
                         return r;
                 o->tls_verify_set = true;
-        } else if (streq(key, "unix_socket")) {
-                if (value[0] != '/' || strlen(value) >= sizeof_field(struct sockaddr_un, sun_path))
-                        return option_error(error, "invalid path '%s' for unix_socket: must be absolute and "
-                                            "shorter than %zu bytes", value,
-                                            sizeof_field(struct sockaddr_un, sun_path));
-                option_set_string(&o->unix_socket, value);
-        } else
+        } else if (streq(key, "unix_socket"))
+                return option_parse_socket_path(key, value, &o->unix_socket, error);
+        else
                 return option_parse_cert_key(key, value, &o->ca_file, &o->cert_warn_days, &o->cert_warn_days_set,
                                              error);
         return 0;
 }
 
-int http_verify(CheckConfig *c, char **error) {
+int http_verify(ProbeConfig *c, char **error) {
         HttpOptions *o = http_options(c);
 
         if (!o->url)
@@ -114,7 +96,7 @@ int http_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-void http_free_options(CheckConfig *c) {
+void http_free_options(ProbeConfig *c) {
         HttpOptions *o = c->options;
 
         if (!o)

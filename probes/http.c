@@ -26,8 +26,9 @@
 
 #include <sys/socket.h>
 
+#include "common/curl-easy.h"
+#include "common/curl-event.h"
 #include "probes/cert.h"
-#include "probes/curl-event.h"
 
 typedef struct Http {
         Probe *probe;
@@ -221,29 +222,18 @@ static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) 
 static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
         /* A margin past the probe's own deadline, so probe.c's wording
          * (describe_timeout) wins and curl's limits are only a backstop. */
-        long ms = (long) (timeout / USEC_PER_MSEC) + 1000;
+        EasySetup setup = { .url = o->url, .protocols = "http,https", .timeout = timeout + USEC_PER_SEC,
+                            .errbuf = h->errbuf, .ca_file = o->ca_file, .write = on_body, .write_data = h,
+                            .opensocket = on_opensocket, .opensocket_data = h };
         CURL *e = h->easy;
 
-        if (curl_easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_WRITEDATA, h) != CURLE_OK ||
+        if (easy_setup(e, &setup) < 0 ||
             curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_HEADERDATA, h) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
-            /* A lookup still running at the deadline must not be joined: detach it. */
-            curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK)
+            curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) != CURLE_OK)
                 return -EINVAL;
         if (!o->tls_verify && (curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
                                curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK))
@@ -251,8 +241,6 @@ static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
         if (o->unix_socket && curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket) != CURLE_OK)
                 return -EINVAL;
         if (is_https(o) && curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) != CURLE_OK)
-                return -EINVAL;
-        if (o->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK)
                 return -EINVAL;
         return 0;
 }
@@ -311,6 +299,8 @@ const ProbeType probe_type_http = {
         .start = http_start,
         .stop = http_stop,
         .describe_timeout = http_describe_timeout,
+        .keys = (const char *const[]) { "url", "expect_status", "expect_body", "tls_verify", "unix_socket",
+                                        "ca_file", "cert_warn_days", NULL },
         .parse_key = http_parse_key,
         .verify = http_verify,
         .free_options = http_free_options,

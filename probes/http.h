@@ -33,6 +33,6 @@ typedef struct HttpOptions {
 } HttpOptions;
 
 /* The ProbeType configuration hooks, in http-options.c. */
-int http_parse_key(CheckConfig *c, const char *key, const char *value, char **error);
-int http_verify(CheckConfig *c, char **error);
-void http_free_options(CheckConfig *c);
+int http_parse_key(ProbeConfig *c, const char *key, const char *value, char **error);
+int http_verify(ProbeConfig *c, char **error);
+void http_free_options(ProbeConfig *c);

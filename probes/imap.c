@@ -136,11 +136,6 @@ static int imap_start(Probe *p) {
 const ProbeType probe_type_imap = {
         .name = "imap",
         .default_port = 143,
-        .needs_port = true,
         .start = imap_start,
-        .stop = stream_stop,
-        .describe_timeout = stream_describe_timeout,
-        .parse_key = tls_options_parse_key,
-        .verify = tls_options_verify,
-        .free_options = tls_options_free,
+        STREAM_TLS_TYPE_MEMBERS,
 };

@@ -12,7 +12,7 @@
  */
 #pragma once
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 /* How much of a queue file's head we read: the 'C' size record (~100 bytes)
  * and the 'T' record that follows it fit with room to spare. */

@@ -21,7 +21,7 @@
 #include <stdarg.h>
 #include <sys/wait.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 #include "probes/queue-walk.h"
 
@@ -147,7 +147,7 @@ static int parse_limit(bool *has, uint64_t *v, const char *key, const char *valu
         return r;
 }
 
-static int pq_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int pq_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         PostfixQueueOptions *o = option_get(&c->options, sizeof(PostfixQueueOptions));
 
         if (streq(key, "queue_directory") || streq(key, "config_directory")) {
@@ -228,7 +228,7 @@ static int postconf_queue_directory(const char *config_directory, char **ret) {
         return 0;
 }
 
-static int pq_verify(CheckConfig *c, char **error) {
+static int pq_verify(ProbeConfig *c, char **error) {
         PostfixQueueOptions *o = option_get(&c->options, sizeof(PostfixQueueOptions));
         int r;
 
@@ -246,7 +246,7 @@ static int pq_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-static void pq_free_options(CheckConfig *c) {
+static void pq_free_options(ProbeConfig *c) {
         PostfixQueueOptions *o = c->options;
 
         if (!o)
@@ -281,6 +281,8 @@ const ProbeType probe_type_postfix_queue = {
         .start = pq_start,
         .stop = pq_stop,
         .describe_timeout = pq_describe_timeout,
+        .keys = (const char *const[]) { "queue_directory", "config_directory", "max_deferred", "max_total",
+                                        "max_growth", "max_deferred_age", NULL },
         .parse_key = pq_parse_key,
         .verify = pq_verify,
         .free_options = pq_free_options,

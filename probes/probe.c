@@ -15,7 +15,7 @@
 
 extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap, probe_type_http, probe_type_dns,
         probe_type_redis, probe_type_milter, probe_type_tcp_table,
-        probe_type_program, probe_type_file, probe_type_system, probe_type_postfix_queue;
+        probe_type_program, probe_type_file, probe_type_system, probe_type_postfix_queue, probe_type_lmtp;
 
 const ProbeType *const probe_types[] = {
         &probe_type_tcp,
@@ -30,6 +30,7 @@ const ProbeType *const probe_types[] = {
         &probe_type_file,
         &probe_type_system,
         &probe_type_postfix_queue,
+        &probe_type_lmtp,
         NULL,
 };
 
@@ -38,6 +39,13 @@ const ProbeType *probe_type_find(const char *name) {
                 if (streq(probe_types[i]->name, name))
                         return probe_types[i];
         return NULL;
+}
+
+bool probe_type_has_key(const ProbeType *t, const char *key) {
+        for (const char *const *k = t->keys; k && *k; k++)
+                if (streq(*k, key))
+                        return true;
+        return false;
 }
 
 static const char *const status_names[_PROBE_STATUS_MAX] = {
@@ -143,7 +151,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-int probe_start(sd_event *e, const CheckConfig *c, probe_done_t done, void *userdata, Probe **ret) {
+int probe_start(sd_event *e, const ProbeConfig *c, probe_done_t done, void *userdata, Probe **ret) {
         Probe *p;
         int r;
 

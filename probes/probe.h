@@ -6,6 +6,11 @@
  * ends in exactly one completion call with a named status and a short
  * reason, never blocks the loop, and costs at most its own timeout.
  *
+ * A probe sees only its ProbeConfig: the part of a [check NAME] section
+ * that says what to talk to and how. The supervisor's CheckConfig holds it
+ * (and what to do about the answer), so probes know nothing of units,
+ * actions or restart limits, and no header here includes the supervisor's.
+ *
  * See also: stream.h (the line-oriented TCP engine smtp and imap share),
  * supervisor/config.h (CheckConfig, where a probe's settings come from).
  */
@@ -13,7 +18,25 @@
 
 #include <systemd/sd-event.h>
 
-#include "supervisor/config.h"
+#include "common/util.h"
+
+typedef struct ProbeType ProbeType;
+
+/* The members of ProbeConfig, once, so that the supervisor's CheckConfig
+ * can hold them both as one ProbeConfig (.probe, for probe_start()) and as
+ * plain members (cc->host), in the manner of Linux's struct_group(). */
+#define PROBE_CONFIG_MEMBERS                                                                            \
+        char *name;                     /* the check's name, from [check NAME] */                     \
+        const ProbeType *type;          /* type = tcp | smtp | imap ... */                             \
+        char *host;                     /* numeric, default 127.0.0.1 */                              \
+        uint16_t port;                  /* 0 until set; the type's default_port fills it */           \
+        usec_t timeout;                 /* resolved: the check's own, else [supervisor] timeout */    \
+        void *options;                  /* the type's own keys (ProbeType.parse_key) */               \
+        unsigned default_fail_after;    /* set by the type's verify: its own fail_after default (0: none) */
+
+typedef struct ProbeConfig {
+        PROBE_CONFIG_MEMBERS
+} ProbeConfig;
 
 typedef enum ProbeStatus {
         PROBE_OK,
@@ -58,11 +81,15 @@ typedef struct Probe Probe;
  * probe_start()). The callee may probe_free() the probe inside it. */
 typedef void (*probe_done_t)(Probe *p, const ProbeResult *result, void *userdata);
 
-typedef struct ProbeType {
+struct ProbeType {
         const char *name;
         uint16_t default_port;  /* 0: the check must set port */
         bool needs_port;        /* host/port are meaningful for this type */
         bool default_alert;     /* a threshold type: action defaults to alert even with a unit */
+        /* The type's own keys, NULL-terminated: the configuration accepts
+         * exactly these beyond the common ones and hands each to parse_key
+         * (mailsupd --list-config-keys prints them). */
+        const char *const *keys;
 
         /* Start the conversation; return <0 only for immediate local errors
          * (then no completion call happens). */
@@ -75,25 +102,24 @@ typedef struct ProbeType {
          * Must not finish the run: probe.c does that with what is left here. */
         void (*describe_timeout)(Probe *p, ProbeStatus *status, char *reason, size_t size);
 
-        /* Optional configuration hooks for keys beyond the common ones
-         * (type, host, port, unit, action, timeout, fail_after, recover_after).
-         * parse_key returns 0 when taken, -ENOENT for an unknown key, -EINVAL
-         * with *error set (malloc'd) for a bad value. verify checks required
-         * keys after parsing, and may set defaults of common keys left unset
-         * (fail_after 0). */
-        int (*parse_key)(CheckConfig *c, const char *key, const char *value, char **error);
-        int (*verify)(CheckConfig *c, char **error);
-        void (*free_options)(CheckConfig *c);
+        /* Optional configuration hooks for the keys in keys[]. parse_key
+         * returns 0 when taken, -EINVAL with *error set (malloc'd) for a bad
+         * value (-ENOENT, a key it does not know, is a bug: a test feeds it
+         * every listed key). verify checks required keys after parsing, and
+         * may set default_fail_after. */
+        int (*parse_key)(ProbeConfig *c, const char *key, const char *value, char **error);
+        int (*verify)(ProbeConfig *c, char **error);
+        void (*free_options)(ProbeConfig *c);
         /* Optional: can this process read what the check needs (files a
          * system user may not see)? Given the check's options (parsed and
          * verified); 0, or -errno with what is missing said in buf. Used by
          * mailsupd --check-config as the daemon's user. */
         int (*check_access)(const void *options, char *buf, size_t size);
-} ProbeType;
+};
 
 struct Probe {
         const ProbeType *type;
-        const CheckConfig *config;
+        const ProbeConfig *config;
         sd_event *event;
         sd_event_source *deadline;   /* the whole run's timeout */
         sd_event_source *defer;      /* delivers an immediate result asynchronously */
@@ -109,7 +135,10 @@ struct Probe {
 const ProbeType *probe_type_find(const char *name);
 extern const ProbeType *const probe_types[];
 
-int probe_start(sd_event *e, const CheckConfig *c, probe_done_t done, void *userdata, Probe **ret);
+/* Whether key is one of the type's own keys. */
+bool probe_type_has_key(const ProbeType *t, const char *key);
+
+int probe_start(sd_event *e, const ProbeConfig *c, probe_done_t done, void *userdata, Probe **ret);
 Probe *probe_free(Probe *p);
 static inline void probe_freep(Probe **p) {
         probe_free(*p);

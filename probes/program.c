@@ -21,7 +21,7 @@
 #include <sys/epoll.h>
 #include <sys/wait.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 static int close_fd(int fd) {
@@ -101,18 +101,17 @@ char **program_argv_free(char **argv) {
 void program_output_line(char *dst, size_t size, const char *out, size_t len) {
         size_t n = 0;
 
-        if (size == 0)
-                return;
+        /* Blanks and line ends fold into one space, none at either end;
+         * other control bytes become '?', as sanitize_line() has them. */
         for (size_t i = 0; i < len && n + 1 < size; i++) {
                 char c = out[i] == '\n' || out[i] == '\r' || out[i] == '\t' ? ' ' : out[i];
 
-                if (c == ' ' && (n == 0 || dst[n - 1] == ' '))
-                        continue;
-                dst[n++] = (unsigned char) c < 0x20 || c == 0x7f ? '?' : c;
+                if (c != ' ' || (n > 0 && dst[n - 1] != ' '))
+                        dst[n++] = c;
         }
         while (n > 0 && dst[n - 1] == ' ')
                 n--;
-        dst[n] = '\0';
+        sanitize_line(dst, size, dst, n);
 }
 
 static void program_drain(Program *pr) {
@@ -272,7 +271,7 @@ static void program_describe_timeout(Probe *p, ProbeStatus *status, char *reason
                  format_duration(buf, sizeof(buf), p->config->timeout), out[0] ? ": " : "", out);
 }
 
-static int program_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int program_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         ProgramOptions *o;
         char **argv;
         int r;
@@ -294,7 +293,7 @@ static int program_parse_key(CheckConfig *c, const char *key, const char *value,
         return 0;
 }
 
-static int program_verify(CheckConfig *c, char **error) {
+static int program_verify(ProbeConfig *c, char **error) {
         const ProgramOptions *o = c->options;
 
         if (!o || !o->argv)
@@ -302,7 +301,7 @@ static int program_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-static void program_free_options(CheckConfig *c) {
+static void program_free_options(ProbeConfig *c) {
         ProgramOptions *o = c->options;
 
         if (!o)
@@ -317,6 +316,7 @@ const ProbeType probe_type_program = {
         .start = program_start,
         .stop = program_stop,
         .describe_timeout = program_describe_timeout,
+        .keys = (const char *const[]) { "command", NULL },
         .parse_key = program_parse_key,
         .verify = program_verify,
         .free_options = program_free_options,

@@ -15,7 +15,7 @@
 
 #include <systemd/sd-event.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 
 #define QUEUE_WALK_SLICE 256U
 #define QUEUE_WALK_DEPTH 4U

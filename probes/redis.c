@@ -23,9 +23,9 @@
 #include <stdarg.h>
 #include <sys/un.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
-#include "probes/redis-event.h"
+#include "common/redis-event.h"
 #include "probes/redis-parse.h"
 
 #define REDIS_IN_MAX (64U * 1024U)
@@ -265,7 +265,7 @@ static int redis_send(Redis *r, redisAsyncContext *ac) {
 }
 
 static int redis_start(Probe *p) {
-        const CheckConfig *c = p->config;
+        const ProbeConfig *c = p->config;
         const RedisOptions *o = c->options;
         redisAsyncContext *ac;
         Redis *r;
@@ -321,15 +321,12 @@ static void redis_describe_timeout(Probe *p, ProbeStatus *status, char *reason, 
                 snprintf(reason, size, "no %s within %s", r->waiting, buf);
 }
 
-static int redis_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int redis_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         RedisOptions *o = option_get(&c->options, sizeof(RedisOptions));
 
-        if (streq(key, "socket")) {
-                if (value[0] != '/' || strlen(value) >= sizeof_field(struct sockaddr_un, sun_path))
-                        return option_error(error, "invalid path '%s' for socket: must be absolute and "
-                                            "shorter than %zu bytes", value, sizeof_field(struct sockaddr_un, sun_path));
-                option_set_string(&o->socket, value);
-        } else if (streq(key, "password"))
+        if (streq(key, "socket"))
+                return option_parse_socket_path(key, value, &o->socket, error);
+        else if (streq(key, "password"))
                 option_set_string(&o->password, value);
         else if (streq(key, "max_memory")) {
                 if (redis_max_memory_parse(value, &o->max_memory) < 0)
@@ -342,12 +339,12 @@ static int redis_parse_key(CheckConfig *c, const char *key, const char *value, c
 }
 
 /* Options exist even without a key of redis' own: the probe reads them. */
-static int redis_verify(CheckConfig *c, char **error) {
+static int redis_verify(ProbeConfig *c, char **error) {
         (void) option_get(&c->options, sizeof(RedisOptions));
         return 0;
 }
 
-static void redis_free_options(CheckConfig *c) {
+static void redis_free_options(ProbeConfig *c) {
         RedisOptions *o = c->options;
 
         if (!o)
@@ -365,6 +362,7 @@ const ProbeType probe_type_redis = {
         .start = redis_start,
         .stop = redis_stop,
         .describe_timeout = redis_describe_timeout,
+        .keys = (const char *const[]) { "socket", "password", "max_memory", NULL },
         .parse_key = redis_parse_key,
         .verify = redis_verify,
         .free_options = redis_free_options,

@@ -11,10 +11,14 @@
  * EHLO again over TLS. With tls = yes (465, RFC 8314) the engine shakes
  * hands first and the conversation is the plain one. Certificates: tls.h.
  *
- * See also: smtp-parse.h, stream.h, tls.h, imap.c.
+ * The conversation is shared with lmtp (smtp.h): the hello verb and its
+ * wording come from the type's dialect.
+ *
+ * See also: smtp-parse.h, stream.h, tls.h, imap.c, lmtp.c.
  */
+#include "probes/smtp.h"
+
 #include "probes/smtp-parse.h"
-#include "probes/stream.h"
 
 #include <ctype.h>
 #include <limits.h>
@@ -28,6 +32,10 @@ enum {
         SMTP_STEP_STARTTLS,
         SMTP_STEP_EHLO_TLS,  /* the second EHLO, over TLS */
 };
+
+static const SmtpDialect *dialect(const Stream *s) {
+        return s->ops->data;
+}
 
 /* A host name fit for EHLO: letters, digits, '-' and '.', with a dot inside. */
 static bool is_helo_domain(const char *name) {
@@ -63,18 +71,19 @@ static bool ehlo_offers(const char *buf, size_t len, const char *keyword) {
         return false;
 }
 
-static void send_ehlo(Stream *s) {
+void smtp_stream_hello(Stream *s) {
+        const SmtpDialect *d = dialect(s);
         char host[HOST_NAME_MAX + 1] = {}, line[sizeof(host) + 8];
 
         /* gethostname() reads the kernel's uts name: no lookup, no blocking. */
         if (gethostname(host, sizeof(host) - 1) < 0 || !is_helo_domain(host))
                 snprintf(host, sizeof(host), "%s", SMTP_FALLBACK_HELO);
-        snprintf(line, sizeof(line), "EHLO %s\r\n", host);
+        snprintf(line, sizeof(line), "%s %s\r\n", d->hello, host);
         if (stream_send(s, line) < 0) {
-                stream_end(s, PROBE_INTERNAL_ERROR, "EHLO line does not fit the output buffer");
+                stream_end(s, PROBE_INTERNAL_ERROR, "%s line does not fit the output buffer", d->hello);
                 return;
         }
-        stream_expect(s, "reply to EHLO");
+        stream_expect(s, d->awaiting_hello);
         s->step = s->step == SMTP_STEP_STARTTLS ? SMTP_STEP_EHLO_TLS : SMTP_STEP_EHLO;
 }
 
@@ -82,7 +91,7 @@ static void on_greeting(Stream *s, const SmtpReply *reply, const char *text) {
         const char *sep = *text ? " " : "";
 
         if (reply->code == 220)
-                send_ehlo(s);
+                smtp_stream_hello(s);
         else if (reply->code >= 400)
                 stream_end(s, PROBE_BAD_GREETING, "greeting %u%s%s", reply->code, sep, text);
         else
@@ -108,8 +117,10 @@ static void on_starttls_reply(Stream *s, const SmtpReply *reply, const char *tex
 }
 
 static void on_ehlo_reply(Stream *s, const SmtpReply *reply, const char *text, const char *buf) {
+        const char *hello = dialect(s)->hello;
+
         if (reply->code != 250) {
-                stream_end(s, PROBE_BAD_REPLY, "EHLO %sanswered %u%s%s", s->step == SMTP_STEP_EHLO_TLS ?
+                stream_end(s, PROBE_BAD_REPLY, "%s %sanswered %u%s%s", hello, s->step == SMTP_STEP_EHLO_TLS ?
                            "over TLS " : "", reply->code, *text ? " " : "", text);
                 return;
         }
@@ -119,10 +130,10 @@ static void on_ehlo_reply(Stream *s, const SmtpReply *reply, const char *text, c
         }
         /* Polite, and written before the close; the 221 is not awaited. */
         (void) stream_send(s, "QUIT\r\n");
-        stream_end(s, PROBE_OK, "EHLO %sanswered 250", s->tls ? "over TLS " : "");
+        stream_end(s, PROBE_OK, "%s %sanswered 250", hello, s->tls ? "over TLS " : "");
 }
 
-static size_t smtp_input(Stream *s, const char *buf, size_t len) {
+size_t smtp_stream_input(Stream *s, const char *buf, size_t len) {
         SmtpReply reply;
         char text[160];
         int r;
@@ -149,9 +160,12 @@ static size_t smtp_input(Stream *s, const char *buf, size_t len) {
         return reply.consumed;
 }
 
+static const SmtpDialect smtp_dialect = { .hello = "EHLO", .awaiting_hello = "reply to EHLO" };
+
 static const StreamOps smtp_ops = {
-        .input = smtp_input,
-        .tls_ready = send_ehlo,
+        .input = smtp_stream_input,
+        .tls_ready = smtp_stream_hello,
+        .data = &smtp_dialect,
 };
 
 static int smtp_start(Probe *p) {
@@ -161,11 +175,6 @@ static int smtp_start(Probe *p) {
 const ProbeType probe_type_smtp = {
         .name = "smtp",
         .default_port = 25,
-        .needs_port = true,
         .start = smtp_start,
-        .stop = stream_stop,
-        .describe_timeout = stream_describe_timeout,
-        .parse_key = tls_options_parse_key,
-        .verify = tls_options_verify,
-        .free_options = tls_options_free,
+        STREAM_TLS_TYPE_MEMBERS,
 };

@@ -1,4 +1,4 @@
-/* stream.c: non-blocking TCP conversations on the sd-event loop (see stream.h).
+/* stream.c: non-blocking stream conversations on the sd-event loop (see stream.h).
  *
  * One socket, one io source whose mask always says what we wait for:
  * EPOLLOUT while connecting, then EPOLLIN, plus EPOLLOUT only while output
@@ -26,8 +26,10 @@
 #include <assert.h>
 #include <netinet/in.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 
 static Stream *stream_free(Stream *s) {
         if (!s)
@@ -262,26 +264,55 @@ static int parse_address(const char *host, uint16_t port, struct sockaddr_storag
         return -EINVAL;
 }
 
-/* Returns 0 while connecting, 1 when connected at once, <0 with the verdict taken. */
-static int stream_open(Stream *s) {
-        Probe *p = s->probe;
-        const CheckConfig *c = p->config;
-        uint16_t port = c->port ? c->port : p->type->default_port;
-        struct sockaddr_storage ss;
-        socklen_t sslen;
-        int r;
+/* An absolute path that fits sun_path (the config checked it; a type may not have). */
+static int parse_unix_path(const char *path, struct sockaddr_storage *ss, socklen_t *ret_len) {
+        struct sockaddr_un *un = (struct sockaddr_un *) ss;
+        size_t n = strlen(path);
 
+        if (path[0] != '/' || n >= sizeof(un->sun_path))
+                return -EINVAL;
+        memset(ss, 0, sizeof(*ss));
+        un->sun_family = AF_UNIX;
+        memcpy(un->sun_path, path, n + 1);
+        *ret_len = (socklen_t) (offsetof(struct sockaddr_un, sun_path) + n + 1);
+        return 0;
+}
+
+/* Where to connect: the unix path, or host:port. Ends the run when neither works. */
+static int stream_address(Stream *s, struct sockaddr_storage *ss, socklen_t *ret_len) {
+        const ProbeConfig *c = s->probe->config;
+        uint16_t port = c->port ? c->port : s->probe->type->default_port;
+
+        if (s->unix_path) {
+                if (parse_unix_path(s->unix_path, ss, ret_len) < 0) {
+                        stream_end(s, PROBE_CONNECT_ERROR, "invalid socket path \"%s\"", s->unix_path);
+                        return -EINVAL;
+                }
+                return 0;
+        }
         if (port == 0) {
                 stream_end(s, PROBE_CONNECT_ERROR, "no port configured");
                 return -EINVAL;
         }
-        r = parse_address(c->host, port, &ss, &sslen);
-        if (r < 0) {
+        if (parse_address(c->host, port, ss, ret_len) < 0) {
                 stream_end(s, PROBE_CONNECT_ERROR, "invalid address \"%s\": not a numeric IPv4 or IPv6 address",
                            c->host ? c->host : "");
-                return r;
+                return -EINVAL;
         }
-        s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+        return 0;
+}
+
+/* Returns 0 while connecting, 1 when connected at once, <0 with the verdict taken. */
+static int stream_open(Stream *s) {
+        Probe *p = s->probe;
+        struct sockaddr_storage ss;
+        socklen_t sslen;
+        int r;
+
+        r = stream_address(s, &ss, &sslen);
+        if (r < 0)
+                return r;
+        s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
         if (s->fd < 0) {
                 r = -errno;
                 stream_end(s, PROBE_INTERNAL_ERROR, "cannot create socket: %s", strerror(-r));
@@ -299,7 +330,12 @@ static int stream_open(Stream *s) {
         if (errno == EINPROGRESS)
                 return 0;
         r = -errno;
-        stream_end_connect_error(s, -r);
+        /* A unix socket whose listener takes nothing more: its backlog is full. */
+        if (r == -EAGAIN && s->unix_path)
+                stream_end(s, PROBE_CONNECT_ERROR, "connect failed: %s takes no more connections (backlog full)",
+                           s->unix_path);
+        else
+                stream_end_connect_error(s, -r);
         return r;
 }
 
@@ -308,6 +344,10 @@ int stream_start(Probe *p, const StreamOps *ops) {
 }
 
 int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o) {
+        return stream_start_unix(p, ops, o, NULL);
+}
+
+int stream_start_unix(Probe *p, const StreamOps *ops, const TlsOptions *o, const char *unix_path) {
         Stream *s;
         int r;
 
@@ -319,6 +359,7 @@ int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o) {
         s->fd = -1;
         s->waiting = "greeting";
         s->tls_options = o;
+        s->unix_path = unix_path;
         s->read_events = EPOLLIN;
         s->write_events = EPOLLOUT;
         assert(!o || !o->starttls || ops->tls_ready);

@@ -1,6 +1,6 @@
 /* stream.h: the engine for line-oriented TCP conversations (tcp, smtp, imap).
  *
- * A stream probe connects without blocking to CheckConfig.host:port (numeric
+ * A stream probe connects without blocking to ProbeConfig.host:port (numeric
  * IPv4/IPv6 only: no DNS on the loop), then feeds what the peer sends to the
  * type's input() callback, which judges it with a pure parser and answers by
  * queueing a line, saying what it waits for next, or ending the run. The
@@ -37,6 +37,8 @@ typedef struct StreamOps {
         /* With starttls: the handshake that stream_upgrade_tls() asked for is
          * done and verified; say the first thing over TLS (EHLO, LOGOUT). */
         void (*tls_ready)(Stream *s);
+        /* The type's own constants for its callbacks (s->ops->data), e.g. a dialect. */
+        const void *data;
 } StreamOps;
 
 struct Stream {
@@ -45,6 +47,7 @@ struct Stream {
         unsigned step;          /* the type's own conversation step, starts at 0 */
 
         /* The engine's; types use the functions below. */
+        const char *unix_path;  /* connect here instead of host:port; the type's options own it */
         int fd;
         sd_event_source *io;
         bool connected;
@@ -62,6 +65,17 @@ struct Stream {
         char in[STREAM_IN_MAX];
 };
 
+/* The ProbeType members of a stream type whose own keys are the TLS keys
+ * (smtp, imap): name, port and start are the type's. */
+#define STREAM_TLS_TYPE_MEMBERS                                 \
+        .needs_port = true,                                     \
+        .stop = stream_stop,                                    \
+        .describe_timeout = stream_describe_timeout,            \
+        .keys = tls_option_keys,                                \
+        .parse_key = tls_options_parse_key,                     \
+        .verify = tls_options_verify,                           \
+        .free_options = tls_options_free
+
 /* ProbeType hooks, shared by every stream type. start returns <0 only when
  * out of memory; every other failure becomes the run's result. */
 int stream_start(Probe *p, const StreamOps *ops);
@@ -71,6 +85,9 @@ int stream_start(Probe *p, const StreamOps *ops);
  * verified certificate expiring within cert_warn_days turns an OK verdict
  * into a PROBE_THRESHOLD warning "..., certificate expires in 5 days (DATE)". */
 int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o);
+/* The same over the unix socket at unix_path (absolute) instead of
+ * host:port; unix_path NULL is stream_start_with_tls(). */
+int stream_start_unix(Probe *p, const StreamOps *ops, const TlsOptions *o, const char *unix_path);
 void stream_stop(Probe *p);
 void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size);
 

@@ -22,7 +22,7 @@
 #include <math.h>
 #include <sys/statvfs.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/probe.h"
 
 #define SYSTEM_PROC_MAX (16U * 1024U)
@@ -184,7 +184,7 @@ static int parse_level(const char *key, const char *value, SystemLevel *ret, cha
         return 0;
 }
 
-static int system_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int system_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         SystemOptions *o = option_get(&c->options, sizeof(SystemOptions));
 
         if (streq(key, "metric")) {
@@ -207,7 +207,7 @@ static int system_parse_key(CheckConfig *c, const char *key, const char *value, 
         return 0;
 }
 
-static int system_verify(CheckConfig *c, char **error) {
+static int system_verify(ProbeConfig *c, char **error) {
         SystemOptions *o = option_get(&c->options, sizeof(SystemOptions));
         static const double defaults[][2] = {
                 [METRIC_MEMORY] = { 90, 95 }, [METRIC_LOAD] = { 1, 2 }, [METRIC_DISK] = { 85, 95 },
@@ -235,12 +235,12 @@ static int system_verify(CheckConfig *c, char **error) {
         /* Memory and load spike and settle: only a sustained breach counts
          * (memory over 90% for 3 cycles, load over the CPUs for more than 2).
          * A full disk stays full. */
-        if (c->fail_after == 0 && o->metric != METRIC_DISK)
-                c->fail_after = 3;
+        if (o->metric != METRIC_DISK)
+                c->default_fail_after = 3;
         return 0;
 }
 
-static void system_free_options(CheckConfig *c) {
+static void system_free_options(ProbeConfig *c) {
         SystemOptions *o = c->options;
 
         if (!o)
@@ -256,6 +256,8 @@ const ProbeType probe_type_system = {
         .name = "system",
         .default_alert = true,
         .start = system_start,
+        .keys = (const char *const[]) { "metric", "warn", "crit", "path", "proc_meminfo", "proc_loadavg",
+                                        NULL },
         .parse_key = system_parse_key,
         .verify = system_verify,
         .free_options = system_free_options,

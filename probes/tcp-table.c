@@ -16,7 +16,7 @@
 
 #include <ctype.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "probes/stream.h"
 
 typedef struct TcpTableOptions {
@@ -119,7 +119,7 @@ static int tcp_table_start(Probe *p) {
         return stream_start(p, &tcp_table_ops);
 }
 
-static int tcp_table_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
+static int tcp_table_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         TcpTableOptions *o;
         char line[TCP_TABLE_LINE_MAX];
 
@@ -134,7 +134,7 @@ static int tcp_table_parse_key(CheckConfig *c, const char *key, const char *valu
         return 0;
 }
 
-static void tcp_table_free_options(CheckConfig *c) {
+static void tcp_table_free_options(ProbeConfig *c) {
         TcpTableOptions *o = c->options;
 
         if (!o)
@@ -151,6 +151,7 @@ const ProbeType probe_type_tcp_table = {
         .start = tcp_table_start,
         .stop = stream_stop,
         .describe_timeout = stream_describe_timeout,
+        .keys = (const char *const[]) { "key", NULL },
         .parse_key = tcp_table_parse_key,
         .free_options = tcp_table_free_options,
 };

@@ -13,9 +13,12 @@
 #include <ctype.h>
 
 #include "probes/cert.h"
-#include "probes/options.h"
+#include "common/options.h"
 
-static TlsOptions *tls_options(CheckConfig *c) {
+const char *const tls_option_keys[] = { "starttls", "tls", "tls_verify", "tls_name", "ca_file", "cert_warn_days",
+                                         NULL };
+
+static TlsOptions *tls_options(ProbeConfig *c) {
         TlsOptions *o = option_get(&c->options, sizeof(TlsOptions));
 
         if (!o->tls_verify_set)
@@ -46,13 +49,9 @@ static int parse_bool_key(const char *key, const char *value, bool *ret, bool *s
         return r;
 }
 
-int tls_options_parse_key(CheckConfig *c, const char *key, const char *value, char **error) {
-        TlsOptions *o;
+int tls_options_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
+        TlsOptions *o = tls_options(c);
 
-        if (!streq(key, "starttls") && !streq(key, "tls") && !streq(key, "tls_verify") && !streq(key, "ca_file") &&
-            !streq(key, "tls_name") && !streq(key, "cert_warn_days"))
-                return -ENOENT;
-        o = tls_options(c);
         if (streq(key, "starttls"))
                 return parse_bool_key(key, value, &o->starttls, NULL, error);
         if (streq(key, "tls"))
@@ -75,7 +74,7 @@ static const char *first_cert_key(const TlsOptions *o) {
                o->cert_warn_days_set ? "cert_warn_days" : NULL;
 }
 
-int tls_options_verify(CheckConfig *c, char **error) {
+int tls_options_verify(ProbeConfig *c, char **error) {
         TlsOptions *o = c->options;
         const char *key;
 
@@ -97,7 +96,7 @@ int tls_options_verify(CheckConfig *c, char **error) {
         return 0;
 }
 
-void tls_options_free(CheckConfig *c) {
+void tls_options_free(ProbeConfig *c) {
         TlsOptions *o = c->options;
 
         if (!o)
@@ -108,7 +107,7 @@ void tls_options_free(CheckConfig *c) {
         c->options = NULL;
 }
 
-const TlsOptions *tls_options_get(const CheckConfig *c) {
+const TlsOptions *tls_options_get(const ProbeConfig *c) {
         const TlsOptions *o = c->options;
 
         return o && (o->starttls || o->tls) ? o : NULL;

@@ -32,13 +32,15 @@ typedef struct TlsOptions {
         bool cert_warn_days_set;
 } TlsOptions;
 
-/* ProbeType configuration hooks for types whose options are TlsOptions. */
-int tls_options_parse_key(CheckConfig *c, const char *key, const char *value, char **error);
-int tls_options_verify(CheckConfig *c, char **error);
-void tls_options_free(CheckConfig *c);
+/* ProbeType configuration hooks for types whose options are TlsOptions,
+ * and their keys (ProbeType.keys). */
+extern const char *const tls_option_keys[];
+int tls_options_parse_key(ProbeConfig *c, const char *key, const char *value, char **error);
+int tls_options_verify(ProbeConfig *c, char **error);
+void tls_options_free(ProbeConfig *c);
 
 /* The check's TLS options when it uses TLS at all, else NULL. */
-const TlsOptions *tls_options_get(const CheckConfig *c);
+const TlsOptions *tls_options_get(const ProbeConfig *c);
 
 typedef struct Tls Tls;
 

@@ -8,6 +8,9 @@
  * outside monitor each cycle that mailsupd still runs and how things are,
  * and stops when the loop does (SIGSTOP, a hang): that silence pages.
  *
+ * Everything arrives as news (news.h); each delivery result goes back out
+ * as news too (NEWS_DELIVERY), for the drill's "notified" step.
+ *
  * See also: alerting.h, notify/notifier.h, notify/heartbeat.h, test-alert.c.
  */
 #include "supervisor/alerting.h"
@@ -15,46 +18,43 @@
 #include <inttypes.h>
 #include <sys/stat.h>
 
+#include "common/log.h"
 #include "supervisor/check.h"
-#include "supervisor/drill.h"
-#include "supervisor/log.h"
 
 #define SUMMARY_MAX 4096
 
-static bool wants_notify(EventKind kind) {
-        switch (kind) {
-        case EVENT_SUPERVISOR_STARTED:
-        case EVENT_SUPERVISOR_STOPPING:
-        case EVENT_UNIT_RESTARTED:
-        case EVENT_RESTART_FAILED:
-        case EVENT_CHECK_RECOVERED:
-        case EVENT_CHECK_RESET:
-                return true;
-        default:
-                /* check-failed, check-disabled, threshold-breached are conditions
-                 * (alerting_check), with reminders and a resolved end. */
-                return false;
-        }
-}
+typedef struct Alerting {
+        Notifier *notifier;             /* NULL if the outbox cannot be opened */
+        Heartbeat *heartbeat;           /* NULL without heartbeat_url */
+} Alerting;
 
-static void on_event(EventKind kind, const char *check, const char *unit, const char *message, void *userdata) {
-        Supervisor *s = userdata;
-        const Check *c = check ? supervisor_find_check(s, check) : NULL;
-        Notification n;
+/* A one-off event, if the table says it is notified. */
+static void notify_event(Supervisor *s, Alerting *a, const News *news) {
+        const Check *c = news->event.check ? supervisor_find_check(s, news->event.check) : NULL;
+        EventKind kind = news->event.kind;
+        Notification n = { .severity = event_kind_severity(kind), .phase = NOTIFY_EVENT };
 
-        if (!s->notifier || !wants_notify(kind) || (c && c->config->action == CHECK_ACTION_NONE))
+        if (!a->notifier || event_kind_alert(kind) != EVENT_ALERT_ONCE || (c && c->config->action == CHECK_ACTION_NONE))
                 return;
-        notification_from_event(&n, kind, check, unit, message);
+        notification_set(n.kind, event_kind_to_string(kind));
+        notification_set(n.check, news->event.check);
+        notification_set(n.unit, news->event.unit);
+        notification_set(n.reason, news->event.message);
         if (c)
                 notification_set(n.state, check_state_to_string(check_state(c)));
-        (void) notifier_submit(s->notifier, &n);
+        (void) notifier_submit(a->notifier, &n);
 }
 
 static void on_delivery(const Notification *n, const char *channel, int r, const char *reason, void *userdata) {
-        drill_notified(userdata, n, channel, r, reason);
+        EventKind kind;
+
+        if (event_kind_from_string(n->kind, &kind) < 0)
+                kind = _EVENT_KIND_MAX;
+        news_publish(userdata, &(News) { .kind = NEWS_DELIVERY, .delivery = { .notification = n, .kind = kind,
+                                         .channel = channel, .error = r, .reason = reason } });
 }
 
-static int make_notifier(Supervisor *s) {
+static int make_notifier(Supervisor *s, Alerting *a) {
         _cleanup_free_ char *dir = NULL;
         const Config *cfg = s->config;
         NotifierOptions o = { .outbox_max = cfg->outbox_max, .reminder = cfg->reminder };
@@ -66,169 +66,181 @@ static int make_notifier(Supervisor *s) {
         if (mkdir(cfg->state_directory, 0700) < 0 && errno != EEXIST)
                 return log_error_errno(-errno, "cannot create %s: %m; notifications are off", cfg->state_directory);
         o.outbox_dir = dir;
-        r = notifier_new(s->event, &o, &s->notifier);
+        r = notifier_new(s->event, &o, &a->notifier);
         if (r < 0)
                 return log_error_errno(r, "cannot open the outbox %s: %m; notifications are off", dir);
-        notifier_set_observer(s->notifier, on_delivery, s);
-        r = notifier_set_channels(s->notifier, cfg->channels, cfg->n_channels);
+        notifier_set_observer(a->notifier, on_delivery, s);
+        r = notifier_set_channels(a->notifier, cfg->channels, cfg->n_channels);
         if (r < 0)
                 log_error_errno(r, "cannot set up the notification channels: %m");
         return 0;
 }
 
-static void make_heartbeat(Supervisor *s) {
+static void make_heartbeat(Supervisor *s, Alerting *a) {
         const Config *cfg = s->config;
         HeartbeatConfig hc = { .url = cfg->heartbeat_url, .method = cfg->heartbeat_method,
                                .report_failures = cfg->heartbeat_report_failures,
                                .send_start = cfg->heartbeat_start, .timeout = cfg->timeout };
         int r;
 
-        s->heartbeat = heartbeat_free(s->heartbeat);
+        a->heartbeat = heartbeat_free(a->heartbeat);
         if (!cfg->heartbeat_url)
                 return;
-        r = heartbeat_new(s->event, &hc, &s->heartbeat);
+        r = heartbeat_new(s->event, &hc, &a->heartbeat);
         if (r < 0)
                 log_error_errno(r, "cannot set up the heartbeat to %s: %m", cfg->heartbeat_url);
 }
 
-int alerting_start(Supervisor *s) {
-        /* An outbox that cannot be opened turns alerting off, never the checks. */
-        (void) make_notifier(s);
-        make_heartbeat(s);
-        event_set_sink(on_event, s);
-        return 0;
+/* After a reload swapped s->config: channels, reminder and heartbeat follow. */
+static void follow_config(Supervisor *s, Alerting *a) {
+        make_heartbeat(s, a);
+        if (!a->notifier)
+                return;
+        notifier_set_reminder(a->notifier, s->config->reminder);
+        if (notifier_set_channels(a->notifier, s->config->channels, s->config->n_channels) < 0)
+                log_error("cannot set up the new notification channels");
 }
 
-static const char *const condition_kinds[] = { "check-failed", "check-disabled", "threshold-warning",
-                                                "threshold-critical" };
-
-void alerting_reload(Supervisor *s, char **removed) {
+/* A check that is gone cannot recover: end what it had open. */
+static void resolve_removed(Alerting *a, const char *name) {
         Notification n = {};
 
-        make_heartbeat(s);
-        if (!s->notifier)
+        if (!a->notifier)
                 return;
-        notifier_set_reminder(s->notifier, s->config->reminder);
-        if (notifier_set_channels(s->notifier, s->config->channels, s->config->n_channels) < 0)
-                log_error("cannot set up the new notification channels");
-        /* A check that is gone cannot recover: end what it had open. */
-        for (size_t i = 0; removed && removed[i]; i++)
-                for (size_t k = 0; k < ELEMENTSOF(condition_kinds); k++) {
-                        notification_set(n.kind, condition_kinds[k]);
-                        notification_set(n.check, removed[i]);
-                        notification_set(n.reason, "check removed from the configuration");
-                        (void) notifier_condition(s->notifier, &n, false);
-                }
+        for (EventKind k = 0; k < _EVENT_KIND_MAX; k++) {
+                if (event_kind_alert(k) != EVENT_ALERT_CONDITION)
+                        continue;
+                notification_set(n.kind, event_kind_to_string(k));
+                notification_set(n.check, name);
+                notification_set(n.reason, "check removed from the configuration");
+                (void) notifier_condition(a->notifier, &n, false);
+        }
 }
 
-void alerting_stop(Supervisor *s) {
-        event_set_sink(NULL, NULL);
-        s->notifier = notifier_free(s->notifier);
-        s->heartbeat = heartbeat_free(s->heartbeat);
-}
+static void condition(Alerting *a, const Check *c, EventKind kind, bool active, const char *reason) {
+        Notification n = { .severity = event_kind_severity(kind) };
 
-static void condition(Check *c, const char *kind, EventSeverity sev, bool active, const char *reason) {
-        Notification n = { .severity = sev };
-
-        notification_set(n.kind, kind);
+        notification_set(n.kind, event_kind_to_string(kind));
         notification_set(n.check, c->config->name);
         notification_set(n.unit, c->config->unit);
         notification_set(n.state, check_state_to_string(check_state(c)));
         notification_set(n.reason, reason);
-        (void) notifier_condition(c->sup->notifier, &n, active);
+        (void) notifier_condition(a->notifier, &n, active);
 }
 
-void alerting_check(Check *c) {
+/* c's conditions, now (every change of c, and every cycle for reminders). */
+static void check_conditions(Alerting *a, const Check *c) {
         const CheckRecord *rec = &c->rec;
         bool disabled = rec->policy.disabled, bad = rec->has_result && !rec->ok;
-        const Config *cfg = c->sup->config;
+        unsigned window = c->config->restart_window;
         char why[STATE_REASON_MAX + 96];
 
-        if (!c->sup->notifier || c->config->action == CHECK_ACTION_NONE)
+        if (!a->notifier || c->config->action == CHECK_ACTION_NONE)
                 return;
-        condition(c, "check-failed", SEVERITY_WARNING, bad && !disabled && c->threshold == PROBE_SEVERITY_NONE,
-                  rec->reason);
-        condition(c, "threshold-warning", SEVERITY_WARNING, bad && c->threshold == PROBE_SEVERITY_WARNING,
-                  rec->reason);
-        condition(c, "threshold-critical", SEVERITY_CRITICAL, bad && c->threshold == PROBE_SEVERITY_CRITICAL,
-                  rec->reason);
+        condition(a, c, EVENT_CHECK_FAILED, bad && !disabled && c->threshold == PROBE_SEVERITY_NONE, rec->reason);
+        condition(a, c, EVENT_THRESHOLD_WARNING, bad && c->threshold == PROBE_SEVERITY_WARNING, rec->reason);
+        condition(a, c, EVENT_THRESHOLD_CRITICAL, bad && c->threshold == PROBE_SEVERITY_CRITICAL, rec->reason);
         if (disabled)
                 snprintf(why, sizeof(why), "%s: failed to restart after %u attempts within %u cycles: %s",
-                         c->config->name, policy_restarts_in_window(&rec->policy, cfg->restart_window),
-                         cfg->restart_window, rec->reason);
+                         c->config->name, policy_restarts_in_window(&rec->policy, window), window, rec->reason);
         else
                 snprintf(why, sizeof(why), "%s: enabled again%s%s", c->config->name, rec->has_result ? ": " : "",
                          rec->has_result ? rec->reason : "");
-        condition(c, "check-disabled", SEVERITY_CRITICAL, disabled, why);
+        condition(a, c, EVENT_CHECK_DISABLED, disabled, why);
 }
 
-void alerting_cycle_started(Supervisor *s) {
+static void cycle_started(Supervisor *s, Alerting *a) {
         for (size_t i = 0; i < s->n_checks; i++)
-                alerting_check(&s->checks[i]); /* reminders fall due here */
-        if (s->heartbeat)
-                (void) heartbeat_ping(s->heartbeat, HEARTBEAT_START, NULL, 0);
+                check_conditions(a, &s->checks[i]); /* reminders fall due here */
+        if (a->heartbeat)
+                (void) heartbeat_ping(a->heartbeat, HEARTBEAT_START, NULL, 0);
 }
 
-void alerting_summary(const Supervisor *s, bool details, char *buf, size_t size) {
-        unsigned n[_CHECK_STATE_MAX] = {};
-        char names[256] = "";
-        size_t len = 0, l;
-        bool first = true;
-
-        for (size_t i = 0; i < s->n_checks; i++) {
-                CheckState st = check_state(&s->checks[i]);
-                n[st]++;
-                if ((st == CHECK_STATE_FAILING || st == CHECK_STATE_DISABLED) && len < sizeof(names))
-                        len += snprintf(names + len, sizeof(names) - len, "%s%s", len ? ", " : "",
-                                        s->checks[i].config->name);
-        }
-        l = (size_t) snprintf(buf, size, "%zu check%s:", s->n_checks, s->n_checks == 1 ? "" : "s");
-        for (int st = 0; st < _CHECK_STATE_MAX && l < size; st++)
-                if (n[st] > 0) {
-                        l += (size_t) snprintf(buf + l, size - l, "%s %u %s", first ? "" : ",", n[st],
-                                               check_state_to_string((CheckState) st));
-                        first = false;
-                }
-        if (len && l < size)
-                l += (size_t) snprintf(buf + l, size - l, " (%s)", names);
-        for (size_t i = 0; details && i < s->n_checks && l < size; i++) {
-                const Check *c = &s->checks[i];
-                CheckState st = check_state(c);
-
-                if (st != CHECK_STATE_OK)
-                        l += (size_t) snprintf(buf + l, size - l, "\n%s %s: %s", c->config->name,
-                                               check_state_to_string(st), c->rec.has_result ? c->rec.reason : "");
-        }
-}
-
-void alerting_cycle_done(Supervisor *s, usec_t duration) {
+static void cycle_done(Supervisor *s, Alerting *a, usec_t duration) {
         char summary[SUMMARY_MAX];
         bool healthy = streq(supervisor_state(s), "running");
+        const HeartbeatStats *st;
 
-        if (!s->heartbeat)
+        if (!a->heartbeat)
                 return;
-        alerting_summary(s, true, summary, sizeof(summary));
+        st = heartbeat_stats(a->heartbeat);
+        supervisor_summary(s, true, summary, sizeof(summary));
         log_debug("heartbeat: %s after cycle %" PRIu64 " (%" PRIu64 " sent, %" PRIu64 " failed%s%s)",
-                  healthy ? "success" : "fail", s->cycles, heartbeat_stats(s->heartbeat)->sent,
-                  heartbeat_stats(s->heartbeat)->failed, heartbeat_stats(s->heartbeat)->last_error[0] ? ": " : "",
-                  heartbeat_stats(s->heartbeat)->last_error);
-        (void) heartbeat_ping(s->heartbeat, healthy ? HEARTBEAT_SUCCESS : HEARTBEAT_FAIL, summary, duration);
+                  healthy ? "success" : "fail", s->cycles, st->sent, st->failed, st->last_error[0] ? ": " : "",
+                  st->last_error);
+        (void) heartbeat_ping(a->heartbeat, healthy ? HEARTBEAT_SUCCESS : HEARTBEAT_FAIL, summary, duration);
 }
 
-const char *alerting_heartbeat_state(const Supervisor *s) {
-        if (!s->heartbeat)
-                return "not-configured";
-        switch (heartbeat_stats(s->heartbeat)->last_result) {
-        case 1: return "ok";
-        case -1: return "failing";
-        default: return "waiting";
+static void on_news(Supervisor *s, const News *n, void *userdata) {
+        Alerting *a = userdata;
+
+        switch (n->kind) {
+        case NEWS_EVENT: notify_event(s, a, n); break;
+        case NEWS_CHECK: check_conditions(a, n->check.check); break;
+        case NEWS_CHECK_REMOVED: resolve_removed(a, n->removed.name); break;
+        case NEWS_CYCLE_STARTED: cycle_started(s, a); break;
+        case NEWS_CYCLE_DONE: cycle_done(s, a, n->cycle.duration); break;
+        case NEWS_RELOADED: follow_config(s, a); break;
+        default: break;
         }
+}
+
+int alerting_start(Supervisor *s) {
+        Alerting *a = calloc(1, sizeof(*a));
+
+        if (!a)
+                return -ENOMEM;
+        s->alerting = a;
+        /* An outbox that cannot be opened turns alerting off, never the checks. */
+        (void) make_notifier(s, a);
+        make_heartbeat(s, a);
+        news_subscribe(s, "alerting", on_news, a);
+        return 0;
+}
+
+void alerting_stop(Supervisor *s) {
+        Alerting *a = s->alerting;
+
+        if (!a)
+                return;
+        notifier_free(a->notifier);
+        heartbeat_free(a->heartbeat);
+        free(a);
+        s->alerting = NULL;
+}
+
+void alerting_get_status(const Supervisor *s, AlertingStatus *ret) {
+        const Alerting *a = s->alerting;
+
+        *ret = (AlertingStatus) { .heartbeat_state = "not-configured" };
+        if (a && a->notifier)
+                notifier_get_stats(a->notifier, &ret->notifier);
+        if (!a || !a->heartbeat)
+                return;
+        ret->heartbeat = *heartbeat_stats(a->heartbeat);
+        ret->heartbeat_state = ret->heartbeat.last_result > 0 ? "ok" : ret->heartbeat.last_result < 0 ? "failing"
+                                                                                                     : "waiting";
+}
+
+const char *alerting_channel(const Supervisor *s, size_t i, size_t *ret_pending) {
+        const char *name = s->alerting && s->alerting->notifier ? notifier_channel_name(s->alerting->notifier, i)
+                                                                : NULL;
+
+        if (name && ret_pending)
+                *ret_pending = notifier_channel_pending(s->alerting->notifier, name);
+        return name;
 }
 
 size_t alerting_channels_for(const Supervisor *s, EventSeverity sev) {
         size_t n = 0;
 
-        for (size_t i = 0; i < s->config->n_channels; i++)
+        for (size_t i = 0; s->alerting && s->alerting->notifier && i < s->config->n_channels; i++)
                 n += s->config->channels[i].min_severity <= sev;
         return n;
+}
+
+int alerting_test(Supervisor *s, const Notification *n, NotifierResultCallback cb, void *userdata) {
+        if (!s->alerting || !s->alerting->notifier)
+                return -ENOTCONN;
+        return notifier_test(s->alerting->notifier, n, cb, userdata);
 }

@@ -21,3 +21,9 @@ int bus_dict_append_strv(sd_bus_message *m, const char *key, char **strv);
 
 /* A check by name, or NULL with a NoSuchCheck error set. */
 Check *bus_find_check(Supervisor *s, const char *name, sd_bus_error *error);
+/* The same for the call's first argument (a check's name): 0, or <0 (-ENOENT with the error set). */
+int bus_read_check(sd_bus_message *m, Supervisor *s, Check **ret, sd_bus_error *error);
+
+/* Reply to m with one array of contents, its items appended by fill. */
+typedef int (*bus_fill_t)(sd_bus_message *reply, const Supervisor *s, const Check *c);
+int bus_reply_array(sd_bus_message *m, const char *contents, bus_fill_t fill, const Supervisor *s, const Check *c);

@@ -10,6 +10,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api-internal.h"
 #include "supervisor/drill.h"
+#include "supervisor/units.h"
 
 int bus_dict_append(sd_bus_message *m, const char *key, const char *type, ...) {
         va_list ap;
@@ -60,6 +61,32 @@ Check *bus_find_check(Supervisor *s, const char *name, sd_bus_error *error) {
         return c;
 }
 
+int bus_read_check(sd_bus_message *m, Supervisor *s, Check **ret, sd_bus_error *error) {
+        const char *name;
+        int r = sd_bus_message_read(m, "s", &name);
+
+        if (r < 0)
+                return r;
+        *ret = bus_find_check(s, name, error);
+        return *ret ? 0 : -ENOENT;
+}
+
+int bus_reply_array(sd_bus_message *m, const char *contents, bus_fill_t fill, const Supervisor *s, const Check *c) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', contents);
+        if (r >= 0)
+                r = fill(reply, s, c);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r >= 0)
+                r = sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
 static int append_check(sd_bus_message *reply, const Supervisor *s, const Check *c) {
         const CheckConfig *cc = c->config;
 
@@ -70,32 +97,22 @@ static int append_check(sd_bus_message *reply, const Supervisor *s, const Check 
                                      c->rec.has_result ? c->rec.reason : "",
                                      (uint64_t) c->rec.latency, (uint64_t) c->rec.last_change,
                                      (uint32_t) c->rec.consecutive_failures,
-                                     (uint32_t) policy_restarts_in_window(&c->rec.policy, s->config->restart_window),
-                                     (uint32_t) s->config->restart_window,
-                                     (uint32_t) s->config->restart_limit,
+                                     (uint32_t) policy_restarts_in_window(&c->rec.policy, cc->restart_window),
+                                     (uint32_t) cc->restart_window,
+                                     (uint32_t) cc->restart_limit,
                                      (uint64_t) c->next_probe);
 }
 
-int method_list_checks(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Supervisor *s = userdata;
-        int r;
+static int append_checks(sd_bus_message *reply, const Supervisor *s, const Check *unused) {
+        int r = 0;
 
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', MAILSUP_CHECK_SIGNATURE);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < s->n_checks; i++) {
+        for (size_t i = 0; r >= 0 && i < s->n_checks; i++)
                 r = append_check(reply, s, &s->checks[i]);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+        return r;
+}
+
+int method_list_checks(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_reply_array(m, MAILSUP_CHECK_SIGNATURE, append_checks, userdata, NULL);
 }
 
 /* The unit as systemd last told us, for the details of `status NAME`. */
@@ -130,9 +147,10 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
         ADD("LastProbe", "t", (uint64_t) c->last_probe);
         ADD("NextProbe", "t", (uint64_t) c->next_probe);
         ADD("ConsecutiveFailures", "u", (uint32_t) rec->consecutive_failures);
-        ADD("RestartsInWindow", "u", (uint32_t) policy_restarts_in_window(&rec->policy, s->config->restart_window));
-        ADD("RestartWindow", "u", (uint32_t) s->config->restart_window);
-        ADD("RestartLimit", "u", (uint32_t) s->config->restart_limit);
+        ADD("RestartsInWindow", "u", (uint32_t) policy_restarts_in_window(&rec->policy, cc->restart_window));
+        ADD("RestartWindow", "u", (uint32_t) cc->restart_window);
+        ADD("RestartLimit", "u", (uint32_t) cc->restart_limit);
+        ADD("RestartGrace", "t", (uint64_t) cc->restart_grace);
         ADD("Probing", "b", (int) !!c->probe);
         ADD("Drilling", "b", (int) drill_running_on(s, c));
         ADD("Host", "s", cc->host);
@@ -145,40 +163,16 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
 
 static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s);
 
-/* Reply to m with one a{sv}: the check's dictionary, or with c NULL the
- * supervisor's. */
-static int reply_dict(sd_bus_message *m, const Supervisor *s, const Check *c) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r;
-
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        r = c ? append_check_dict(reply, s, c) : append_supervisor_dict(reply, s);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
+/* The check's dictionary, or with c NULL the supervisor's. */
+static int append_dict(sd_bus_message *reply, const Supervisor *s, const Check *c) {
+        return c ? append_check_dict(reply, s, c) : append_supervisor_dict(reply, s);
 }
 
 int method_get_check(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Supervisor *s = userdata;
-        const char *name;
         Check *c;
-        int r;
+        int r = bus_read_check(m, userdata, &c, error);
 
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        c = bus_find_check(s, name, error);
-        if (!c)
-                return -ENOENT;
-        return reply_dict(m, s, c);
+        return r < 0 ? r : bus_reply_array(m, "{sv}", append_dict, userdata, c);
 }
 
 /* Monotonic due time of the cycle timer, as CLOCK_REALTIME. */
@@ -193,6 +187,7 @@ static usec_t next_cycle(const Supervisor *s) {
 
 static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
         const char *name;
+        size_t pending = 0;
         int r;
 
         r = sd_bus_message_open_container(reply, 'e', "sv");
@@ -202,9 +197,8 @@ static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
                 r = sd_bus_message_open_container(reply, 'v', "a{su}");
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "{su}");
-        for (size_t i = 0; r >= 0 && s->notifier && (name = notifier_channel_name(s->notifier, i)); i++)
-                r = sd_bus_message_append(reply, "{su}", name,
-                                          (uint32_t) notifier_channel_pending(s->notifier, name));
+        for (size_t i = 0; r >= 0 && (name = alerting_channel(s, i, &pending)); i++)
+                r = sd_bus_message_append(reply, "{su}", name, (uint32_t) pending);
         for (int k = 0; k < 3 && r >= 0; k++)
                 r = sd_bus_message_close_container(reply);
         return r;
@@ -212,25 +206,24 @@ static int append_outbox(sd_bus_message *reply, const Supervisor *s) {
 
 /* The heartbeat (state "not-configured" without one) and the outbox per channel. */
 static int append_notify(sd_bus_message *reply, const Supervisor *s) {
-        const HeartbeatStats *hb = s->heartbeat ? heartbeat_stats(s->heartbeat) : NULL;
-        NotifierStats st = {};
+        AlertingStatus st;
         int r;
 
-        if (s->notifier)
-                notifier_get_stats(s->notifier, &st);
-        r = bus_dict_append(reply, "HeartbeatState", "s", alerting_heartbeat_state(s));
+        alerting_get_status(s, &st);
+        r = bus_dict_append(reply, "HeartbeatState", "s", st.heartbeat_state);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatLastOk", "t", (uint64_t) (hb ? hb->last_ok : 0));
+                r = bus_dict_append(reply, "HeartbeatLastOk", "t", (uint64_t) st.heartbeat.last_ok);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatFailures", "u", (uint32_t) (hb ? hb->failed : 0));
+                r = bus_dict_append(reply, "HeartbeatFailures", "u", (uint32_t) st.heartbeat.failed);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatSent", "t", (uint64_t) (hb ? hb->sent : 0));
+                r = bus_dict_append(reply, "HeartbeatSent", "t", (uint64_t) st.heartbeat.sent);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatLastError", "s", hb ? hb->last_error : "");
+                r = bus_dict_append(reply, "HeartbeatLastError", "s", st.heartbeat.last_error);
         if (r >= 0)
-                r = bus_dict_append(reply, "NotificationsDelivered", "t", (uint64_t) st.delivered);
+                r = bus_dict_append(reply, "NotificationsDelivered", "t", (uint64_t) st.notifier.delivered);
         if (r >= 0)
-                r = bus_dict_append(reply, "NotificationsDropped", "t", (uint64_t) (st.dropped + st.expired));
+                r = bus_dict_append(reply, "NotificationsDropped", "t",
+                                    (uint64_t) (st.notifier.dropped + st.notifier.expired));
         if (r >= 0)
                 r = append_outbox(reply, s);
         return r;
@@ -264,5 +257,5 @@ static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
 }
 
 int method_get_supervisor(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return reply_dict(m, userdata, NULL);
+        return bus_reply_array(m, "{sv}", append_dict, userdata, NULL);
 }

@@ -8,13 +8,16 @@
  * reused between the call and a look at /proc). The policy is the outer
  * wall; this check holds even when a policy lets everyone through.
  *
+ * The signals are the API's subscription to the news (news.h): a check's
+ * change that shows (CheckChanged), a check a reload removed, a drill step.
+ *
  * See also: bus-api-read.c (the read methods), drill.c, reload.c.
  */
 #include "supervisor/bus-api-internal.h"
 
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
-#include "supervisor/log.h"
+#include "common/log.h"
 #include "supervisor/test-alert.h"
 
 typedef struct BusApi {
@@ -57,22 +60,16 @@ static int reply_names(sd_bus_message *m, char **names) {
 }
 
 static int method_reset(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Supervisor *s = userdata;
-        const char *name;
         Check *c;
         int r;
 
         r = require_root(m, "reset", error);
+        if (r >= 0)
+                r = bus_read_check(m, userdata, &c, error);
         if (r < 0)
                 return r;
-        r = sd_bus_message_read(m, "s", &name);
-        if (r < 0)
-                return r;
-        c = bus_find_check(s, name, error);
-        if (!c)
-                return -ENOENT;
         supervisor_reset_check(c);
-        return reply_names(m, (char *[]) { (char *) name, NULL });
+        return reply_names(m, (char *[]) { c->config->name, NULL });
 }
 
 static int method_reset_all(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -218,13 +215,32 @@ static const sd_bus_vtable supervisor_vtable[] = {
         SD_BUS_VTABLE_END,
 };
 
-void bus_api_check_changed(const Check *c) {
-        Supervisor *s = c->sup;
+static void emit_check_changed(Supervisor *s, const char *name, const char *state, const char *reason) {
+        (void) sd_bus_emit_signal(s->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "CheckChanged", "sss", name,
+                                  state, reason);
+}
 
-        if (!s->api)
-                return;
-        (void) sd_bus_emit_signal(s->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "CheckChanged", "sss",
-                                  c->config->name, check_state_to_string(c->announced), c->announced_reason);
+static void on_news(Supervisor *s, const News *n, void *userdata) {
+        const Check *c;
+
+        switch (n->kind) {
+        case NEWS_CHECK:
+                c = n->check.check;
+                if (n->check.visible)
+                        emit_check_changed(s, c->config->name, check_state_to_string(c->announced),
+                                           c->announced_reason);
+                break;
+        case NEWS_CHECK_REMOVED:
+                emit_check_changed(s, n->removed.name, "removed", "removed by reload");
+                break;
+        case NEWS_DRILL_STEP:
+                (void) sd_bus_emit_signal(s->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "DrillStep", "sssts",
+                                          n->drill_step.check, n->drill_step.step, n->drill_step.result,
+                                          (uint64_t) n->drill_step.elapsed, n->drill_step.detail);
+                break;
+        default:
+                break;
+        }
 }
 
 static int on_name_reply(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -247,6 +263,7 @@ int bus_api_start(Supervisor *s) {
                                      supervisor_vtable, s);
         if (r < 0)
                 return log_error_errno(r, "cannot register %s: %m", MAILSUP_BUS_PATH);
+        news_subscribe(s, "bus-api", on_news, api);
         /* Asynchronous: a missing bus policy must not keep the checks from running. */
         r = sd_bus_request_name_async(s->bus, NULL, MAILSUP_BUS_NAME, 0, on_name_reply, NULL);
         if (r < 0)

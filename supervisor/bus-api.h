@@ -46,10 +46,8 @@
 #define MAILSUP_ERROR_REFUSED "org.mailsup.Supervisor1.Refused"
 
 struct Supervisor;
-struct Check;
 
+/* The daemon's side: registers the object, requests the name, and
+ * subscribes to the news: CheckChanged and DrillStep are sent from here. */
 int bus_api_start(struct Supervisor *s);
 void bus_api_stop(struct Supervisor *s);
-
-/* Emit CheckChanged for c's current state and reason. */
-void bus_api_check_changed(const struct Check *c);

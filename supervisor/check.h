@@ -1,9 +1,8 @@
-/* check.h: per-check and per-unit handling inside the supervisor (check.c),
- * and the supervisor's internal helpers shared by check.c, reload.c,
- * drill.c and bus-api*.c. */
+/* check.h: one check inside the supervisor (check.c): its probe, its
+ * verdict, its news; what units.c tells it; and the cycle's helpers
+ * (supervisor.c) that check.c, reload.c and drill.c share. */
 #pragma once
 
-#include "notify/events.h"
 #include "supervisor/supervisor.h"
 
 /* Set up a check; saved is its record from the state file or a kept check
@@ -18,19 +17,19 @@ int check_start_probe(Check *c, usec_t next_probe);
 void check_cancel_probe(Check *c);
 
 /* c's state, result or unit changed (why: the event, or _EVENT_KIND_MAX):
- * tells D-Bus clients (CheckChanged), a running drill, and saves. */
+ * published as NEWS_CHECK, visible when its state or reason differ from
+ * what was last announced. */
 void check_changed(Check *c, EventKind why);
+/* Publish c as a visible change (a check a reload added). */
+void check_announce(Check *c);
 
-/* Re-read the unit's state; judges checks waiting for it. */
-void unit_refresh(WatchedUnit *u);
-void unit_view_update(WatchedUnit *u, const UnitProps *props, int error);
-void unit_on_changed(const char *name, void *userdata); /* unit_watch() callback */
+/* What units.c tells each check of a unit: its state was read (count
+ * systemd's own restarts, judge a failure that waited for it); it entered
+ * failed (judged at once); a restart of it started, and ended. */
+void check_unit_read(Check *c);
+void check_unit_failed(Check *c, const char *reason);
+void check_restart_started(Check *c);
+void check_restart_finished(Check *c, bool ok);
 
-/* The unit of that name, created and watched on first use (supervisor.c). */
-WatchedUnit *supervisor_unit(Supervisor *s, const char *name, bool sync);
-
-/* Something worth saving changed: save (coalesced) and update STATUS=. */
-void supervisor_changed(Supervisor *s);
-void supervisor_update_status(Supervisor *s);
 void supervisor_cycle_probe_ended(Supervisor *s);
 void supervisor_rearm_cycle(Supervisor *s);

@@ -39,6 +39,7 @@ typedef struct CheckMeta {
         bool type_given;        /* even if invalid: then "missing" would be noise */
         bool port_given;
         bool action_given;      /* else the default depends on unit= and the type */
+        bool restart_limit_given, restart_window_given, restart_grace_given; /* else [supervisor]'s */
         ExtraKey *extras;
         size_t n_extras;
 } CheckMeta;
@@ -94,6 +95,16 @@ int config_parse_buffer(ConfigParser *p, const char *file, const char *data, siz
 /* config-parse.c: records "FILE:LINE: message" for the current line; returns -EINVAL. */
 int config_parse_error(ConfigParser *p, const char *fmt, ...) _printf_(2, 3);
 
+/* A key of a section and its parser (where: " in [check NAME]" or ""). The
+ * tables end with a { NULL } entry. */
+typedef struct ConfigKey {
+        const char *name;
+        int (*parse)(ConfigParser *p, const char *key, const char *value, const char *where);
+} ConfigKey;
+const ConfigKey *config_key_find(const ConfigKey *table, const char *key);
+/* config-notify.c: the [supervisor] keys of alerting. */
+extern const ConfigKey config_alerting_keys[];
+
 /* config-keys.c: one key of [supervisor], or of the current [check]
  * (label: "check NAME", for messages). Errors are recorded; returns -EINVAL. */
 int config_supervisor_key(ConfigParser *p, const char *key, const char *value);
@@ -118,12 +129,10 @@ size_t config_add_check(ConfigParser *p, const char *name);
 unsigned config_seen_at(ConfigParser *p, long section, const char *key);
 
 /* config-notify.c: [notify NAME] starts (name is the stripped rest of the
- * header); one key of it; the [supervisor] keys of alerting (-ENOENT: not
- * one of them); and, once every file is read, the channels verified into
- * config->channels. Errors are recorded with FILE:LINE. */
+ * header); one key of it; and, once every file is read, the channels
+ * verified into config->channels. Errors are recorded with FILE:LINE. */
 int config_begin_notify(ConfigParser *p, const char *name);
 void config_notify_key(ConfigParser *p, const char *key, const char *value);
-int config_alerting_key(ConfigParser *p, const char *key, const char *value);
 void config_resolve_notify(ConfigParser *p);
 void config_notify_meta_free(ConfigParser *p);
 

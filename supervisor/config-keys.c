@@ -6,6 +6,11 @@
  * check's type owns are kept for config.c, which knows the final type once
  * every file is read.
  *
+ * The keys are tables of (name, parser): the parser accepts a key only by
+ * finding it here, in config-notify.c (alerting) or in a plug-in's own
+ * list, and `mailsupd --list-config-keys` prints these same tables, so
+ * the documentation can be checked against what is really accepted.
+ *
  * See also: config-parse.c (lines and sections), config.c, probes/probe.h.
  */
 #include "supervisor/config-internal.h"
@@ -58,46 +63,90 @@ int config_parse_yes_no(ConfigParser *p, const char *key, const char *value, boo
         return 0;
 }
 
-int config_supervisor_key(ConfigParser *p, const char *key, const char *value) {
-        Config *c = p->config;
-        ConfigSource here = { p->file, p->line };
-        int r;
+const ConfigKey *config_key_find(const ConfigKey *table, const char *key) {
+        for (; table->name; table++)
+                if (streq(table->name, key))
+                        return table;
+        return NULL;
+}
 
-        if (streq(key, "interval")) {
-                r = parse_duration_key(p, key, value, "", true, &c->interval);
-                if (r >= 0)
-                        p->interval = here;
-        } else if (streq(key, "timeout")) {
-                r = parse_duration_key(p, key, value, "", true, &c->timeout);
-                if (r >= 0)
-                        p->timeout = here;
-        } else if (streq(key, "restart_grace"))
-                r = parse_duration_key(p, key, value, "", false, &c->restart_grace);
-        else if (streq(key, "restart_limit"))
-                r = parse_number_key(p, key, value, "", 1, RESTART_MAX, &c->restart_limit);
-        else if (streq(key, "restart_window"))
-                r = parse_number_key(p, key, value, "", 1, RESTART_MAX, &c->restart_window);
-        else if (streq(key, "bus")) {
-                if (streq(value, "system"))
-                        c->bus = BUS_SYSTEM;
-                else if (streq(value, "user"))
-                        c->bus = BUS_USER;
-                else
-                        return config_parse_error(p, "invalid value '%s' for bus: expected system or user", value);
-                r = 0;
-        } else if (streq(key, "state_directory")) {
-                if (value[0] != '/')
-                        return config_parse_error(p, "invalid path '%s' for state_directory: must be absolute",
-                                           value);
-                free(c->state_directory);
-                c->state_directory = xstrdup(value);
-                r = 0;
-        } else if (streq(key, "skip_missing_units"))
-                r = config_parse_yes_no(p, key, value, &c->skip_missing_units);
-        else if ((r = config_alerting_key(p, key, value)) == -ENOENT)
-                r = config_parse_error(p, "unknown key '%s' in [supervisor]", key);
+/* [supervisor] */
+
+#define SUP_KEY(fn) static int fn(ConfigParser *p, const char *key, const char *value, const char *where)
+
+SUP_KEY(sup_interval) {
+        int r = parse_duration_key(p, key, value, where, true, &p->config->interval);
+
+        if (r >= 0)
+                p->interval = (ConfigSource) { p->file, p->line };
         return r;
 }
+
+SUP_KEY(sup_timeout) {
+        int r = parse_duration_key(p, key, value, where, true, &p->config->timeout);
+
+        if (r >= 0)
+                p->timeout = (ConfigSource) { p->file, p->line };
+        return r;
+}
+
+SUP_KEY(sup_restart_grace) {
+        return parse_duration_key(p, key, value, where, false, &p->config->restart_grace);
+}
+
+SUP_KEY(sup_restart_limit) {
+        return parse_number_key(p, key, value, where, 1, RESTART_MAX, &p->config->restart_limit);
+}
+
+SUP_KEY(sup_restart_window) {
+        return parse_number_key(p, key, value, where, 1, RESTART_MAX, &p->config->restart_window);
+}
+
+SUP_KEY(sup_bus) {
+        if (streq(value, "system"))
+                p->config->bus = BUS_SYSTEM;
+        else if (streq(value, "user"))
+                p->config->bus = BUS_USER;
+        else
+                return config_parse_error(p, "invalid value '%s' for bus: expected system or user", value);
+        return 0;
+}
+
+SUP_KEY(sup_state_directory) {
+        if (value[0] != '/')
+                return config_parse_error(p, "invalid path '%s' for state_directory: must be absolute", value);
+        free(p->config->state_directory);
+        p->config->state_directory = xstrdup(value);
+        return 0;
+}
+
+SUP_KEY(sup_skip_missing_units) {
+        return config_parse_yes_no(p, key, value, &p->config->skip_missing_units);
+}
+
+static const ConfigKey supervisor_keys[] = {
+        { "interval", sup_interval },
+        { "timeout", sup_timeout },
+        { "bus", sup_bus },
+        { "state_directory", sup_state_directory },
+        { "skip_missing_units", sup_skip_missing_units },
+        { "restart_limit", sup_restart_limit },
+        { "restart_window", sup_restart_window },
+        { "restart_grace", sup_restart_grace },
+        {}
+};
+
+int config_supervisor_key(ConfigParser *p, const char *key, const char *value) {
+        const ConfigKey *k = config_key_find(supervisor_keys, key);
+
+        if (!k)
+                k = config_key_find(config_alerting_keys, key);
+        if (!k)
+                return config_parse_error(p, "unknown key '%s' in [supervisor]", key);
+        return k->parse(p, key, value, "");
+}
+
+/* [check NAME]: the keys every check has. */
 
 static bool unit_name_valid(const char *s) {
         static const char *const suffixes[] = {
@@ -117,7 +166,26 @@ static bool unit_name_valid(const char *s) {
         return false;
 }
 
-static int check_host(ConfigParser *p, CheckConfig *c, const char *value, const char *where) {
+#define CHECK_KEY(fn)                                                                                  \
+        static int fn##_(ConfigParser *p, CheckConfig *c, CheckMeta *m, const char *key, const char *value, \
+                         const char *where);                                                           \
+        static int fn(ConfigParser *p, const char *key, const char *value, const char *where) {       \
+                return fn##_(p, &p->config->checks[p->check], &p->meta[p->check], key, value, where);   \
+        }                                                                                              \
+        static int fn##_(ConfigParser *p, CheckConfig *c, CheckMeta *m, const char *key, const char *value, \
+                         const char *where)
+
+CHECK_KEY(check_type) {
+        const ProbeType *t = probe_type_find(value);
+
+        m->type_given = true;
+        if (!t)
+                return config_parse_error(p, "unknown check type '%s'", value);
+        c->type = t;
+        return 0;
+}
+
+CHECK_KEY(check_host) {
         unsigned char addr[sizeof(struct in6_addr)];
 
         /* Probes never resolve names: a DNS lookup must not decide whether mail is up. */
@@ -129,57 +197,120 @@ static int check_host(ConfigParser *p, CheckConfig *c, const char *value, const 
         return 0;
 }
 
-int config_check_key(ConfigParser *p, const char *key, const char *value, const char *label) {
-        CheckConfig *c = &p->config->checks[p->check];
-        CheckMeta *m = &p->meta[p->check];
-        ConfigSource here = { p->file, p->line };
-        _cleanup_free_ char *where = NULL;
+CHECK_KEY(check_port) {
         unsigned n;
         int r;
 
-        if (asprintf(&where, " in [%s]", label) < 0)
-                abort();
-
-        if (streq(key, "type")) {
-                const ProbeType *t = probe_type_find(value);
-
-                m->type_given = true;
-                if (!t)
-                        return config_parse_error(p, "unknown check type '%s'", value);
-                c->type = t;
-        } else if (streq(key, "host"))
-                return check_host(p, c, value, where);
-        else if (streq(key, "port")) {
-                m->port_given = true;
-                r = parse_number_key(p, key, value, where, 1, 65535, &n);
-                if (r < 0)
-                        return r;
+        m->port_given = true;
+        r = parse_number_key(p, key, value, where, 1, 65535, &n);
+        if (r >= 0)
                 c->port = (uint16_t) n;
-        } else if (streq(key, "unit")) {
-                if (!unit_name_valid(value))
-                        return config_parse_error(p, "invalid unit name '%s'%s: "
-                                           "expected a full name such as postfix.service", value, where);
-                free(c->unit);
-                c->unit = xstrdup(value);
-        } else if (streq(key, "action")) {
-                if (check_action_from_string(value, &c->action) < 0)
-                        return config_parse_error(p, "invalid value '%s' for action%s: "
-                                           "expected restart, alert or none", value, where);
-                m->action_given = true;
-        } else if (streq(key, "timeout")) {
-                r = parse_duration_key(p, key, value, where, true, &c->timeout);
-                if (r < 0)
-                        return r;
-                m->timeout = here;
-        } else if (streq(key, "fail_after"))
-                return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->fail_after);
-        else if (streq(key, "recover_after"))
-                return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->recover_after);
-        else {
-                /* The type's own key, or a typo: only the final type can tell. */
-                m->extras = config_grow(m->extras, m->n_extras, sizeof(ExtraKey));
-                m->extras[m->n_extras++] = (ExtraKey) { xstrdup(key), xstrdup(value), here };
-        }
+        return r;
+}
+
+CHECK_KEY(check_unit) {
+        if (!unit_name_valid(value))
+                return config_parse_error(p, "invalid unit name '%s'%s: "
+                                   "expected a full name such as postfix.service", value, where);
+        free(c->unit);
+        c->unit = xstrdup(value);
         return 0;
 }
 
+CHECK_KEY(check_action) {
+        if (check_action_from_string(value, &c->action) < 0)
+                return config_parse_error(p, "invalid value '%s' for action%s: "
+                                   "expected restart, alert or none", value, where);
+        m->action_given = true;
+        return 0;
+}
+
+CHECK_KEY(check_timeout) {
+        int r = parse_duration_key(p, key, value, where, true, &c->timeout);
+
+        if (r >= 0)
+                m->timeout = (ConfigSource) { p->file, p->line };
+        return r;
+}
+
+CHECK_KEY(check_fail_after) {
+        return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->fail_after);
+}
+
+CHECK_KEY(check_recover_after) {
+        return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->recover_after);
+}
+
+/* The restart limits: [supervisor]'s unless the check has its own (config.c). */
+CHECK_KEY(check_restart_limit) {
+        int r = parse_number_key(p, key, value, where, 1, RESTART_MAX, &c->restart_limit);
+
+        m->restart_limit_given = r >= 0;
+        return r;
+}
+
+CHECK_KEY(check_restart_window) {
+        int r = parse_number_key(p, key, value, where, 1, RESTART_MAX, &c->restart_window);
+
+        m->restart_window_given = r >= 0;
+        return r;
+}
+
+CHECK_KEY(check_restart_grace) {
+        int r = parse_duration_key(p, key, value, where, false, &c->restart_grace);
+
+        m->restart_grace_given = r >= 0;
+        return r;
+}
+
+static const ConfigKey check_keys[] = {
+        { "type", check_type },
+        { "host", check_host },
+        { "port", check_port },
+        { "unit", check_unit },
+        { "action", check_action },
+        { "timeout", check_timeout },
+        { "fail_after", check_fail_after },
+        { "recover_after", check_recover_after },
+        { "restart_limit", check_restart_limit },
+        { "restart_window", check_restart_window },
+        { "restart_grace", check_restart_grace },
+        {}
+};
+
+int config_check_key(ConfigParser *p, const char *key, const char *value, const char *label) {
+        const ConfigKey *k = config_key_find(check_keys, key);
+        CheckMeta *m = &p->meta[p->check];
+        _cleanup_free_ char *where = NULL;
+
+        if (!k) {
+                /* The type's own key, or a typo: only the final type can tell. */
+                m->extras = config_grow(m->extras, m->n_extras, sizeof(ExtraKey));
+                m->extras[m->n_extras++] = (ExtraKey) { xstrdup(key), xstrdup(value), { p->file, p->line } };
+                return 0;
+        }
+        if (asprintf(&where, " in [%s]", label) < 0)
+                abort();
+        return k->parse(p, key, value, where);
+}
+
+static void list_table(FILE *f, const char *section, const ConfigKey *table) {
+        for (; table->name; table++)
+                fprintf(f, "%s %s\n", section, table->name);
+}
+
+static void list_strv(FILE *f, const char *section, const char *type, const char *const *keys) {
+        for (; keys && *keys; keys++)
+                fprintf(f, "%s%s%s %s\n", section, type ? ":" : "", type ? type : "", *keys);
+}
+
+void config_list_keys(FILE *f) {
+        list_table(f, "supervisor", supervisor_keys);
+        list_table(f, "supervisor", config_alerting_keys);
+        list_table(f, "check", check_keys);
+        for (size_t i = 0; probe_types[i]; i++)
+                list_strv(f, "check", probe_types[i]->name, probe_types[i]->keys);
+        list_strv(f, "notify", NULL, channel_common_keys);
+        for (size_t i = 0; channel_types[i]; i++)
+                list_strv(f, "notify", channel_types[i]->name, channel_types[i]->keys);
+}

@@ -14,7 +14,7 @@
  */
 #include "supervisor/config-internal.h"
 
-
+#include "common/url.h"
 #include "notify/outbox.h"
 
 #define OUTBOX_MAX_LIMIT 1000000u
@@ -64,7 +64,38 @@ void config_notify_key(ConfigParser *p, const char *key, const char *value) {
         m->keys[m->n_keys++] = (ExtraKey) { xstrdup(key), xstrdup(value), { p->file, p->line } };
 }
 
-static int parse_outbox_max(ConfigParser *p, const char *value, unsigned *ret) {
+#define ALERTING_KEY(fn) static int fn(ConfigParser *p, const char *key, const char *value, const char *where)
+
+ALERTING_KEY(key_heartbeat_url) {
+        if (!url_is_http(value))
+                return config_parse_error(p, "invalid url '%s' for heartbeat_url: expected http://... or https://...",
+                                          value);
+        free(p->config->heartbeat_url);
+        p->config->heartbeat_url = xstrdup(value);
+        return 0;
+}
+
+ALERTING_KEY(key_heartbeat_method) {
+        if (heartbeat_method_from_string(value, &p->config->heartbeat_method) < 0)
+                return config_parse_error(p, "invalid value '%s' for heartbeat_method: expected post or get", value);
+        return 0;
+}
+
+ALERTING_KEY(key_heartbeat_report_failures) {
+        return config_parse_yes_no(p, key, value, &p->config->heartbeat_report_failures);
+}
+
+ALERTING_KEY(key_heartbeat_start) {
+        return config_parse_yes_no(p, key, value, &p->config->heartbeat_start);
+}
+
+ALERTING_KEY(key_reminder) {
+        if (parse_duration(value, &p->config->reminder) < 0)
+                return config_parse_error(p, "invalid duration '%s' for reminder", value);
+        return 0;
+}
+
+ALERTING_KEY(key_outbox_max) {
         unsigned long n = 0;
         bool ok = *value && strlen(value) <= 7 && strspn(value, "0123456789") == strlen(value);
 
@@ -73,40 +104,19 @@ static int parse_outbox_max(ConfigParser *p, const char *value, unsigned *ret) {
         if (!ok || n < 1 || n > OUTBOX_MAX_LIMIT)
                 return config_parse_error(p, "invalid number '%s' for outbox_max: must be between 1 and %u",
                                   value, OUTBOX_MAX_LIMIT);
-        *ret = (unsigned) n;
+        p->config->outbox_max = (unsigned) n;
         return 0;
 }
 
-int config_alerting_key(ConfigParser *p, const char *key, const char *value) {
-        Config *c = p->config;
-
-        if (streq(key, "heartbeat_url")) {
-                if ((strncmp(value, "http://", 7) != 0 && strncmp(value, "https://", 8) != 0) ||
-                    strpbrk(value, " \t"))
-                        return config_parse_error(p, "invalid url '%s' for heartbeat_url: expected http://... or https://...",
-                                          value);
-                free(c->heartbeat_url);
-                c->heartbeat_url = xstrdup(value);
-                return 0;
-        }
-        if (streq(key, "heartbeat_method")) {
-                if (heartbeat_method_from_string(value, &c->heartbeat_method) < 0)
-                        return config_parse_error(p, "invalid value '%s' for heartbeat_method: expected post or get", value);
-                return 0;
-        }
-        if (streq(key, "heartbeat_report_failures"))
-                return config_parse_yes_no(p, key, value, &c->heartbeat_report_failures);
-        if (streq(key, "heartbeat_start"))
-                return config_parse_yes_no(p, key, value, &c->heartbeat_start);
-        if (streq(key, "reminder")) {
-                if (parse_duration(value, &c->reminder) < 0)
-                        return config_parse_error(p, "invalid duration '%s' for reminder", value);
-                return 0;
-        }
-        if (streq(key, "outbox_max"))
-                return parse_outbox_max(p, value, &c->outbox_max);
-        return -ENOENT;
-}
+const ConfigKey config_alerting_keys[] = {
+        { "heartbeat_url", key_heartbeat_url },
+        { "heartbeat_method", key_heartbeat_method },
+        { "heartbeat_report_failures", key_heartbeat_report_failures },
+        { "heartbeat_start", key_heartbeat_start },
+        { "reminder", key_reminder },
+        { "outbox_max", key_outbox_max },
+        {}
+};
 
 /* Gives one key to the channel's parser; false (recorded) if refused. */
 static bool apply_key(ConfigParser *p, ChannelConfig *c, const ExtraKey *k) {

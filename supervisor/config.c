@@ -103,7 +103,7 @@ Config *config_free(Config *c) {
                 CheckConfig *cc = &c->checks[i];
 
                 if (cc->options && cc->type && cc->type->free_options)
-                        cc->type->free_options(cc);
+                        cc->type->free_options(&cc->probe);
                 free(cc->name);
                 free(cc->host);
                 free(cc->unit);
@@ -175,7 +175,9 @@ static void resolve_type_keys(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 ExtraKey *x = &m->extras[i];
                 _cleanup_free_ char *msg = NULL;
 
-                r = t->parse_key ? t->parse_key(c, x->key, x->value, &msg) : -ENOENT;
+                /* The type's list decides what is a key: parse_key only reads values. */
+                r = probe_type_has_key(t, x->key) && t->parse_key ? t->parse_key(&c->probe, x->key, x->value, &msg)
+                                                                  : -ENOENT;
                 if (r == -ENOENT)
                         error_at(p, x->src, "unknown key '%s' in [check %s]", x->key, c->name);
                 else if (r < 0)
@@ -185,7 +187,7 @@ static void resolve_type_keys(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
         if (ok && t->verify) {
                 _cleanup_free_ char *msg = NULL;
 
-                r = t->verify(c, &msg);
+                r = t->verify(&c->probe, &msg);
                 if (r < 0)
                         error_at(p, m->header, "%s in [check %s]", msg ? msg : strerror(-r), c->name);
         }
@@ -220,10 +222,17 @@ static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 error_at(p, m->timeout, "timeout %s of [check %s] is not shorter than interval %s",
                          format_duration(a, sizeof(a), c->timeout), c->name,
                          format_duration(b, sizeof(b), interval));
+        /* Like the timeout: a drop-in's [supervisor] value reaches every check without its own. */
+        if (!m->restart_limit_given)
+                c->restart_limit = p->config->restart_limit;
+        if (!m->restart_window_given)
+                c->restart_window = p->config->restart_window;
+        if (!m->restart_grace_given)
+                c->restart_grace = p->config->restart_grace;
         /* The type's verify may have set its own default (system memory, load). */
         resolve_type_keys(p, c, m);
         if (c->fail_after == 0)
-                c->fail_after = 1;
+                c->fail_after = c->default_fail_after ? c->default_fail_after : 1;
         if (c->recover_after == 0)
                 c->recover_after = 1;
 }

@@ -13,13 +13,12 @@
  */
 #pragma once
 
+#include "common/util.h"
 #include "notify/channel.h"
 #include "notify/heartbeat.h"
-#include "supervisor/util.h"
+#include "probes/probe.h"
 
 #define CONFIG_DEFAULT_PATH "/etc/mailsup/mailsupd.conf"
-
-struct ProbeType;
 
 typedef enum CheckAction {
         CHECK_ACTION_RESTART,
@@ -34,19 +33,24 @@ typedef enum BusKind {
 } BusKind;
 
 typedef struct CheckConfig {
-        char *name;                     /* from [check NAME] */
-        const struct ProbeType *type;   /* type = tcp | smtp | imap ... */
-        char *host;                     /* default 127.0.0.1 */
-        uint16_t port;                  /* 0 until set; the type's default_port fills it */
+        /* What the probe sees: name, type, host, port, timeout, options, as
+         * .probe for probe_start() and as plain members (cc->host). */
+        union {
+                ProbeConfig probe;
+                struct {
+                        PROBE_CONFIG_MEMBERS
+                };
+        };
         char *unit;                     /* systemd unit to act on, NULL for none */
         CheckAction action;             /* default restart when unit is set, else alert; threshold
                                          * types (ProbeType.default_alert) alert */
-        usec_t timeout;                 /* resolved: the check's own, else [supervisor] timeout */
         unsigned fail_after;            /* failed results in a row before it counts as failed (default 1,
                                          * or the type's: 0 until resolved) */
         unsigned recover_after;         /* ok results in a row before it counts as recovered (default 1) */
+        unsigned restart_limit;         /* resolved: the check's own restart_limit, else [supervisor]'s */
+        unsigned restart_window;        /* the same for restart_window (cycles) */
+        usec_t restart_grace;           /* and restart_grace */
         char *source;                   /* "FILE:LINE" of the section header, for messages */
-        void *options;                  /* probe type's own keys (ProbeType.parse_key) */
 } CheckConfig;
 
 typedef struct Config {
@@ -55,10 +59,10 @@ typedef struct Config {
         bool skip_missing_units;        /* checks whose unit does not exist are not watched */
         usec_t interval;                /* default 2min */
         usec_t timeout;                 /* default 10s */
-        usec_t restart_grace;           /* default 30s */
+        usec_t restart_grace;           /* default 30s; a check's own restart_grace overrides it */
         BusKind bus;                    /* default system */
         char *state_directory;          /* default /var/lib/mailsup */
-        unsigned restart_limit;         /* default 3 */
+        unsigned restart_limit;         /* default 3; the defaults of every check's own */
         unsigned restart_window;        /* default 5 (cycles) */
         char *heartbeat_url;            /* NULL: no heartbeat */
         HeartbeatMethod heartbeat_method; /* default post */
@@ -99,6 +103,12 @@ void config_errors_clear(ConfigErrors *e);
 void config_errors_print(const ConfigErrors *e, FILE *f);
 
 const CheckConfig *config_find_check(const Config *c, const char *name);
+
+/* Every key the configuration accepts, one a line: "supervisor KEY",
+ * "check KEY" (every check), "check:TYPE KEY" (a probe type's own),
+ * "notify KEY" (every channel), "notify:TYPE KEY" (a channel type's),
+ * from the very tables the parser uses (config-keys.c). */
+void config_list_keys(FILE *f);
 
 /* The embedded default, as text a user can copy to CONFIG_DEFAULT_PATH. */
 const char *config_default_text(void);

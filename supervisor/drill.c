@@ -1,7 +1,7 @@
 /* drill.c: a fire drill of one check, step by step (see drill.h).
  *
  * The drill adds nothing to the machinery it tests: it freezes the unit,
- * then only watches check_changed() for the events a real outage produces
+ * then only watches the news for the events a real outage produces
  * (check-failed, unit-restarted, check-recovered). Its one addition is
  * speed: instead of waiting for the next cycle it probes as soon as a probe
  * is allowed, so "detected" measures the probe's own timeout, and the drill
@@ -14,10 +14,10 @@
 #include <signal.h>
 #include <stdarg.h>
 
+#include "common/log.h"
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
-#include "supervisor/log.h"
 
 #define DRILL_MAX_STEPS 8
 #define DRILL_KICK_USEC (250 * USEC_PER_MSEC)
@@ -76,8 +76,8 @@ static void add_step(Drill *d, const char *step, const char *result, const char 
         va_end(ap);
         log_info("%s: drill: %s %s after %.1f ms: %s", d->check, step, result,
                  (double) st->elapsed / USEC_PER_MSEC, st->detail);
-        (void) sd_bus_emit_signal(d->sup->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "DrillStep", "sssts", d->check,
-                                  step, result, (uint64_t) st->elapsed, st->detail);
+        news_publish(d->sup, &(News) { .kind = NEWS_DRILL_STEP, .drill_step = { .check = d->check, .step = step,
+                                       .result = result, .detail = st->detail, .elapsed = st->elapsed } });
 }
 
 static int reply(Drill *d, bool ok) {
@@ -123,7 +123,7 @@ static void finish(Drill *d, bool ok) {
                 if (d->n_steps < DRILL_MAX_STEPS)
                         d->steps[d->n_steps++] = (DrillStep) { .step = stage_steps[st], .result = "not-reached" };
         d->stage = STAGE_DONE;
-        event_emit(EVENT_DRILL_FINISHED, d->check, d->unit, "drill %s after %.1f s", ok ? "passed" : "FAILED",
+        news_event(s, EVENT_DRILL_FINISHED, d->check, d->unit, "drill %s after %.1f s", ok ? "passed" : "FAILED",
                    (double) (now_usec(CLOCK_MONOTONIC) - d->started) / USEC_PER_SEC);
         if (reply(d, ok) < 0)
                 log_warning("drill: the caller went away before the result");
@@ -174,18 +174,20 @@ static void on_frozen(const char *unit, int error, const char *message, void *us
         (void) sd_event_source_set_enabled(d->kick, SD_EVENT_ON);
 }
 
-void drill_observe(Check *c, EventKind why) {
-        Drill *d = c->sup->drill;
+/* What happened to the drill's check, and why. */
+static void observe(Drill *d, Check *c, EventKind why) {
+        EventSeverity sev = event_kind_severity(EVENT_CHECK_FAILED);
 
-        if (!d || !streq(d->check, c->config->name))
+        if (!streq(d->check, c->config->name))
                 return;
         if (why == EVENT_CHECK_FAILED && d->stage == STAGE_DETECT) {
                 add_step(d, "detected", "ok", "%s", c->rec.reason);
-                /* Said when a channel answers (drill_notified()); never pretended. */
-                if (!c->sup->notifier || c->sup->config->n_channels == 0)
+                /* Said when a channel answers (notified()); never pretended. */
+                if (!alerting_channel(c->sup, 0, NULL))
                         add_step(d, "notified", "skipped", "no notification channels configured");
-                else if (alerting_channels_for(c->sup, SEVERITY_WARNING) == 0)
-                        add_step(d, "notified", "skipped", "no channel takes warning notifications");
+                else if (alerting_channels_for(c->sup, sev) == 0)
+                        add_step(d, "notified", "skipped", "no channel takes %s notifications",
+                                 severity_to_string(sev));
                 else
                         d->notify_pending = true;
                 d->stage = STAGE_RESTART;
@@ -205,10 +207,13 @@ void drill_observe(Check *c, EventKind why) {
         }
 }
 
-void drill_notified(Supervisor *s, const Notification *n, const char *channel, int r, const char *reason) {
-        Drill *d = s->drill;
+/* A delivery result: the "notified" step, when it is the drill's check-failed alert. */
+static void notified(Drill *d, const News *news) {
+        const Notification *n = news->delivery.notification;
+        const char *channel = news->delivery.channel, *reason = news->delivery.reason;
+        int r = news->delivery.error;
 
-        if (!d || !d->notify_pending || !streq(n->check, d->check) || !streq(n->kind, "check-failed") ||
+        if (!d->notify_pending || news->delivery.kind != EVENT_CHECK_FAILED || !streq(n->check, d->check) ||
             n->phase != NOTIFY_FIRING || n->time < d->started_rt)
                 return;
         if (r >= 0) {
@@ -220,11 +225,24 @@ void drill_notified(Supervisor *s, const Notification *n, const char *channel, i
         }
 }
 
+static void on_news(Supervisor *s, const News *n, void *userdata) {
+        if (!s->drill)
+                return;
+        if (n->kind == NEWS_CHECK)
+                observe(s->drill, n->check.check, n->check.why);
+        else if (n->kind == NEWS_DELIVERY)
+                notified(s->drill, n);
+}
+
+void drill_setup(Supervisor *s) {
+        news_subscribe(s, "drill", on_news, NULL);
+}
+
 /* Why a drill of c may not run, or NULL. Written into buf. */
 static const char *refusal(const Check *c, char *buf, size_t size) {
-        const Config *cfg = c->sup->config;
-        const char *name = c->config->name;
-        unsigned n = policy_restarts_in_window(&c->rec.policy, cfg->restart_window);
+        const CheckConfig *cc = c->config;
+        const char *name = cc->name;
+        unsigned n = policy_restarts_in_window(&c->rec.policy, cc->restart_window);
 
         if (c->sup->drill)
                 snprintf(buf, size, "a drill of '%s' is running", c->sup->drill->check);
@@ -236,9 +254,9 @@ static const char *refusal(const Check *c, char *buf, size_t size) {
         else if (check_state(c) != CHECK_STATE_OK)
                 snprintf(buf, size, "'%s' is %s: a drill starts from a healthy check", name,
                          check_state_to_string(check_state(c)));
-        else if (n >= cfg->restart_limit)
+        else if (n >= cc->restart_limit)
                 snprintf(buf, size, "the window of '%s' already holds %u of %u restarts: the drill would "
-                         "disable it (mailsupctl reset %s first)", name, n, cfg->restart_limit, name);
+                         "disable it (mailsupctl reset %s first)", name, n, cc->restart_limit, name);
         else
                 return NULL;
         return buf;
@@ -246,9 +264,8 @@ static const char *refusal(const Check *c, char *buf, size_t size) {
 
 static int drill_new(Check *c, sd_bus_message *call, Drill **ret) {
         Supervisor *s = c->sup;
-        const Config *cfg = s->config;
         /* Detection takes a probe timeout, recovery the grace and another. */
-        usec_t limit = 2 * c->config->timeout + cfg->restart_grace + 60 * USEC_PER_SEC;
+        usec_t limit = 2 * c->config->timeout + c->config->restart_grace + 60 * USEC_PER_SEC;
         Drill *d = calloc(1, sizeof(*d));
         int r;
 
@@ -282,7 +299,7 @@ int drill_start(Check *c, sd_bus_message *call, sd_bus_error *error) {
         r = drill_new(c, call, &d);
         if (r < 0)
                 return r;
-        event_emit(EVENT_DRILL_STARTED, d->check, d->unit, "drill started by the operator: freezing every process of %s",
+        news_event(s, EVENT_DRILL_STARTED, d->check, d->unit, "drill started by the operator: freezing every process of %s",
                    d->unit);
         r = unit_kill(s->units_manager, d->unit, "all", SIGSTOP, on_frozen, d, &d->kill);
         if (r < 0) {

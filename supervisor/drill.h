@@ -11,13 +11,16 @@
  * with room in its restart window, and only when the caller confirmed it.
  * A drill that does not end in a restart thaws the unit (SIGCONT).
  *
- * See also: bus-api.c (Drill, DrillStep), check.c (check_changed).
+ * The drill is a subscriber to the news (news.h): it follows the check's
+ * changes and the notifier's delivery results while it runs, and publishes
+ * its steps (NEWS_DRILL_STEP; the D-Bus API turns them into DrillStep).
+ *
+ * See also: bus-api.c (Drill, DrillStep), news.h.
  */
 #pragma once
 
 #include <systemd/sd-bus.h>
 
-#include "notify/events.h"
 #include "supervisor/supervisor.h"
 
 typedef struct Drill Drill;
@@ -26,12 +29,8 @@ typedef struct Drill Drill;
  * Returns 1, or a negative errno with error set when refused. */
 int drill_start(Check *c, sd_bus_message *call, sd_bus_error *error);
 
-/* Fed by check_changed(): what happened to c, and why. */
-void drill_observe(Check *c, EventKind why);
-
-/* A delivery result from the Notifier: the "notified" step, when it is the
- * drill's check-failed alert. */
-void drill_notified(Supervisor *s, const Notification *n, const char *channel, int r, const char *reason);
+/* Subscribes (at start-up); the subscriber is idle while no drill runs. */
+void drill_setup(Supervisor *s);
 
 /* Abandon (mailsupd stops): thaw the unit if frozen, answer the caller. */
 Drill *drill_free(Drill *d);

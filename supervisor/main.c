@@ -11,8 +11,8 @@
 #include <sys/resource.h>
 
 #include "supervisor/config.h"
+#include "common/log.h"
 #include "supervisor/grants.h"
-#include "supervisor/log.h"
 #include "supervisor/polkit-rule.h"
 #include "supervisor/supervisor.h"
 
@@ -25,6 +25,10 @@ static void help(void) {
                "      --print-default-config print the embedded default configuration\n"
                "      --print-polkit-rule    print the polkit rule for the configuration\n"
                "      --write-polkit-rule[=FILE] write it to FILE (" POLKIT_RULE_PATH ")\n"
+               "      --list-config-keys     print every configuration key this mailsupd accepts,\n"
+               "                             one a line: 'supervisor KEY', 'check KEY',\n"
+               "                             'check:TYPE KEY', 'notify KEY', 'notify:TYPE KEY'\n"
+               "                             (for documentation checks and shell completion)\n"
                "  -v, --verbose              log debug messages\n"
                "  -h, --help                 show this help\n"
                "      --version              show the version\n");
@@ -32,18 +36,19 @@ static void help(void) {
 
 typedef struct Args {
         const char *config, *polkit_rule;
-        bool check_config, print_default, verbose;
+        bool check_config, print_default, list_keys, verbose;
 } Args;
 
 /* Returns 1 to continue, 0 to exit successfully, <0 on a usage error. */
 static int parse_args(int argc, char *argv[], Args *a) {
-        enum { ARG_CHECK = 0x100, ARG_DEFAULT, ARG_VERSION, ARG_PRINT_POLKIT, ARG_WRITE_POLKIT };
+        enum { ARG_CHECK = 0x100, ARG_DEFAULT, ARG_KEYS, ARG_VERSION, ARG_PRINT_POLKIT, ARG_WRITE_POLKIT };
         static const struct option options[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "check-config", no_argument, NULL, ARG_CHECK },
                 { "print-default-config", no_argument, NULL, ARG_DEFAULT },
                 { "print-polkit-rule", no_argument, NULL, ARG_PRINT_POLKIT },
                 { "write-polkit-rule", optional_argument, NULL, ARG_WRITE_POLKIT },
+                { "list-config-keys", no_argument, NULL, ARG_KEYS },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -59,6 +64,7 @@ static int parse_args(int argc, char *argv[], Args *a) {
                 case ARG_DEFAULT: a->print_default = true; break;
                 case ARG_PRINT_POLKIT: a->polkit_rule = "-"; break;
                 case ARG_WRITE_POLKIT: a->polkit_rule = optarg ?: POLKIT_RULE_PATH; break;
+                case ARG_KEYS: a->list_keys = true; break;
                 case 'v': a->verbose = true; break;
                 case 'h': help(); return 0;
                 case ARG_VERSION: printf("mailsupd %s\n", MAILSUP_VERSION); return 0;
@@ -100,6 +106,10 @@ int main(int argc, char *argv[]) {
         log_setup(a.verbose);
         if (a.print_default) {
                 fputs(config_default_text(), stdout);
+                return 0;
+        }
+        if (a.list_keys) {
+                config_list_keys(stdout);
                 return 0;
         }
 

@@ -10,17 +10,18 @@
  * Running probes hold pointers into the old Config, so they are cancelled
  * and their checks probed again at once. Units are kept (callbacks in
  * flight point at them); those no check uses any more are only unwatched.
- * Channels and the heartbeat follow the new config; the outbox and the
- * firing conditions stay (alerting_reload()).
+ * What the reload did is published (news.h): NEWS_RELOADED (channels and
+ * the heartbeat follow the new config; the outbox and the firing
+ * conditions stay), then NEWS_CHECK_REMOVED per check that is gone, then
+ * each added check as a change that shows.
  *
  * See also: supervisor.c, check.c (check_init), config.h.
  */
 #include <systemd/sd-daemon.h>
 
-#include "supervisor/alerting.h"
-#include "supervisor/bus-api.h"
+#include "common/log.h"
 #include "supervisor/check.h"
-#include "supervisor/log.h"
+#include "supervisor/units.h"
 
 static void names_add(char ***l, size_t *n, const char *name) {
         char **a = reallocarray(*l, *n + 2, sizeof(char *));
@@ -78,7 +79,7 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                 abort();
         for (size_t i = 0; i < cfg->n_checks; i++) {
                 const CheckConfig *cc = &cfg->checks[i];
-                WatchedUnit *u = cc->unit ? supervisor_unit(s, cc->unit, false) : NULL;
+                WatchedUnit *u = cc->unit ? units_get(s, cc->unit, false) : NULL;
                 Check *old = supervisor_find_check(s, cc->name);
 
                 if (cfg->skip_missing_units && u && u->view.phase == UNIT_PHASE_MISSING)
@@ -108,34 +109,18 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
         s->n_checks = n;
 }
 
-/* Units no check uses any more stop being watched (never freed, see top). */
-static void unwatch_unused(Supervisor *s) {
-        for (size_t i = 0; i < s->n_units; i++) {
-                WatchedUnit *u = s->units[i];
-                bool used = false;
-
-                for (size_t j = 0; j < s->n_checks && !used; j++)
-                        used = s->checks[j].unit == u;
-                if (!used)
-                        u->watch = sd_bus_slot_unref(u->watch);
-        }
-}
-
-static void announce(Supervisor *s, const ReloadSummary *sum, const uint8_t *how) {
-        for (size_t i = 0; i < sum->n_removed; i++)
-                (void) sd_bus_emit_signal(s->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "CheckChanged", "sss",
-                                          sum->removed[i], "removed", "removed by reload");
+static void announce(Supervisor *s, const uint8_t *how) {
         for (size_t i = 0; i < s->n_checks; i++) {
                 if (how[i] == ADDED)
-                        bus_api_check_changed(&s->checks[i]);
+                        check_announce(&s->checks[i]);
                 /* New checks, and those whose probe the reload cancelled, run now. */
                 if (how[i] != KEPT)
                         (void) check_start_probe(&s->checks[i], s->checks[i].next_probe);
         }
 }
 
-static int refuse(ConfigErrors *errors, int r) {
-        event_emit(EVENT_RELOAD_FAILED, NULL, NULL,
+static int refuse(Supervisor *s, ConfigErrors *errors, int r) {
+        news_event(s, EVENT_RELOAD_FAILED, NULL, NULL,
                    "reload refused: the new configuration has %zu error%s; still running on the old one",
                    errors->n, errors->n == 1 ? "" : "s");
         for (size_t i = 0; i < errors->n; i++)
@@ -154,10 +139,10 @@ int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
                 return -EBUSY;
         r = config_load(s->config_arg, &new, errors);
         if (r < 0)
-                return refuse(errors, r);
+                return refuse(s, errors, r);
         if (new->bus != s->config->bus) {
                 config_errors_add(errors, new->path, 0, "bus cannot change on reload: restart mailsupd");
-                return refuse(errors, -EINVAL);
+                return refuse(s, errors, -EINVAL);
         }
         how = calloc(new->n_checks + 1, sizeof(uint8_t));
         if (!how)
@@ -166,16 +151,16 @@ int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
         rebuild_checks(s, new, &sum, how);
         config_free(s->config);
         s->config = TAKE_PTR(new);
-        unwatch_unused(s);
-        alerting_reload(s, sum.removed);
+        units_unwatch_unused(s);
+        news_publish(s, &(News) { .kind = NEWS_RELOADED });
+        for (size_t i = 0; i < sum.n_removed; i++)
+                news_publish(s, &(News) { .kind = NEWS_CHECK_REMOVED, .removed = { .name = sum.removed[i] } });
         if (s->config->interval != old_interval)
                 supervisor_rearm_cycle(s);
         s->last_reload = now_usec(CLOCK_REALTIME);
-        event_emit(EVENT_CONFIG_RELOADED, NULL, NULL, "reloaded %s: %zu checks (%zu kept, %zu added, %zu removed)",
+        news_event(s, EVENT_CONFIG_RELOADED, NULL, NULL, "reloaded %s: %zu checks (%zu kept, %zu added, %zu removed)",
                    s->config->path ?: "the embedded default", s->n_checks, sum.n_kept, sum.n_added, sum.n_removed);
-        announce(s, &sum, how);
-        supervisor_changed(s);
-        supervisor_update_status(s);
+        announce(s, how);
         (void) sd_notify(false, "READY=1");
         if (ret)
                 *ret = sum;

@@ -1,10 +1,11 @@
-/* supervisor.c: start-up, the cycle, saving state, shutdown (supervisor.h).
+/* supervisor.c: start-up, the cycle, shutdown (supervisor.h).
  *
  * Start-up reads the units' state once, synchronously, before the loop
  * runs (so restarts systemd did while mailsupd was down are counted and the
- * skip_missing_units can drop units this machine does not have). From then
- * on everything is asynchronous on the one sd-event loop: a cycle timer
- * starts all probes at once, each with its own deadline.
+ * skip_missing_units can drop units this machine does not have), and
+ * registers the subscribers to the news, in the order they hear it. From
+ * then on everything is asynchronous on the one sd-event loop: a cycle
+ * timer starts all probes at once, each with its own deadline.
  */
 #include "supervisor/supervisor.h"
 
@@ -12,13 +13,15 @@
 #include <signal.h>
 #include <systemd/sd-daemon.h>
 
-#include "notify/events.h"
+#include "common/log.h"
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
-#include "supervisor/log.h"
+#include "supervisor/saver.h"
+#include "supervisor/status.h"
 #include "supervisor/test-alert.h"
+#include "supervisor/units.h"
 
 static const char *const check_state_names[_CHECK_STATE_MAX] = {
         [CHECK_STATE_UNKNOWN] = "unknown",
@@ -51,48 +54,10 @@ Check *supervisor_find_check(Supervisor *s, const char *name) {
         return NULL;
 }
 
-const char *supervisor_state(const Supervisor *s) {
-        for (size_t i = 0; i < s->n_checks; i++) {
-                CheckState st = check_state(&s->checks[i]);
-                if (st == CHECK_STATE_FAILING || st == CHECK_STATE_DISABLED)
-                        return "degraded";
-        }
-        return "running";
-}
-
-void supervisor_update_status(Supervisor *s) {
-        char text[512] = "STATUS=";
-
-        alerting_summary(s, false, text + 7, sizeof(text) - 7);
-        (void) sd_notify(false, text);
-}
-
-static int save_state(Supervisor *s) {
-        _cleanup_free_ StateEntry *entries = calloc(s->n_checks + 1, sizeof(StateEntry));
-        int r;
-
-        if (!entries)
-                return -ENOMEM;
-        for (size_t i = 0; i < s->n_checks; i++)
-                entries[i] = (StateEntry) { .name = s->checks[i].config->name, .record = s->checks[i].rec };
-        r = state_write(s->config->state_directory, entries, s->n_checks);
-        if (r < 0)
-                log_error_errno(r, "cannot save state to %s: %m", s->config->state_directory);
-        return r;
-}
-
-static int on_save(sd_event_source *src, void *userdata) {
-        Supervisor *s = userdata;
-
-        s->save_at_cycle_end = false;
-        (void) save_state(s);
-        supervisor_update_status(s);
-        return 0;
-}
-
-void supervisor_changed(Supervisor *s) {
-        /* Many changes in one loop iteration make one write. */
-        (void) sd_event_source_set_enabled(s->save_defer, SD_EVENT_ONESHOT);
+static void cycle_done(Supervisor *s) {
+        s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
+        news_publish(s, &(News) { .kind = NEWS_CYCLE_DONE, .cycle = { .number = s->cycles,
+                                                                     .duration = s->last_cycle_duration } });
 }
 
 /* A probe started by the cycle ended (or was cancelled): the cycle's
@@ -100,10 +65,7 @@ void supervisor_changed(Supervisor *s) {
 void supervisor_cycle_probe_ended(Supervisor *s) {
         if (s->cycle_outstanding == 0 || --s->cycle_outstanding > 0)
                 return;
-        s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
-        if (s->save_at_cycle_end)
-                supervisor_changed(s);
-        alerting_cycle_done(s, s->last_cycle_duration);
+        cycle_done(s);
 }
 
 static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
@@ -112,10 +74,6 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         usec_t next_real;
 
         s->cycles++;
-        /* Results of probes that ran outside a cycle (reset, drill) or of a
-         * cycle that never ended are saved now at the latest. */
-        if (s->save_at_cycle_end)
-                supervisor_changed(s);
         s->last_cycle_start = now_usec(CLOCK_REALTIME);
         s->cycle_start_mono = now_usec(CLOCK_MONOTONIC);
         s->cycle_outstanding = 0;
@@ -123,16 +81,14 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         (void) sd_event_source_set_time(src, usec + interval);
         (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
         log_debug("cycle %" PRIu64, s->cycles);
-        alerting_cycle_started(s);
+        news_publish(s, &(News) { .kind = NEWS_CYCLE_STARTED, .cycle = { .number = s->cycles } });
         for (size_t i = 0; i < s->n_checks; i++)
                 if (check_start_probe(&s->checks[i], next_real) > 0) {
                         s->checks[i].in_cycle = true;
                         s->cycle_outstanding++;
                 }
-        if (s->cycle_outstanding == 0) {
-                s->last_cycle_duration = now_usec(CLOCK_MONOTONIC) - s->cycle_start_mono;
-                alerting_cycle_done(s, s->last_cycle_duration);
-        }
+        if (s->cycle_outstanding == 0)
+                cycle_done(s);
         return 0;
 }
 
@@ -152,61 +108,6 @@ static int open_bus(BusKind kind, sd_bus **ret) {
         return 0;
 }
 
-static WatchedUnit *find_unit(Supervisor *s, const char *name) {
-        for (size_t i = 0; name && i < s->n_units; i++)
-                if (streq(s->units[i]->name, name))
-                        return s->units[i];
-        return NULL;
-}
-
-/* The unit of that name, watched; created on first use. Its state is read
- * synchronously at start-up (before the loop runs), asynchronously later. */
-WatchedUnit *supervisor_unit(Supervisor *s, const char *name, bool sync) {
-        WatchedUnit *u = find_unit(s, name), **units;
-        UnitProps props;
-        int r;
-
-        if (!u) {
-                units = reallocarray(s->units, s->n_units + 1, sizeof(WatchedUnit *));
-                u = calloc(1, sizeof(*u));
-                if (!units || !u)
-                        abort();
-                s->units = units;
-                *u = (WatchedUnit) { .sup = s, .name = xstrdup(name) };
-                s->units[s->n_units++] = u;
-                if (sync) {
-                        r = unit_get_props_sync(s->units_manager, name, &props);
-                        unit_view_update(u, &props, r);
-                } else {
-                        u->view = (UnitView) { .phase = UNIT_PHASE_UNKNOWN, .n_restarts = N_RESTARTS_UNKNOWN };
-                        unit_refresh(u);
-                }
-        }
-        if (!u->watch) {
-                r = unit_watch(s->units_manager, u->name, unit_on_changed, u, &u->watch);
-                if (r < 0)
-                        log_warning_errno(r, "cannot watch %s: %m; failures are seen at the next cycle", name);
-        }
-        return u;
-}
-
-/* Units, deduplicated; with skip_missing_units, only those that exist. */
-static void setup_units(Supervisor *s) {
-        const Config *cfg = s->config;
-
-        for (size_t i = 0; i < cfg->n_checks; i++) {
-                const char *name = cfg->checks[i].unit;
-                WatchedUnit *u;
-
-                if (!name || find_unit(s, name))
-                        continue;
-                u = supervisor_unit(s, name, true);
-                if (u->view.phase == UNIT_PHASE_MISSING && !cfg->skip_missing_units)
-                        log_warning("unit %s does not exist (LoadState=%s): restarts of it will fail",
-                                    name, u->props.load_state);
-        }
-}
-
 static void setup_checks(Supervisor *s, const StateFile *saved) {
         const Config *cfg = s->config;
 
@@ -215,7 +116,7 @@ static void setup_checks(Supervisor *s, const StateFile *saved) {
                 abort();
         for (size_t i = 0; i < cfg->n_checks; i++) {
                 const CheckConfig *cc = &cfg->checks[i];
-                WatchedUnit *u = find_unit(s, cc->unit);
+                WatchedUnit *u = units_find(s, cc->unit);
                 const StateEntry *e = state_file_find(saved, cc->name);
 
                 if (cfg->skip_missing_units && u && u->view.phase == UNIT_PHASE_MISSING) {
@@ -266,12 +167,24 @@ static int setup_event(Supervisor *s) {
         (void) sd_event_add_signal(s->event, NULL, SIGHUP, on_sighup, s);
         /* Fed from the loop itself: a stuck loop gets us killed by systemd. */
         (void) sd_event_set_watchdog(s->event, true);
-        r = sd_event_add_defer(s->event, &s->save_defer, on_save, s);
-        if (r < 0)
-                return r;
-        (void) sd_event_source_set_enabled(s->save_defer, SD_EVENT_OFF);
         return sd_event_add_time_relative(s->event, &s->cycle_timer, CLOCK_MONOTONIC, 0,
                                           USEC_PER_MSEC, on_cycle, s);
+}
+
+/* The subscribers to the news, in the order they hear it. */
+static int subscribe(Supervisor *s) {
+        int r;
+
+        r = bus_api_start(s);
+        if (r >= 0)
+                r = alerting_start(s);
+        if (r >= 0)
+                drill_setup(s);
+        if (r >= 0)
+                r = saver_start(s);
+        if (r >= 0)
+                r = status_line_start(s);
+        return r;
 }
 
 int supervisor_new(Config *config, const char *config_arg, Supervisor **ret) {
@@ -300,14 +213,13 @@ int supervisor_new(Config *config, const char *config_arg, Supervisor **ret) {
         r = unit_manager_new(s->bus, &s->units_manager);
         if (r < 0)
                 goto fail;
-        setup_units(s);
+        units_setup(s);
         load_state(s, &saved);
         setup_checks(s, &saved);
         state_file_done(&saved);
-        r = bus_api_start(s);
+        r = subscribe(s);
         if (r < 0)
                 goto fail;
-        (void) alerting_start(s);
         *ret = s;
         return 0;
 fail:
@@ -319,38 +231,35 @@ fail:
 int supervisor_run(Supervisor *s) {
         int r;
 
-        event_emit(EVENT_SUPERVISOR_STARTED, NULL, NULL, "mailsupd %s watching %zu checks, cycle every %" PRIu64 " ms",
+        news_event(s, EVENT_SUPERVISOR_STARTED, NULL, NULL, "mailsupd %s watching %zu checks, cycle every %" PRIu64 " ms",
                    MAILSUP_VERSION, s->n_checks, s->config->interval / USEC_PER_MSEC);
-        (void) save_state(s);
-        supervisor_update_status(s);
+        (void) saver_save_now(s);
+        status_line_update(s);
         (void) sd_notify(false, "READY=1");
         r = sd_event_loop(s->event);
         (void) sd_notify(false, "STOPPING=1");
-        event_emit(EVENT_SUPERVISOR_STOPPING, NULL, NULL, "mailsupd stopping");
-        (void) save_state(s);
+        news_event(s, EVENT_SUPERVISOR_STOPPING, NULL, NULL, "mailsupd stopping");
+        (void) saver_save_now(s);
         return r;
 }
 
 Supervisor *supervisor_free(Supervisor *s) {
         if (!s)
                 return NULL;
-        drill_free(s->drill);
+        s->drill = drill_free(s->drill); /* its last steps are still heard */
+        s->n_subscribers = 0;           /* then nobody is: their state goes */
         alerting_stop(s); /* before the test alert: it is told its channels are gone */
         test_alert_free(s->test_alert);
         bus_api_stop(s);
+        saver_stop(s);
+        status_line_stop(s);
         for (size_t i = 0; i < s->n_checks; i++)
                 probe_free(s->checks[i].probe);
         free(s->checks);
-        for (size_t i = 0; i < s->n_units; i++) {
-                sd_bus_slot_unref(s->units[i]->watch);
-                free(s->units[i]->name);
-                free(s->units[i]);
-        }
-        free(s->units);
+        units_free(s);
         unit_manager_free(s->units_manager);
         sd_bus_flush_close_unref(s->bus);
         sd_event_source_disable_unref(s->cycle_timer);
-        sd_event_source_disable_unref(s->save_defer);
         sd_event_unref(s->event);
         config_free(s->config);
         free(s->config_arg);

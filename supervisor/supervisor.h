@@ -1,17 +1,18 @@
 /* supervisor.h: the one supervisor context of mailsupd.
  *
  * Owns the sd-event loop, the bus, the configuration and the checks. Each
- * cycle starts every due probe at once; results feed the policy
- * (policy.c), verdicts become actions on units (actions/unit.c) and events
- * (notify/events.c), and every change is saved (state.c). Unit state
- * changes from the manager are judged at once, not at the next cycle.
+ * cycle starts every due probe at once; a result feeds the check's policy
+ * (check.c, policy.c), a verdict becomes an action on its unit (units.c,
+ * actions/unit.c), and everything learnt on the way is published once
+ * (news.h) to the subscribers that registered at start: the D-Bus API,
+ * alerting, the fire drill, the state saver and the STATUS= line. Unit
+ * state changes from the manager are judged at once, not at the next cycle.
  *
  * The configuration can be replaced while running (reload.c): checks that
  * keep their name keep their state, and units are never freed before exit
  * (callbacks in flight may still point at them), only unwatched.
  *
- * See also: main.c (start-up), bus-api.c (mailsupd's own D-Bus API),
- * reload.c, drill.c, alerting.c (notifications and the heartbeat).
+ * See also: main.c (start-up), news.h, check.h, docs/ARCHITECTURE.md.
  */
 #pragma once
 
@@ -19,9 +20,8 @@
 #include <systemd/sd-event.h>
 
 #include "actions/unit.h"
-#include "notify/heartbeat.h"
-#include "notify/notifier.h"
 #include "probes/probe.h"
+#include "supervisor/news.h"
 #include "supervisor/state.h"
 
 typedef struct Supervisor Supervisor;
@@ -48,19 +48,9 @@ typedef struct Check {
         ProbeSeverity threshold;        /* the last result breached a threshold: how badly */
         usec_t next_probe;              /* CLOCK_REALTIME, for display */
         usec_t last_probe;              /* CLOCK_REALTIME of the last probe's end */
-        CheckState announced;           /* last CheckChanged sent: state ... */
+        CheckState announced;           /* last change published as visible: state ... */
         char announced_reason[STATE_REASON_MAX]; /* ... and reason */
 } Check;
-
-struct WatchedUnit {
-        Supervisor *sup;
-        char *name;
-        UnitView view;
-        UnitProps props;
-        sd_bus_slot *watch;
-        bool refreshing, refresh_again;
-        bool restarting;
-};
 
 struct Supervisor {
         sd_event *event;
@@ -73,19 +63,21 @@ struct Supervisor {
         WatchedUnit **units;            /* owned, each allocated once, never moved */
         size_t n_units;
         sd_event_source *cycle_timer;
-        sd_event_source *save_defer;
         uint64_t cycles;
         usec_t started;                 /* CLOCK_REALTIME */
         usec_t last_cycle_start;        /* CLOCK_REALTIME */
         usec_t cycle_start_mono;        /* CLOCK_MONOTONIC */
         usec_t last_cycle_duration;     /* until the cycle's last probe ended; 0 none yet */
         size_t cycle_outstanding;       /* probes of the current cycle still running */
-        bool save_at_cycle_end;        /* routine results wait for the cycle end */
         usec_t last_reload;             /* CLOCK_REALTIME, 0 never */
-        void *api;                      /* bus-api.c */
+        Subscriber subscribers[NEWS_SUBSCRIBERS_MAX]; /* news.c, in the order they subscribed */
+        size_t n_subscribers;
+        /* Each subscriber's own state, owned by its module. */
+        struct BusApi *api;             /* bus-api.c */
+        struct Alerting *alerting;      /* alerting.c */
         struct Drill *drill;            /* drill.c, NULL when none runs */
-        Notifier *notifier;             /* alerting.c; NULL if the outbox cannot be opened */
-        Heartbeat *heartbeat;           /* alerting.c; NULL without heartbeat_url */
+        struct Saver *saver;            /* saver.c */
+        struct StatusLine *status;      /* status.c */
         struct TestAlert *test_alert;   /* test-alert.c, NULL when none runs */
 };
 
@@ -98,8 +90,11 @@ CheckState check_state(const Check *c);
 const char *check_state_to_string(CheckState s);
 Check *supervisor_find_check(Supervisor *s, const char *name);
 
-/* "running", or "degraded" when a check is failing or disabled. */
+/* "running", or "degraded" when a check is failing or disabled (status.c). */
 const char *supervisor_state(const Supervisor *s);
+/* "7 checks: 6 ok, 1 disabled (postfix)", then with details one line per
+ * check that is not ok ("postfix disabled: no greeting within 10s") (status.c). */
+void supervisor_summary(const Supervisor *s, bool details, char *buf, size_t size);
 
 /* What a reload did, by check name (NULL-terminated, malloc'd). */
 typedef struct ReloadSummary {

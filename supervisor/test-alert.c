@@ -10,8 +10,9 @@
  */
 #include "supervisor/test-alert.h"
 
+#include "common/log.h"
+#include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
-#include "supervisor/log.h"
 
 #define TEST_ALERT_SLACK (2 * USEC_PER_SEC)
 #define TEST_ALERT_MAX (20 * USEC_PER_SEC)   /* under the bus call timeout (25s) */
@@ -68,7 +69,7 @@ static void finish(TestAlert *t) {
 
         for (size_t i = 0; i < t->n; i++)
                 ok += t->results[i].accepted;
-        event_emit(EVENT_TEST_ALERT, NULL, NULL, "test alert: %zu of %zu channel%s accepted", ok, t->n,
+        news_event(t->sup, EVENT_TEST_ALERT, NULL, NULL, "test alert: %zu of %zu channel%s accepted", ok, t->n,
                    t->n == 1 ? "" : "s");
         if (reply(t) < 0)
                 log_warning("test alert: the caller went away before the result");
@@ -101,8 +102,8 @@ static int on_deadline(sd_event_source *src, uint64_t usec, void *userdata) {
         return 0;
 }
 
-static int reply_empty(sd_bus_message *call) {
-        event_emit(EVENT_TEST_ALERT, NULL, NULL, "test alert requested: no notification channels configured, nothing sent");
+static int reply_empty(Supervisor *s, sd_bus_message *call) {
+        news_event(s, EVENT_TEST_ALERT, NULL, NULL, "test alert requested: no notification channels configured, nothing sent");
         return sd_bus_reply_method_return(call, "a(sbs)", 0);
 }
 
@@ -121,15 +122,15 @@ int test_alert_start(Supervisor *s, sd_bus_message *call, sd_bus_error *error) {
         TestAlert *t;
         int r;
 
-        if (!s->notifier || !notifier_channel_name(s->notifier, 0))
-                return reply_empty(call);
+        if (!alerting_channel(s, 0, NULL))
+                return reply_empty(s, call);
         if (s->test_alert)
                 return sd_bus_error_setf(error, MAILSUP_ERROR_BUSY, "a test alert is running");
         t = calloc(1, sizeof(*t) + s->config->n_channels * sizeof(TestResult));
         if (!t)
                 return -ENOMEM;
         *t = (TestAlert) { .sup = s, .call = sd_bus_message_ref(call), .time = now_usec(CLOCK_REALTIME) };
-        for (const char *name; t->n < s->config->n_channels && (name = notifier_channel_name(s->notifier, t->n)); t->n++) {
+        for (const char *name; t->n < s->config->n_channels && (name = alerting_channel(s, t->n, NULL)); t->n++) {
                 t->results[t->n] = (TestResult) { .detail = "no answer before the deadline" };
                 snprintf(t->results[t->n].channel, sizeof(t->results[t->n].channel), "%s", name);
         }
@@ -143,7 +144,7 @@ int test_alert_start(Supervisor *s, sd_bus_message *call, sd_bus_error *error) {
         snprintf(n.reason, sizeof(n.reason), "test notification requested with mailsupctl test-alert: no action needed");
         n.time = t->time;
         t->starting = true;
-        (void) notifier_test(s->notifier, &n, on_result, s);
+        (void) alerting_test(s, &n, on_result, s);
         t->starting = false;
         if (t->answered == t->n)
                 finish(t);

@@ -22,6 +22,8 @@ PACKAGES=(
 	systemd dbus dbus-user-session
 	# the mail stack under test (tests/harness/mailstack.sh)
 	postfix dovecot-imapd
+	# Dovecot's LMTP service for the lmtp probe test (tests/test-lmtp-net.c)
+	dovecot-lmtpd
 	# real servers for the http, dns and redis probe tests (tests/test-*-net.c);
 	# openssl makes the test's self-signed certificate
 	nginx-light unbound redis-server openssl

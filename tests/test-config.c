@@ -107,7 +107,7 @@ static const struct {
           E("t.conf:4: duplicate key 'url' in [notify ops] (first given at t.conf:3)") },
         { HOOK "urll = x\n", E("t.conf:4: unknown key 'urll' in [notify ops]") },
         { "[notify ops]\ntype = pager\nurl = http://x.example/\n",
-          E("t.conf:2: unknown notify type 'pager': expected webhook, alertmanager or smtp in [notify ops]") },
+          E("t.conf:2: unknown notify type 'pager': expected webhook, alertmanager, smtp or ntfy in [notify ops]") },
         { "[notify ops]\nurl = http://x.example/\n", E("t.conf:1: missing required key 'type' in [notify ops]") },
         { "[notify ops]\ntype = webhook\n", E("t.conf:1: missing required key 'url' in [notify ops]") },
         { HOOK "min_severity = high\n",

@@ -9,7 +9,7 @@
  */
 #include <sys/stat.h>
 
-#include "probes/options.h"
+#include "common/options.h"
 #include "tests/test-net.h"
 
 static void age(const char *path, time_t seconds) {

@@ -11,7 +11,7 @@
 #include <errno.h>
 
 #include "probes/imap-parse.h"
-#include "supervisor/util.h"
+#include "common/util.h"
 #include "tests/tests.h"
 
 #define B(s) s, sizeof(s) - 1

@@ -27,12 +27,14 @@
 #include <systemd/sd-event.h>
 
 #include "probes/probe.h"
+#include "supervisor/config.h"
 #include "tests/tests.h"
 
 #define NET_CONF_MAX 4096
 #define NET_OPENSSL "/usr/bin/openssl"
 #define NET_POSTFIX "/usr/sbin/postfix"
 #define NET_POSTFIX_MASTER "/usr/lib/postfix/sbin/master"
+#define NET_DOVECOT "/usr/sbin/dovecot"
 
 static char net_dir[64];
 static pid_t net_postfix_pid; /* the private Postfix master, for the alarm path */
@@ -160,6 +162,15 @@ static inline void net_kill(pid_t pid) {
         (void) waitpid(pid, NULL, 0);
 }
 
+/* After net_kill() of a daemon that forks workers (postsrsd, Dovecot): they
+ * die a moment after the leader, and until the last one has, the listener
+ * they share still takes connections (and resets them). Waits up to 5s
+ * until nothing listens on port. */
+static inline void net_wait_closed(uint16_t port) {
+        for (int i = 0; i < 500 && net_tcp_up(port); i++)
+                usleep(10000);
+}
+
 /* Freeze or thaw the whole process group: the kernel still accepts. */
 static inline void net_signal(pid_t pid, int sig) {
         (void) kill(-pid, sig);
@@ -237,7 +248,7 @@ static inline bool net_probe(const char *body, ProbeResult *ret) {
         }
         if (sd_event_new(&e) < 0)
                 abort();
-        r = probe_start(e, &config->checks[0], net_on_done, &run, &p);
+        r = probe_start(e, &config->checks[0].probe, net_on_done, &run, &p);
         if (r < 0) {
                 fprintf(stderr, "probe_start: %s\n", strerror(-r));
                 abort();
@@ -368,6 +379,26 @@ static inline pid_t net_postfix_start(const char *sub, const char *services, con
                 if (!net_wait_port(ports[i], maillog))
                         return -1;
         return net_postfix_pid;
+}
+
+/* A private Dovecot in net_dir/dc (run, state and mail dirs, a static
+ * passdb and userdb, logs to dovecot.log), serving protocols on listen,
+ * with the rest of dovecot.conf (ssl, services) from the caller; run in
+ * the foreground, in its own process group (net_kill(), net_signal()).
+ * The caller waits for its listeners. */
+static inline pid_t net_dovecot_start(const char *protocols, const char *listen, const char *rest) {
+        char *argv[] = { NET_DOVECOT, "-F", "-c", (char *) net_path("dovecot.conf"), NULL };
+
+        net_sh("mkdir -p %1$s/dc/run %1$s/dc/state %1$s/dc/mail && chown nobody:nogroup %1$s/dc/mail", net_dir);
+        net_write("dovecot.conf",
+                  "protocols = %2$s\nlisten = %3$s\nbase_dir = %1$s/dc/run\n"
+                  "state_dir = %1$s/dc/state\nlog_path = %1$s/dovecot.log\ninfo_log_path = %1$s/dovecot.log\n"
+                  "default_internal_user = dovecot\ndefault_login_user = dovenull\nauth_mechanisms = plain\n"
+                  "mail_location = maildir:%1$s/dc/mail/%%u\nfirst_valid_uid = 1\n"
+                  "passdb {\n  driver = static\n  args = password=test\n}\n"
+                  "userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=%1$s/dc/mail/%%u\n}\n%4$s",
+                  net_dir, protocols, listen, rest);
+        return net_spawn("dovecot.log", argv);
 }
 
 /* Config text that must fail to load with one error having the words. */

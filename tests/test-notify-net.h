@@ -43,9 +43,10 @@ static inline pid_t notify_receiver(uint16_t port, const char *record, const cha
         return net_wait_port(port, "receiver.log") ? pid : -1;
 }
 
-/* "key = value" lines into a verified ChannelConfig; false (printed) on error. */
-static inline bool notify_channel(ChannelConfig *c, const char *name, const char *text) {
-        _cleanup_free_ char *copy = xstrdup(text), *error = NULL;
+/* "key = value" lines into a verified ChannelConfig; returns as verify(),
+ * with *error (malloc'd) on error. */
+static inline int notify_channel_parse(ChannelConfig *c, const char *name, const char *text, char **error) {
+        _cleanup_free_ char *copy = xstrdup(text);
         char *save = NULL;
         int r = 0;
 
@@ -55,13 +56,31 @@ static inline bool notify_channel(ChannelConfig *c, const char *name, const char
                 if (!eq)
                         abort();
                 *eq = '\0';
-                r = channel_config_parse_key(c, l, eq + 3, &error);
+                r = channel_config_parse_key(c, l, eq + 3, error);
         }
-        if (r >= 0)
-                r = channel_config_verify(c, &error);
+        return r >= 0 ? channel_config_verify(c, error) : r;
+}
+
+/* The same; false (printed) on error. */
+static inline bool notify_channel(ChannelConfig *c, const char *name, const char *text) {
+        _cleanup_free_ char *error = NULL;
+        int r = notify_channel_parse(c, name, text, &error);
+
         if (r < 0)
                 fprintf(stderr, "channel %s: %s (%d)\n", name, error ? error : "unknown key", r);
         return r >= 0;
+}
+
+/* The error of such lines as a channel, or "ok" (a static buffer). */
+static inline const char *notify_channel_error(const char *text) {
+        static char msg[512];
+        _cleanup_free_ char *error = NULL;
+        ChannelConfig c;
+        int r = notify_channel_parse(&c, "t", text, &error);
+
+        snprintf(msg, sizeof(msg), "%s", r >= 0 ? "ok" : error ? error : "unknown key");
+        channel_config_done(&c);
+        return msg;
 }
 
 /* Runs the loop until pred(ud) or timeout; returns pred's last answer. */

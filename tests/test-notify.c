@@ -14,7 +14,7 @@
 
 #include "notify/condition.h"
 #include "notify/notifier.h"
-#include "notify/notify-json.h"
+#include "common/json.h"
 #include "notify/outbox.h"
 #include "tests/tests.h"
 
@@ -190,7 +190,7 @@ static void test_config(void) {
 
         CHECK_STREQ(config_error("type = webhook\nurl = https://hooks.example.org/x\nmin_severity = info"), "ok");
         CHECK_STREQ(config_error("type = pager\nurl = http://x/"),
-                    "unknown notify type 'pager': expected webhook, alertmanager or smtp");
+                    "unknown notify type 'pager': expected webhook, alertmanager, smtp or ntfy");
         CHECK_STREQ(config_error("type = webhook\nurl = http://x/\nmin_severity = high"),
                     "invalid value 'high' for min_severity: expected info, warning or critical");
         CHECK_STREQ(config_error("type = webhook\nurl = http://x/\nfrom = a@b.c"), "key 'from' is not used by type webhook");

@@ -126,7 +126,7 @@ static void run_loaded(Config *config, ProbeResult *ret) {
         Probe *p;
 
         CHECK(sd_event_new(&e) >= 0);
-        CHECK(probe_start(e, &config->checks[0], net_on_done, &run, &p) >= 0);
+        CHECK(probe_start(e, &config->checks[0].probe, net_on_done, &run, &p) >= 0);
         while (!run.done)
                 if (sd_event_run(e, UINT64_MAX) < 0)
                         abort();

@@ -138,11 +138,11 @@ static pid_t spawn_peer(const char *const *script, uint16_t *ret_port) {
         return pid;
 }
 
-static void start_probe(sd_event *e, CheckConfig *c, const char *type, const char *host, uint16_t port,
+static void start_probe(sd_event *e, ProbeConfig *c, const char *type, const char *host, uint16_t port,
                         usec_t timeout, Run *run) {
         Probe *p;
 
-        *c = (CheckConfig) { .name = (char *) type, .type = probe_type_find(type), .host = (char *) host,
+        *c = (ProbeConfig) { .name = (char *) type, .type = probe_type_find(type), .host = (char *) host,
                              .port = port, .timeout = timeout };
         CHECK(c->type != NULL);
         CHECK_INT(probe_start(e, c, on_done, run, &p), 0);
@@ -154,7 +154,7 @@ static uint64_t run_one(const char *type, const char *host, uint16_t port, usec_
         sd_event *e = NULL;
         unsigned counter = 0;
         uint64_t before = 0, after = 0;
-        CheckConfig c;
+        ProbeConfig c;
 
         *run = (Run) { .counter = &counter };
         CHECK_INT(sd_event_new(&e), 0);
@@ -300,11 +300,11 @@ static void test_free_unfinished(void) {
         unsigned before = count_fds(), counter = 0;
         Run run = { .counter = &counter };
         sd_event *e = NULL;
-        CheckConfig c;
+        ProbeConfig c;
         Probe *p;
 
         CHECK_INT(sd_event_new(&e), 0);
-        c = (CheckConfig) { .type = probe_type_find("smtp"), .host = (char *) "127.0.0.1", .port = port,
+        c = (ProbeConfig) { .type = probe_type_find("smtp"), .host = (char *) "127.0.0.1", .port = port,
                             .timeout = MS(5000) };
         CHECK_INT(probe_start(e, &c, on_done, &run, &p), 0);
         for (int i = 0; i < 5; i++)
@@ -344,7 +344,7 @@ static void test_concurrent(void) {
         int hung_fd = make_listener(128, &hung_port); /* the kernel completes handshakes; nobody greets */
         pid_t pid = spawn_peer(S(">220 good ESMTP\r\n", "<EHLO ", ">" GOOD_EHLO, "<QUIT"), &good_port);
         unsigned fds = count_fds(), counter = 0;
-        CheckConfig c[N_HUNG + 1];
+        ProbeConfig c[N_HUNG + 1];
         Run runs[N_HUNG + 1];
         sd_event *e = NULL;
         int status = -1;

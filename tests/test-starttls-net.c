@@ -19,8 +19,6 @@
 #include "probes/cert.h"
 #include "tests/test-net.h"
 
-#define DOVECOT "/usr/sbin/dovecot"
-
 enum { VALID, SOON, EXPIRED, WRONG_NAME, SELF_SIGNED, N_CERTS };
 static const char *const names[N_CERTS] = { "valid", "soon", "expired", "wrong", "self" };
 /* Postfix: STARTTLS per certificate, then no STARTTLS, then smtps valid/expired. */
@@ -53,9 +51,9 @@ static pid_t start_postfix(void) {
 }
 
 static pid_t start_dovecot(void) {
-        char *argv[] = { DOVECOT, "-F", "-c", (char *) net_path("dovecot.conf"), NULL };
         char locals[1024];
         size_t len = 0;
+        pid_t pid;
 
         for (int i = SOON; i <= EXPIRED; i++)
                 len += (size_t) snprintf(locals + len, sizeof(locals) - len,
@@ -63,19 +61,11 @@ static pid_t start_dovecot(void) {
                                          dovecot_addr[i], net_dir, names[i], net_dir, names[i]);
         imap_port = net_free_port();
         imaps_port = net_free_port();
-        net_sh("mkdir -p %1$s/dc/run %1$s/dc/state %1$s/dc/mail && chown nobody:nogroup %1$s/dc/mail", net_dir);
-        net_write("dovecot.conf",
-                  "protocols = imap\nlisten = 127.0.0.1, 127.0.0.2, 127.0.0.3\nbase_dir = %1$s/dc/run\n"
-                  "state_dir = %1$s/dc/state\nlog_path = %1$s/dovecot.log\ninfo_log_path = %1$s/dovecot.log\n"
-                  "default_internal_user = dovecot\ndefault_login_user = dovenull\nauth_mechanisms = plain\n"
-                  "mail_location = maildir:%1$s/dc/mail/%%u\nfirst_valid_uid = 1\n"
-                  "passdb {\n  driver = static\n  args = password=test\n}\n"
-                  "userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=%1$s/dc/mail/%%u\n}\n"
-                  "ssl = yes\nssl_cert = <%1$s/valid.pem\nssl_key = <%1$s/valid.key\n%2$s"
-                  "service imap-login {\n  inet_listener imap {\n    port = %3$u\n  }\n"
-                  "  inet_listener imaps {\n    port = %4$u\n    ssl = yes\n  }\n}\n",
-                  net_dir, locals, imap_port, imaps_port);
-        pid_t pid = net_spawn("dovecot.log", argv);
+        pid = net_dovecot_start("imap", "127.0.0.1, 127.0.0.2, 127.0.0.3",
+                                net_conf("ssl = yes\nssl_cert = <%1$s/valid.pem\nssl_key = <%1$s/valid.key\n%2$s"
+                                         "service imap-login {\n  inet_listener imap {\n    port = %3$u\n  }\n"
+                                         "  inet_listener imaps {\n    port = %4$u\n    ssl = yes\n  }\n}\n",
+                                         net_dir, locals, imap_port, imaps_port));
         if (!net_wait_port(imap_port, "dovecot.log") || !net_wait_port(imaps_port, "dovecot.log"))
                 return -1;
         return pid;
@@ -223,7 +213,7 @@ int main(void) {
         if (postfix > 0)
                 test_postfix();
         net_postfix_stop();
-        net_require(DOVECOT);
+        net_require(NET_DOVECOT);
         dovecot = start_dovecot();
         CHECK(dovecot > 0);
         if (dovecot > 0)

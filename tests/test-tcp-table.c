@@ -94,6 +94,7 @@ int main(void) {
         net_expect("tcp_table postsrsd hung", net_conf("type = tcp_table\nport = %u\ntimeout = 1s\n", fwd),
                    PROBE_TIMEOUT, "no reply to get within 1s");
         net_kill(srs);
+        net_wait_closed(fwd);
         net_expect("tcp_table postsrsd stopped", net_conf("type = tcp_table\nport = %u\n", fwd),
                    PROBE_CONNECT_REFUSED, "connection refused");
         test_hostile();

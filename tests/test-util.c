@@ -7,7 +7,8 @@
  * signs, fractions and unknown or upper-case units. Overflow fails rather
  * than wraps.
  */
-#include "supervisor/util.h"
+#include "common/json.h"
+#include "common/util.h"
 #include "tests/tests.h"
 
 #define OVERFLOW 1 /* expected: some negative errno (-EINVAL or -ERANGE) */
@@ -132,10 +133,40 @@ static void test_strings(void) {
         free(s);
 }
 
+/* Text that must be UTF-8 (an ntfy message): bad bytes become U+FFFD, and
+ * a cut never splits a character. */
+static void test_utf8_sanitize(void) {
+        char buf[16];
+
+        utf8_sanitize(buf, sizeof(buf), "gr\xc3\xb6\xc3\x9f" "e");
+        CHECK_STREQ(buf, "gr\xc3\xb6\xc3\x9f" "e");
+        utf8_sanitize(buf, sizeof(buf), "a\xff" "b\xc3");
+        CHECK_STREQ(buf, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+        utf8_sanitize(buf, 4, "ab\xc3\xb6");
+        CHECK_STREQ(buf, "ab");
+        CHECK_INT(utf8_char_len("\xed\xa0\x80", 3), 0); /* a surrogate */
+        CHECK_INT(utf8_char_len("\xf0\x9f\x98\x80", 4), 4);
+}
+
+/* mailsupctl --json: every string quoted and escaped, the empty one too. */
+static void test_json_fprint(void) {
+        _cleanup_free_ char *out = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&out, &size);
+
+        json_fprint_string(f, "");
+        json_fprint_string(f, "a\"b\n");
+        json_fprint_string(f, "\xff");
+        fclose(f);
+        CHECK_STREQ(out, "\"\"\"a\\\"b\\u000a\"\"\xef\xbf\xbd\"");
+}
+
 int main(void) {
         test_parse_duration();
         test_format_duration();
         test_sanitize_line();
         test_strings();
+        test_utf8_sanitize();
+        test_json_fprint();
         return tests_summary("test-util");
 }

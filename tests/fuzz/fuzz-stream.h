@@ -18,7 +18,7 @@
 
 #include <stdbool.h>
 
-#include "supervisor/util.h"
+#include "common/util.h"
 #include "tests/fuzz/fuzz.h"
 
 /* What a step saw, as a running hash, and the first bytes as text for the

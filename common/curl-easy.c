@@ -1,0 +1,40 @@
+/* curl-easy.c: what every libcurl transfer of mailsup shares (see curl-easy.h). */
+#include "common/curl-easy.h"
+
+#include <sys/socket.h>
+
+curl_socket_t easy_open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
+        int fd = socket(a->family, a->socktype | SOCK_CLOEXEC | SOCK_NONBLOCK, a->protocol);
+
+        return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
+/* An answer nobody reads is not kept: bounded by construction. */
+static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata) {
+        return size * nmemb;
+}
+
+int easy_setup(CURL *e, const EasySetup *o) {
+        long ms = (long) (o->timeout / USEC_PER_MSEC);
+
+        if (curl_easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, o->opensocket ? o->opensocket : easy_open_socket) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, o->opensocket_data) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, o->write ? o->write : discard) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_WRITEDATA, o->write_data) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
+            /* A lookup still running at the deadline must not be joined: detach it. */
+            curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK)
+                return -EINVAL;
+        if (o->errbuf && curl_easy_setopt(e, CURLOPT_ERRORBUFFER, o->errbuf) != CURLE_OK)
+                return -EINVAL;
+        if (o->protocols && curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, o->protocols) != CURLE_OK)
+                return -EINVAL;
+        if (o->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK)
+                return -EINVAL;
+        return 0;
+}

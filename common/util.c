@@ -1,0 +1,181 @@
+/* util.c: time, duration parsing and string helpers (see util.h). */
+#include "common/util.h"
+
+#include <ctype.h>
+#include <inttypes.h>
+
+usec_t now_usec(clockid_t clock) {
+        struct timespec ts;
+
+        if (clock_gettime(clock, &ts) < 0)
+                abort(); /* cannot fail for the clocks we use */
+        return (usec_t) ts.tv_sec * USEC_PER_SEC + (usec_t) ts.tv_nsec / 1000;
+}
+
+static const struct {
+        const char *suffix;
+        usec_t usec;
+} duration_units[] = {
+        { "us", 1 },
+        { "ms", USEC_PER_MSEC },
+        { "s", USEC_PER_SEC },
+        { "sec", USEC_PER_SEC },
+        { "m", USEC_PER_MINUTE },
+        { "min", USEC_PER_MINUTE },
+        { "h", USEC_PER_HOUR },
+        { "hr", USEC_PER_HOUR },
+        { "d", 24 * USEC_PER_HOUR },
+};
+
+int parse_duration(const char *s, usec_t *ret) {
+        usec_t total = 0;
+        bool any = false;
+
+        if (!s)
+                return -EINVAL;
+        for (;;) {
+                while (isspace((unsigned char) *s))
+                        s++;
+                if (!*s)
+                        break;
+                if (!isdigit((unsigned char) *s))
+                        return -EINVAL;
+
+                char *end;
+                errno = 0;
+                unsigned long long n = strtoull(s, &end, 10);
+                if (errno != 0)
+                        return -EINVAL;
+                s = end;
+
+                size_t len = 0;
+                while (isalpha((unsigned char) s[len]))
+                        len++;
+
+                usec_t mult = USEC_PER_SEC; /* a bare number is seconds */
+                if (len > 0) {
+                        mult = 0;
+                        for (size_t i = 0; i < ELEMENTSOF(duration_units); i++)
+                                if (strlen(duration_units[i].suffix) == len &&
+                                    strncmp(duration_units[i].suffix, s, len) == 0)
+                                        mult = duration_units[i].usec;
+                        if (mult == 0)
+                                return -EINVAL;
+                }
+                s += len;
+                if (n > UINT64_MAX / mult || total > UINT64_MAX - n * mult)
+                        return -ERANGE;
+                total += n * mult;
+                any = true;
+        }
+        if (!any)
+                return -EINVAL;
+        *ret = total;
+        return 0;
+}
+
+const char *format_duration(char *buf, size_t size, usec_t d) {
+        if (d == USEC_INFINITY)
+                snprintf(buf, size, "infinity");
+        else if (d % USEC_PER_HOUR == 0 && d > 0)
+                snprintf(buf, size, "%" PRIu64 "h", d / USEC_PER_HOUR);
+        else if (d % USEC_PER_MINUTE == 0 && d > 0)
+                snprintf(buf, size, "%" PRIu64 "min", d / USEC_PER_MINUTE);
+        else if (d % USEC_PER_SEC == 0)
+                snprintf(buf, size, "%" PRIu64 "s", d / USEC_PER_SEC);
+        else if (d % USEC_PER_MSEC == 0)
+                snprintf(buf, size, "%" PRIu64 "ms", d / USEC_PER_MSEC);
+        else
+                snprintf(buf, size, "%" PRIu64 "us", d);
+        return buf;
+}
+
+void sanitize_line(char *dst, size_t max, const char *src, size_t len) {
+        size_t j = 0;
+
+        if (max == 0)
+                return;
+        for (size_t i = 0; i < len && j + 1 < max; i++) {
+                unsigned char c = (unsigned char) src[i];
+                dst[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
+        }
+        dst[j] = '\0';
+}
+
+size_t utf8_char_len(const char *str, size_t left) {
+        const unsigned char *s = (const unsigned char *) str;
+        size_t n;
+        uint32_t c;
+
+        if (left == 0)
+                return 0;
+        if (s[0] < 0x80)
+                return 1;
+        if (s[0] < 0xc2 || s[0] > 0xf4)
+                return 0;
+        n = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+        if (n > left)
+                return 0;
+        c = s[0] & (0xff >> (n + 1));
+        for (size_t i = 1; i < n; i++) {
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+                c = (c << 6) | (s[i] & 0x3f);
+        }
+        /* overlong forms, surrogates, beyond U+10FFFF */
+        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
+                return 0;
+        return n;
+}
+
+void utf8_sanitize(char *dst, size_t size, const char *src) {
+        size_t len = strlen(src), j = 0;
+
+        if (size == 0)
+                return;
+        for (size_t i = 0; i < len;) {
+                size_t n = utf8_char_len(src + i, len - i);
+                const char *from = n ? src + i : "\xef\xbf\xbd"; /* U+FFFD */
+                size_t m = n ? n : 3;
+
+                if (j + m + 1 > size)
+                        break; /* cut at a character, never inside one */
+                memcpy(dst + j, from, m);
+                j += m;
+                i += n ? n : 1;
+        }
+        dst[j] = '\0';
+}
+
+char *xstrdup(const char *s) {
+        char *d;
+
+        if (!s)
+                return NULL;
+        d = strdup(s);
+        if (!d)
+                abort();
+        return d;
+}
+
+void strv_add(char ***v, size_t *n, const char *s) {
+        char **nv = reallocarray(*v, *n + 1, sizeof(char *));
+
+        if (!nv)
+                abort();
+        nv[(*n)++] = xstrdup(s);
+        *v = nv;
+}
+
+void strv_copy(char ***dst, size_t *n, char *const *src, size_t m) {
+        for (size_t i = 0; i < m; i++)
+                strv_add(dst, n, src[i]);
+}
+
+void strv_free(char ***v, size_t *n) {
+        for (size_t i = 0; i < *n; i++)
+                free((*v)[i]);
+        free(*v);
+        *v = NULL;
+        *n = 0;
+}

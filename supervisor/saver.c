@@ -1,0 +1,94 @@
+/* saver.c: the state file follows what the checks learn.
+ *
+ * A subscriber to the news (news.h). The restart window and the disabled
+ * flag must survive a SIGKILL at once, so a change that shows (state,
+ * reason), a restart, a reset or a unit's state is saved in the same loop
+ * iteration (one write for many changes, through a defer source). A
+ * routine result (same state, one more cycle) waits for the cycle's end:
+ * a thousand checks make one write per cycle, not a thousand.
+ *
+ * See also: state.c (the file), news.h.
+ */
+#include "supervisor/saver.h"
+
+#include "common/log.h"
+
+typedef struct Saver {
+        sd_event_source *defer;
+        bool at_cycle_end;              /* routine results wait for the cycle end */
+} Saver;
+
+int saver_save_now(Supervisor *s) {
+        _cleanup_free_ StateEntry *entries = calloc(s->n_checks + 1, sizeof(StateEntry));
+        int r;
+
+        if (!entries)
+                return -ENOMEM;
+        if (s->saver)
+                s->saver->at_cycle_end = false;
+        for (size_t i = 0; i < s->n_checks; i++)
+                entries[i] = (StateEntry) { .name = s->checks[i].config->name, .record = s->checks[i].rec };
+        r = state_write(s->config->state_directory, entries, s->n_checks);
+        if (r < 0)
+                log_error_errno(r, "cannot save state to %s: %m", s->config->state_directory);
+        return r;
+}
+
+static int on_save(sd_event_source *src, void *userdata) {
+        (void) saver_save_now(userdata);
+        return 0;
+}
+
+static void save_soon(Saver *sv) {
+        (void) sd_event_source_set_enabled(sv->defer, SD_EVENT_ONESHOT);
+}
+
+static void on_news(Supervisor *s, const News *n, void *userdata) {
+        Saver *sv = userdata;
+
+        switch (n->kind) {
+        case NEWS_CHECK:
+                if (n->check.visible || n->check.why != _EVENT_KIND_MAX)
+                        save_soon(sv);
+                else
+                        sv->at_cycle_end = true;
+                break;
+        case NEWS_UNIT:
+        case NEWS_RELOADED:
+        case NEWS_CHECK_REMOVED:
+                save_soon(sv);
+                break;
+        case NEWS_CYCLE_STARTED: /* results of probes outside a cycle, or of a cycle that never ended */
+        case NEWS_CYCLE_DONE:
+                if (sv->at_cycle_end)
+                        save_soon(sv);
+                break;
+        default:
+                break;
+        }
+}
+
+int saver_start(Supervisor *s) {
+        Saver *sv = calloc(1, sizeof(*sv));
+        int r;
+
+        if (!sv)
+                return -ENOMEM;
+        r = sd_event_add_defer(s->event, &sv->defer, on_save, s);
+        if (r < 0) {
+                free(sv);
+                return r;
+        }
+        (void) sd_event_source_set_enabled(sv->defer, SD_EVENT_OFF);
+        s->saver = sv;
+        news_subscribe(s, "state-saver", on_news, sv);
+        return 0;
+}
+
+void saver_stop(Supervisor *s) {
+        if (!s->saver)
+                return;
+        sd_event_source_disable_unref(s->saver->defer);
+        free(s->saver);
+        s->saver = NULL;
+}
