@@ -11,6 +11,7 @@
  */
 #include "probes/probe.h"
 
+#include <assert.h>
 #include <stdarg.h>
 
 extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap, probe_type_http, probe_type_dns,
@@ -83,6 +84,29 @@ const char *probe_severity_to_string(ProbeSeverity s) {
         if (s < 0 || s >= (ProbeSeverity) ELEMENTSOF(names))
                 return "unknown";
         return names[s];
+}
+
+int probe_add_value(Probe *p, const char *name, const char *help, const char *label, const char *label_value,
+                    double value) {
+        ProbeResult *r = &p->result;
+        ProbeValue *v = NULL;
+
+        assert(name && help && !label == !label_value);
+        if (p->finished)
+                return 0;
+        for (unsigned i = 0; i < r->n_values && !v; i++)
+                if (streq(r->values[i].name, name) && streq_ptr(r->values[i].label, label) &&
+                    (!label || streq(r->values[i].label_value, label_value)))
+                        v = &r->values[i];
+        if (!v) {
+                if (r->n_values >= PROBE_VALUES_MAX)
+                        return -ENOSPC;
+                v = &r->values[r->n_values++];
+        }
+        *v = (ProbeValue) { .name = name, .help = help, .label = label, .value = value };
+        if (label)
+                utf8_sanitize(v->label_value, sizeof(v->label_value), label_value);
+        return 0;
 }
 
 static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap)

@@ -68,11 +68,32 @@ typedef enum ProbeSeverity {
         PROBE_SEVERITY_CRITICAL,
 } ProbeSeverity;
 
+/* A value the probe measured on the way (queue sizes, memory used, the
+ * days a certificate has left), for whoever wants figures beside the
+ * verdict: the metrics exporter shows each as a gauge
+ * mailsup_<name>{check="...",<label>="<label_value>"}. name and help are
+ * static strings: name in Prometheus' style with its base unit
+ * ("redis_memory_used_bytes", "postfix_queue_messages"), label NULL or a
+ * label name whose value tells same-named values of one result apart
+ * ("queue" = "deferred"). Values past PROBE_VALUES_MAX are dropped. */
+#define PROBE_VALUES_MAX 16
+#define PROBE_LABEL_MAX 48
+
+typedef struct ProbeValue {
+        const char *name;
+        const char *help;
+        const char *label;
+        char label_value[PROBE_LABEL_MAX];
+        double value;
+} ProbeValue;
+
 typedef struct ProbeResult {
         ProbeStatus status;
         char reason[PROBE_REASON_MAX]; /* "connection refused", "greeting 421 4.3.2 Service not available" */
         usec_t latency;                /* from start to completion */
         ProbeSeverity severity;        /* for PROBE_THRESHOLD: warning or critical; else none */
+        unsigned n_values;             /* values measured, in the order added */
+        ProbeValue values[PROBE_VALUES_MAX];
 } ProbeResult;
 
 typedef struct Probe Probe;
@@ -147,6 +168,12 @@ static inline void probe_freep(Probe **p) {
 /* For probe types: finish the run with a status and a printf-style reason.
  * Safe to call from any callback of the run; later calls are ignored. */
 void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) _printf_(3, 4);
+/* Record a measured value (see ProbeValue) before finishing the run; a
+ * second value of the same name and label value replaces the first. label
+ * and label_value may be NULL. Later calls after the run finished are
+ * ignored. Returns 0, or -ENOSPC past PROBE_VALUES_MAX. */
+int probe_add_value(Probe *p, const char *name, const char *help, const char *label, const char *label_value,
+                    double value);
 /* The same for PROBE_THRESHOLD with a severity (probe_finish() gives critical). */
 void probe_finish_threshold(Probe *p, ProbeSeverity severity, const char *fmt, ...) _printf_(3, 4);
 const char *probe_severity_to_string(ProbeSeverity s);

@@ -369,9 +369,33 @@ static void test_concurrent(void) {
         CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* Measured values: replaced by name and label value, bounded, UTF-8, and
+ * frozen once the run finished. */
+static void test_values(void) {
+        Probe p = {};
+        char q[16];
+
+        CHECK_INT(probe_add_value(&p, "redis_memory_used_bytes", "Memory.", NULL, NULL, 1), 0);
+        CHECK_INT(probe_add_value(&p, "redis_memory_used_bytes", "Memory.", NULL, NULL, 2), 0);
+        CHECK_INT(probe_add_value(&p, "postfix_queue_messages", "Queue.", "queue", "deferred", 3), 0);
+        CHECK_INT(probe_add_value(&p, "postfix_queue_messages", "Queue.", "queue", "r\xe9", 4), 0);
+        CHECK_INT(p.result.n_values, 3);
+        CHECK(p.result.values[0].value == 2);
+        CHECK_STREQ(p.result.values[2].label_value, "r\xef\xbf\xbd");
+        for (int i = 3; i < PROBE_VALUES_MAX; i++) {
+                snprintf(q, sizeof(q), "q%d", i);
+                CHECK_INT(probe_add_value(&p, "postfix_queue_messages", "Queue.", "queue", q, i), 0);
+        }
+        CHECK_INT(probe_add_value(&p, "postfix_queue_messages", "Queue.", "queue", "one too many", 0), -ENOSPC);
+        p.finished = true;
+        CHECK_INT(probe_add_value(&p, "redis_memory_used_bytes", "Memory.", NULL, NULL, 9), 0);
+        CHECK(p.result.values[0].value == 2);
+}
+
 int main(void) {
         unsigned fds = count_fds();
 
+        test_values();
         test_scripted();
         test_overlong();
         test_connect_failures();
