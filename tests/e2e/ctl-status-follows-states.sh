@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # mailsupctl against a running mailsupd: `status` (text and --json) and
-# `follow` track the real states as they change. A frozen Postfix goes
+# `follow` track the real states as they change. A frozen Postfix (Debian's
+# units, every process of postfix@-.service stopped) goes
 # ok -> failing -> restarting -> ok; a service that stays broken after
 # every restart ends disabled; after the operator fixes it, `reset` makes it
 # ok again at once. Exit statuses: 0 all ok, 3 failing or disabled, 1 error.
+#
+# Passing states are seen in `follow` (a signal per change, none missed);
+# `status` and `--json` are compared on states that last (ok, disabled), as
+# a poll can miss a state that lasts a second on a loaded machine.
+# (This test failed in 2 of 3 runs on a loaded machine while the harness ran
+# Postfix as Type=simple `postfix start-fg`: systemd called it active seconds
+# before it listened, the first probe after restart_grace was refused, and
+# mailsupd restarted it again. Debian's postfix@.service is Type=forking
+# around `postfix start`, which returns once the master listens.)
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 
@@ -60,10 +70,15 @@ ExecStart=/usr/bin/python3 $SANDBOX_DIR/flaky.py $fport $flag
 "
 systemctl --user start flaky.service
 pport=$(free_port)
-mailstack_postfix postfix.service "$pport"
+debian_postfix "$pport" || fail "Debian's postfix did not start"
 
-write_config "interval = 1s
-timeout = 500ms
+# The demo's cycle: a probe deadline of 1s, not 500ms. Debian's Postfix
+# spawns a chrooted smtpd for the first connection after a restart, and on
+# a loaded 2-core machine that first greeting was measured at 220-410ms
+# (load 11); at 500ms mailsupd rightly failed the fresh master now and then,
+# and restarted it again.
+write_config "interval = 2s
+timeout = 1s
 restart_grace = 3s
 
 [check postfix]
@@ -80,7 +95,8 @@ ctl follow >"$SANDBOX_DIR/follow.log" 2>&1 &
 follow_pid=$!
 trap 'kill $follow_pid 2>/dev/null || true' EXIT
 
-wait_for 'both_say postfix ok && both_say flaky ok' 30 "both ok" || fail "checks never ok"
+wait_for '[[ $(check_state postfix) == ok && $(check_state flaky) == ok ]]' 30 "both ok" || fail "checks never ok"
+both_say postfix ok && both_say flaky ok || fail "status and --json disagree"
 [[ $(status_rc) == 0 ]] || fail "status exits $(status_rc) while all is ok"
 out=$(ctl status)
 head -n1 <<<"$out" | grep -q "^mailsupd .*: running, 2 checks, cycle [0-9]* .*, heartbeat not configured, outbox: no channels configured$" ||
@@ -90,36 +106,45 @@ grep -q "^postfix  *smtp  *postfix.service  *ok  .*restarts 0/3 in 5 cycles  EHL
 [[ $out != *$'\e'* ]] || fail "colors when not on a terminal"
 pass "status: header and lines, text and JSON say ok, exit 0"
 
-kill -STOP "$(postfix_master_pid postfix.service)"
-wait_for 'both_say postfix restarting' 30 "postfix restarting" || fail "never restarting"
-out=$(ctl status postfix || true)
-grep -q "Unit: postfix.service: " <<<"$out" || fail "no unit details for a named check: $out"
-wait_for 'both_say postfix ok' 60 "postfix ok again" || fail "postfix never ok again"
+systemctl --user kill --signal=SIGSTOP postfix@-.service
 # (follow may start before the first probe: "unknown" first)
-wait_for '[[ $(follow_states postfix) =~ ^(unknown )?"ok failing restarting ok"$ ]]' 10 "follow shows the sequence" ||
+wait_for '[[ $(follow_states postfix) =~ ^(unknown )?"ok failing restarting ok"$ ]]' 120 "follow shows the sequence" ||
 	fail "follow saw '$(follow_states postfix)', not 'ok failing restarting ok'"
-grep -q " postfix failing no greeting within 500ms$" "$SANDBOX_DIR/follow.log" || fail "follow lacks the failure reason"
+wait_for 'both_say postfix ok' 30 "postfix ok again" || fail "postfix never ok again"
+out=$(ctl status postfix || true)
+grep -q "Unit: postfix.service: active" <<<"$out" || fail "no unit details for a named check: $out"
+grep -q " postfix failing no greeting within 1s$" "$SANDBOX_DIR/follow.log" || fail "follow lacks the failure reason"
+[[ $(count_events unit-restarting) == 1 ]] || fail "expected one restart: $(events unit-restarting)"
 [[ $(ctl status postfix || true) == *"restarts 1/3"* ]] || fail "the restart is not counted in status"
 pass "frozen postfix: ok -> failing -> restarting -> ok, in status, --json and follow"
 
 touch "$flag"
-wait_for 'both_say flaky disabled' 90 "flaky disabled" || fail "flaky never disabled"
+wait_for '[[ $(check_state flaky) == disabled ]]' 90 "flaky disabled" || fail "flaky never disabled"
+both_say flaky disabled || fail "status and --json disagree on disabled"
 [[ $(status_rc) == 3 ]] || fail "status exits $(status_rc) with a disabled check, not 3"
 out=$(ctl status flaky || true)
 grep -q "State: disabled; failing since " <<<"$out" || fail "no disabled state in the details: $out"
 [[ $(follow_states flaky) =~ ^(unknown )?"ok failing restarting".*"disabled"$ ]] || fail "follow saw '$(follow_states flaky)'"
 pass "crash loop: disabled after 3 restarts, status exits 3"
 
+# The operator fixes flaky while mailsupd's probe of it still waits for a
+# greeting, then resets: that probe began before the fix, so its answer is
+# not the one reset promises (it used to be taken: a restart, "1 of 3").
+probing() {
+	{ ctl status flaky --json || true; } | python3 -c 'import json, sys; print(json.load(sys.stdin)["Checks"][0]["Probing"])'
+}
+wait_for '[[ $(probing) == True ]]' 30 "a probe of flaky in flight" || fail "never saw a probe of flaky in flight"
 rm -f "$flag"
 n_starts=$(count_lines "$starts")
 out=$(ctl reset flaky) || fail "reset failed"
 [[ $out == "reset flaky: restart window cleared, probing now" ]] || fail "reset said: $out"
-wait_for 'both_say flaky ok' 10 "flaky ok after reset" || fail "flaky not ok after reset"
+wait_for '[[ $(check_state flaky) == ok ]]' 10 "flaky ok after reset" || fail "flaky not ok after reset"
+both_say flaky ok || fail "status and --json disagree on ok"
 [[ $(count_lines "$starts") == "$n_starts" ]] || fail "reset restarted the unit; it should only probe"
 [[ $(ctl status flaky || true) == *"restarts 0/3"* ]] || fail "reset did not clear the window"
 [[ $(status_rc) == 0 ]] || fail "status exits $(status_rc) after reset"
 events check-reset | grep -q "flaky: reset by the operator: 3 restarts forgotten, enabled again" || fail "no check-reset event"
-pass "reset: flaky ok again at once, window cleared, exit 0"
+pass "reset during a probe from before the fix: flaky ok again at once, not restarted, window cleared, exit 0"
 
 set +e
 err=$(ctl status nosuch 2>&1); rc=$?

@@ -2,8 +2,10 @@
 #
 # tests/e2e/lib.sh - what every end-to-end scenario shares: run mailsupd as a
 # user unit of the sandboxed systemd manager, with a config of the test's
-# own, and read back what it did (its log lines carry "[event-kind]" tags)
-# and what it says (mailsupctl --user status).
+# own, and read back what it did (its log lines carry "[event-kind]" tags,
+# its journal entries MAILSUP_EVENT=) and what it says (mailsupctl --user
+# status). Services run from Debian's own unit files (harness/debian.sh)
+# unless a scenario says why not.
 #
 # The scenario scripts re-execute themselves inside the sandbox
 # (sandbox_reexec); MAILSUPD and MAILSUPCTL name the binaries under test
@@ -13,15 +15,18 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../harness/sandbox.sh
 source "$HERE/../harness/sandbox.sh"
-# shellcheck source=../harness/mailstack.sh
-source "$HERE/../harness/mailstack.sh"
+# shellcheck source=../harness/debian.sh
+source "$HERE/../harness/debian.sh"
 
 : "${MAILSUPD:?MAILSUPD must name the mailsupd binary}"
 : "${MAILSUPCTL:?MAILSUPCTL must name the mailsupctl binary}"
 
 fail() {
 	echo "FAIL: $*" >&2
-	if [[ -n ${SANDBOX_DIR:-} && -f $SANDBOX_DIR/mailsupd.log ]]; then
+	if [[ ${MAILSUPD_LOG:-file} == journal ]] && sandbox_inside; then
+		echo "---- journalctl -u mailsupd.service (last 60 lines) ----" >&2
+		journalctl -q --no-pager -o short-precise -n 60 -u mailsupd.service >&2
+	elif [[ -n ${SANDBOX_DIR:-} && -f $SANDBOX_DIR/mailsupd.log ]]; then
 		echo "---- mailsupd.log (last 60 lines) ----" >&2
 		tail -n 60 "$SANDBOX_DIR/mailsupd.log" >&2
 	fi
@@ -42,21 +47,56 @@ write_config() {
 }
 
 # start_mailsupd: mailsupd as a Type=notify user unit; returns when READY=1.
+# It logs to $SANDBOX_DIR/mailsupd.log, or with MAILSUPD_LOG=journal to the
+# sandbox's journal, as under systemd on a server (MESSAGE_ID=, CHECK=,
+# MAILSUP_EVENT=, OBJECT_SYSTEMD_UNIT=).
 start_mailsupd() {
+	local log="StandardError=append:$SANDBOX_DIR/mailsupd.log"
+	if [[ ${MAILSUPD_LOG:-file} == journal ]]; then
+		log="StandardError=journal"
+	fi
 	sandbox_install_unit mailsupd.service "[Unit]
 Description=mailsupd under test
 
 [Service]
 Type=notify
 ExecStart=$MAILSUPD --config $MAILSUPD_CONF --verbose
-StandardError=append:$SANDBOX_DIR/mailsupd.log
+$log
 "
 	systemctl --user start mailsupd.service || fail "mailsupd did not start"
 }
 
+# mailsupd_log: mailsupd's log lines so far, in order (messages only when
+# they come from the journal)
+mailsupd_log() {
+	if [[ ${MAILSUPD_LOG:-file} == journal ]]; then
+		journalctl -q --no-pager -o cat _SYSTEMD_UNIT=mailsupd.service
+	else
+		cat "$SANDBOX_DIR/mailsupd.log" 2>/dev/null || true
+	fi
+}
+
 # events KIND: the log lines of one event kind, e.g. events unit-restarted
+# (from the journal: its MAILSUP_EVENT=KIND entries, "[KIND]" appended)
 events() {
-	grep -F "[$1]" "$SANDBOX_DIR/mailsupd.log" || true
+	if [[ ${MAILSUPD_LOG:-file} == journal ]]; then
+		journalctl -q --no-pager -o cat _SYSTEMD_UNIT=mailsupd.service "MAILSUP_EVENT=$1" | sed "s/\$/ [$1]/"
+	else
+		grep -F "[$1]" "$SANDBOX_DIR/mailsupd.log" || true
+	fi
+}
+
+# cycle_count: how many cycles mailsupd has started so far (its --verbose
+# "cycle N" lines)
+cycle_count() {
+	mailsupd_log | grep -cE '(^|: )cycle [0-9]+$' || true
+}
+
+# cycles_before REGEX: how many cycles had started when the first log line
+# matching REGEX was logged (-1: no such line yet)
+cycles_before() {
+	mailsupd_log | awk -v re="$1" '$0 ~ re { print n + 0; found = 1; exit }
+		/(^|: )cycle [0-9]+$/ { n++ } END { if (!found) print -1 }'
 }
 
 count_events() {

@@ -89,6 +89,11 @@ if [[ -n ${_SANDBOX_SH_LOADED:-} ]]; then
 fi
 _SANDBOX_SH_LOADED=1
 
+# Debian's own tools first: the packages' python3 (with python3-aiosmtpd
+# and friends), not a python a PATH may put ahead of it (a pyenv shim costs
+# seconds per call on a loaded machine, and has none of Debian's modules).
+export PATH="/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
+
 SANDBOX_HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _SANDBOX_LIB="$SANDBOX_HARNESS/sandbox.sh"
 _SANDBOX_CGROOT=/sys/fs/cgroup
