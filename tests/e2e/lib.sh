@@ -151,6 +151,22 @@ records() {
 	cat "$1" 2>/dev/null || true
 }
 
+# notified RECORD KIND SEVERITY PHASE [TEXT]: true if the receiver's RECORD
+# holds a webhook body of that kind, severity and phase (containing TEXT)
+notified() {
+	python3 - "$@" <<'PY'
+import json, os, sys
+rec, kind, severity, phase = sys.argv[1:5]
+text = sys.argv[5] if len(sys.argv) > 5 else ""
+for line in open(rec) if os.path.exists(rec) else []:
+    b = json.loads(line).get("body")
+    if (isinstance(b, dict) and (b.get("kind"), b.get("severity"), b.get("phase")) == (kind, severity, phase)
+            and text in json.dumps(b)):
+        sys.exit(0)
+sys.exit(1)
+PY
+}
+
 # outbox_ids: the notification ids waiting in mailsupd's outbox now
 outbox_ids() {
 	find "$SANDBOX_DIR/state/outbox" -maxdepth 1 -type f ! -name '.*' -printf '%f\n' 2>/dev/null |
