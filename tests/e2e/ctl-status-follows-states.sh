@@ -39,36 +39,10 @@ follow_states() {
 	awk -v n="$1" '$2 == n { print $3 }' "$SANDBOX_DIR/follow.log" | uniq | paste -sd' '
 }
 
-# flaky: an SMTP service that greets, or hangs while the file "broken" exists.
-flag=$SANDBOX_DIR/broken
-cat >"$SANDBOX_DIR/flaky.py" <<'PY'
-import os, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(64)
-held = []
-while True:
-    c, _ = s.accept()
-    if os.path.exists(sys.argv[2]):
-        held.append(c)  # accepted by the kernel, never greeted
-        continue
-    c.settimeout(2)
-    try:
-        c.sendall(b"220 flaky ESMTP\r\n")
-        c.recv(512)
-        c.sendall(b"250 flaky\r\n")
-    except OSError:
-        pass
-    c.close()
-PY
+# flaky: an SMTP service (smtp-peer.py) whose health the test sets.
 fport=$(free_port)
-starts=$SANDBOX_DIR/flaky.starts
-sandbox_install_unit flaky.service "[Service]
-ExecStartPre=/bin/sh -c 'echo start >> $starts'
-ExecStart=/usr/bin/python3 $SANDBOX_DIR/flaky.py $fport $flag
-"
-systemctl --user start flaky.service
+install_peer flaky.service "$fport"
+starts=$SANDBOX_DIR/flaky.service.starts
 pport=$(free_port)
 debian_postfix "$pport" || fail "Debian's postfix did not start"
 
@@ -118,7 +92,7 @@ grep -q " postfix failing no greeting within 1s$" "$SANDBOX_DIR/follow.log" || f
 [[ $(ctl status postfix || true) == *"restarts 1/3"* ]] || fail "the restart is not counted in status"
 pass "frozen postfix: ok -> failing -> restarting -> ok, in status, --json and follow"
 
-touch "$flag"
+peer_hang flaky.service forever
 wait_for '[[ $(check_state flaky) == disabled ]]' 90 "flaky disabled" || fail "flaky never disabled"
 both_say flaky disabled || fail "status and --json disagree on disabled"
 [[ $(status_rc) == 3 ]] || fail "status exits $(status_rc) with a disabled check, not 3"
@@ -134,7 +108,7 @@ probing() {
 	{ ctl status flaky --json || true; } | python3 -c 'import json, sys; print(json.load(sys.stdin)["Checks"][0]["Probing"])'
 }
 wait_for '[[ $(probing) == True ]]' 30 "a probe of flaky in flight" || fail "never saw a probe of flaky in flight"
-rm -f "$flag"
+peer_hang flaky.service 0
 n_starts=$(count_lines "$starts")
 out=$(ctl reset flaky) || fail "reset failed"
 [[ $out == "reset flaky: restart window cleared, probing now" ]] || fail "reset said: $out"

@@ -108,16 +108,43 @@ check_state() {
 	"$MAILSUPCTL" --user status "$1" 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'
 }
 
-# install_hung_smtp UNIT PORT STARTS_FILE: a service that comes up and is
-# broken every time: it listens on PORT (the kernel completes handshakes)
-# and never greets. Each start appends a line to STARTS_FILE. Started here.
-install_hung_smtp() {
+# install_peer UNIT PORT: tests/e2e/smtp-peer.py as UNIT on 127.0.0.1:PORT,
+# Type=notify (active once it listens), started. It greets until peer_hang
+# says otherwise. Files: $SANDBOX_DIR/UNIT.starts (a line per start) and
+# $SANDBOX_DIR/UNIT.hang.
+install_peer() {
 	sandbox_install_unit "$1" "[Service]
-ExecStartPre=/bin/sh -c 'echo start >> $3'
-ExecStart=/usr/bin/python3 -c 'import socket, time; s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind((\"127.0.0.1\", $2)); s.listen(64); time.sleep(86400)'
+Type=notify
+ExecStartPre=/bin/sh -c 'echo start >> $SANDBOX_DIR/$1.starts'
+ExecStart=/usr/bin/python3 $HERE/smtp-peer.py $2 $SANDBOX_DIR/$1.starts $SANDBOX_DIR/$1.hang
 "
-	systemctl --user start "$1"
-	wait_for "tcp_connects $2 1" 20 "$1 listens" || fail "$1 never listened"
+	systemctl --user start "$1" || fail "$1 did not start"
+}
+
+# peer_starts UNIT: how many times UNIT was started
+peer_starts() {
+	count_lines "$SANDBOX_DIR/$1.starts"
+}
+
+# peer_hang UNIT N: the running process and the next N-1 started ones accept
+# and never greet, so mailsupd must restart UNIT N times before it answers;
+# N = 0: all answer from now on; N = forever: none ever answers again
+peer_hang() {
+	local t
+	case $2 in
+	forever) t=1000000000 ;;
+	0) t=0 ;;
+	*) t=$(($(peer_starts "$1") + $2 - 1)) ;;
+	esac
+	echo "$t" >"$SANDBOX_DIR/$1.hang"
+}
+
+# install_hung_smtp UNIT PORT: a service that comes up and is broken every
+# time: it listens on PORT (the kernel completes handshakes) and never
+# greets. Its starts are counted in $SANDBOX_DIR/UNIT.starts.
+install_hung_smtp() {
+	peer_hang "$1" forever
+	install_peer "$1" "$2"
 }
 
 # The cycle the scenarios use: several cycles pass in a few seconds.

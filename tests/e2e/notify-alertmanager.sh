@@ -56,7 +56,7 @@ no_active_alert() {
 }
 
 bport=$(free_port)
-install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
+install_hung_smtp broken.service "$bport"
 write_config "$FAST_CYCLE
 restart_limit = 2
 

@@ -31,7 +31,7 @@ pass "a POST to the URL per cycle while all is well, shown by mailsupctl status"
 
 # A check that gets disabled: URL/fail with a body naming it.
 bport=$(free_port)
-install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
+install_hung_smtp broken.service "$bport"
 cat >>"$MAILSUPD_CONF" <<CONF
 
 $(broken_check "$bport")

@@ -10,7 +10,7 @@ sandbox_reexec "$@"
 wport=$(free_port)
 rec=$SANDBOX_DIR/webhook.jsonl
 bport=$(free_port)
-install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
+install_hung_smtp broken.service "$bport"
 write_config "$FAST_CYCLE
 restart_limit = 2
 

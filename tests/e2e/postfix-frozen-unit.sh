@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Debian's Postfix frozen whole: every process of postfix@-.service (master,
+# qmgr, pickup, the warm smtpd) stopped with SIGSTOP, as a stuck cgroup or
+# an admin's `systemctl kill -s STOP` leaves it. The port still accepts (the
+# kernel completes handshakes) and nothing greets. mailsupd, checking
+# postfix.service as the embedded default does, detects it in the first
+# cycle after the freeze and restarts postfix.service, which restarts
+# postfix@-.service (PartOf); Debian's ExecStop waits for the frozen master,
+# then it is killed, and a new master greets. What mailsupd did is in the
+# journal where an admin looks: journalctl -u postfix.service.
+source "$(dirname "$0")/lib.sh"
+sandbox_reexec "$@"
+MAILSUPD_LOG=journal
+
+port=$(free_port)
+debian_postfix "$port" || fail "Debian's postfix did not start"
+write_config "interval = 2s
+timeout = 1s
+restart_grace = 2s
+
+[check postfix]
+type = smtp
+port = $port
+unit = postfix.service"
+start_mailsupd
+wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
+master=$(debian_postfix_master)
+
+systemctl --user kill --signal=SIGSTOP postfix@-.service
+sleep 0.3
+n0=$(cycle_count)
+tcp_connects "$port" 1 || fail "the frozen unit's port should still accept"
+wait_for '[[ -n $(events check-failed) ]]' 30 "postfix failed" || fail "a frozen postfix@-.service was not detected"
+n1=$(cycles_before 'postfix: smtp check failed')
+((n1 - n0 <= 1)) || fail "detected only in the $((n1 - n0))th cycle after the freeze, not the first"
+events check-failed | grep -q "postfix: smtp check failed: no greeting within 1s" || fail "unexpected reason: $(events check-failed)"
+pass "every process of postfix@-.service frozen: detected in the first cycle after the freeze"
+
+wait_for '[[ -n $(events unit-restarted) ]]' 90 "postfix restarted" || fail "no restart"
+events unit-restarting | grep -q "restarting postfix.service " || fail "not restarted through postfix.service"
+wait_for 'new=$(debian_postfix_master 2>/dev/null) && [[ $new != "$master" ]] && smtp_greets '"$port"' 1' 60 \
+	"a new master greets" || fail "no new master greets after the restart"
+wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "postfix not ok after the restart"
+[[ $(count_events unit-restarting) == 1 ]] || fail "expected one restart, got $(count_events unit-restarting)"
+pass "restarted once through postfix.service; new master $(debian_postfix_master) greets"
+
+# What an admin reads: mailsupd's entries about postfix.service, with the
+# structured fields the README promises.
+j=$(journalctl -q --no-pager -o cat -u postfix.service)
+grep -q "restarting postfix.service (1 of 3 in 5 cycles): no greeting within 1s" <<<"$j" ||
+	fail "journalctl -u postfix.service does not show the restart: $j"
+[[ $(journalctl -q --no-pager -o cat MESSAGE_ID=8f72eb27aab847718fd625d01b5b4995 OBJECT_SYSTEMD_UNIT=postfix.service CHECK=postfix MAILSUP_EVENT=unit-restarting | wc -l) == 1 ]] ||
+	fail "no journal entry with MESSAGE_ID, OBJECT_SYSTEMD_UNIT, CHECK and MAILSUP_EVENT for the restart"
+pass "journalctl -u postfix.service shows what mailsupd did, with MESSAGE_ID=, CHECK=, MAILSUP_EVENT="
