@@ -70,7 +70,7 @@ inside() {
 	local old_main new_main old_master job
 	old_main=$(unit_prop "$pf" MainPID)
 	old_master=$(postfix_master_pid "$pf") || old_master=""
-	echo "postfix: MainPID $old_main (postfix-script), master $old_master"
+	echo "postfix: MainPID $old_main, master $old_master"
 	if job=$(busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
 		org.freedesktop.systemd1.Manager RestartUnit ss "$pf" replace); then
 		pass "RestartUnit via busctl returned a job: $job"
