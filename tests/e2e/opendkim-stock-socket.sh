@@ -26,7 +26,7 @@ grep -qE '^Socket[[:space:]]+local:/run/opendkim/opendkim.sock' /etc/opendkim.co
 MAILSUPD_CONF=$SANDBOX_DIR/mailsupd.conf
 "$MAILSUPD" --print-default-config >"$MAILSUPD_CONF"
 mkdir -p "$MAILSUPD_CONF.d"
-printf '[supervisor]\nbus = user\nstate_directory = %s/state\ninterval = 1s\ntimeout = 500ms\nrestart_grace = 2s\n' \
+printf '[supervisor]\nbus = user\nstate_directory = %s/state\ninterval = 3s\ntimeout = 2s\nrestart_grace = 2s\n' \
 	"$SANDBOX_DIR" >"$MAILSUPD_CONF.d/50-sandbox.conf"
 out=$("$MAILSUPD" --config "$MAILSUPD_CONF" --check-config 2>&1) || fail "--check-config refused the default: $out"
 grep -q "/run/opendkim/opendkim.sock" <<<"$out" || fail "--check-config does not say where OpenDKIM listens: $out"
@@ -35,7 +35,7 @@ pass "--check-config names OpenDKIM's stock socket"
 start_mailsupd
 wait_for '[[ $(check_state opendkim) == ok ]]' 30 "opendkim ok" || fail "opendkim is $(check_state opendkim): $("$MAILSUPCTL" --user status opendkim)"
 n=$(cycle_count)
-wait_for '[[ $(cycle_count) -ge $((n + 5)) ]]' 30 "5 more cycles" || fail "mailsupd stopped cycling"
+wait_for '[[ $(cycle_count) -ge $((n + 5)) ]]' 60 "5 more cycles" || fail "mailsupd stopped cycling"
 [[ $(check_state opendkim) == ok ]] || fail "opendkim is $(check_state opendkim)"
 [[ $(count_events unit-restarting) == 0 ]] || fail "a healthy OpenDKIM was restarted: $(events unit-restarting)"
 [[ $(unit_prop opendkim.service MainPID) == "$main" ]] || fail "OpenDKIM's MainPID changed"

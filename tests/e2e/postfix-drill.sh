@@ -21,7 +21,7 @@ MAILSUPD_LOG=journal
 port=$(free_port)
 debian_postfix "$port" || fail "Debian's postfix did not start"
 write_config "interval = 1min
-timeout = 1s
+timeout = 2s
 restart_grace = 2s
 
 [check postfix]

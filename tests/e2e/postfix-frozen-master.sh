@@ -25,9 +25,7 @@ MAILSUPD_LOG=journal
 
 port=$(free_port)
 debian_postfix "$port" || fail "Debian's postfix did not start"
-write_config "interval = 2s
-timeout = 1s
-restart_grace = 2s
+write_config "$DEBIAN_CYCLE
 
 [check postfix]
 type = smtp

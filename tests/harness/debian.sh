@@ -29,8 +29,9 @@
 #   debian_postfix_master         the master's PID (pid file, checked)
 #   debian_postfix_smtpds         PIDs of the smtpd children, one a line
 #   debian_dovecot PORT           dovecot.service, IMAP on 127.0.0.1:PORT
-#   debian_opendkim               opendkim.service with the stock config:
-#                                 local:/run/opendkim/opendkim.sock
+#   debian_opendkim [PORT]        opendkim.service with the stock config:
+#                                 local:/run/opendkim/opendkim.sock, or
+#                                 with PORT, inet:PORT@127.0.0.1
 #   debian_redis PORT             redis-server.service on 127.0.0.1:PORT
 #   debian_unbound PORT           unbound.service on 127.0.0.1:PORT (UDP+TCP)
 #   debian_postsrsd FPORT RPORT   postsrsd.service, forward/reverse ports
@@ -208,11 +209,18 @@ debian_dovecot() {
 
 debian_opendkim() {
 	_mailstack_require_inside debian_opendkim || return 1
-	# /etc/opendkim.conf is used as shipped: Socket local:/run/opendkim/opendkim.sock
-	# (/run is the sandbox's own; tmpfiles.d made /run/opendkim).
+	local port=${1:-} ready='[[ -S /run/opendkim/opendkim.sock ]]'
+	# /etc/opendkim.conf as shipped: Socket local:/run/opendkim/opendkim.sock
+	# (/run is the sandbox's own; tmpfiles.d made /run/opendkim). With PORT,
+	# the admin's other choice: Socket inet:PORT@127.0.0.1.
+	if [[ -n $port ]]; then
+		debian_private /etc/opendkim.conf || return 1
+		_debian_edit /etc/opendkim.conf -E "s|^Socket[[:space:]].*|Socket inet:$port@127.0.0.1|" || return 1
+		ready="tcp_connects $port 1"
+	fi
 	debian_unit opendkim.service || return 1
 	systemctl --user start opendkim.service || _debian_log "systemctl --user start opendkim.service failed"
-	wait_for '[[ -S /run/opendkim/opendkim.sock ]]' 30 "/run/opendkim/opendkim.sock" || {
+	wait_for "$ready" 30 "opendkim's socket" || {
 		journalctl --no-pager -q -n 30 -u opendkim.service >&2
 		return 1
 	}
