@@ -108,17 +108,25 @@ check_state() {
 	"$MAILSUPCTL" --user status "$1" 2>/dev/null | awk -v n="$1" '$1 == n { print $4 }'
 }
 
-# install_peer UNIT PORT: tests/e2e/smtp-peer.py as UNIT on 127.0.0.1:PORT,
-# Type=notify (active once it listens), started. It greets until peer_hang
-# says otherwise. Files: $SANDBOX_DIR/UNIT.starts (a line per start) and
-# $SANDBOX_DIR/UNIT.hang.
+# install_peer UNIT PORT [EXTRA_SERVICE_LINES]: tests/e2e/smtp-peer.py as
+# UNIT on 127.0.0.1:PORT, Type=notify (active once it listens), started. It
+# greets until peer_hang says otherwise. A start waits while the file
+# UNIT.hold exists (the unit stays "activating"), and fails (ExecStartPre)
+# while UNIT.nostart exists. Files in $SANDBOX_DIR: UNIT.starts (a line per
+# start), UNIT.hang, UNIT.crash, UNIT.hold, UNIT.nostart.
 install_peer() {
+	local f=$SANDBOX_DIR/$1
 	sandbox_install_unit "$1" "[Service]
 Type=notify
-ExecStartPre=/bin/sh -c 'echo start >> $SANDBOX_DIR/$1.starts'
-ExecStart=/usr/bin/python3 $HERE/smtp-peer.py $2 $SANDBOX_DIR/$1.starts $SANDBOX_DIR/$1.hang
-"
+ExecStartPre=/bin/sh -c 'while [ -e $f.hold ]; do sleep 0.1; done; echo start >> $f.starts; [ ! -e $f.nostart ]'
+ExecStart=/usr/bin/python3 $HERE/smtp-peer.py $2 $f.starts $f.hang $f.crash
+${3:-}"
 	systemctl --user start "$1" || fail "$1 did not start"
+}
+
+# peer_crash UNIT N: the next N starts of UNIT exit at once (status 1)
+peer_crash() {
+	echo "$(($(peer_starts "$1") + $2))" >"$SANDBOX_DIR/$1.crash"
 }
 
 # peer_starts UNIT: how many times UNIT was started
