@@ -37,7 +37,7 @@ def main():
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
-    s.listen(64)
+    s.listen(4096)  # a frozen peer keeps accepting (into the backlog) for long
     notify = os.environ.get("NOTIFY_SOCKET")
     if notify:
         n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
