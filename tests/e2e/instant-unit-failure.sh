@@ -7,7 +7,7 @@
 # build: a cycle-driven restart would simply never have come.)
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
-MAILSUPD_LOG=journal
+export MAILSUPD_LOG=journal
 
 port=$(free_port)
 debian_dovecot "$port" || fail "Debian's dovecot did not start"

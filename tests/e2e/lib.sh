@@ -195,6 +195,23 @@ records() {
 	cat "$1" 2>/dev/null || true
 }
 
+# watch_debian_postfix CONFIG: Debian's Postfix on a free port (PORT), and
+# mailsupd watching it as the embedded default does (type smtp, unit =
+# postfix.service) with CONFIG's [supervisor] lines; returns once the check
+# is ok.
+watch_debian_postfix() {
+	PORT=$(free_port)
+	debian_postfix "$PORT" || fail "Debian's postfix did not start"
+	write_config "$1
+
+[check postfix]
+type = smtp
+port = $PORT
+unit = postfix.service"
+	start_mailsupd
+	wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
+}
+
 # notified RECORD KIND SEVERITY PHASE [TEXT]: true if the receiver's RECORD
 # holds a webhook body of that kind, severity and phase (containing TEXT)
 notified() {

@@ -16,7 +16,7 @@
 # frozen with SIGSTOP is detected and restarted once.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
-MAILSUPD_LOG=journal
+export MAILSUPD_LOG=journal
 
 debian_opendkim || fail "Debian's opendkim did not start"
 main=$(unit_prop opendkim.service MainPID)

@@ -16,20 +16,12 @@
 # steps is the daemon's; the test asks for a passed drill and a real restart.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
-MAILSUPD_LOG=journal
+export MAILSUPD_LOG=journal
 
-port=$(free_port)
-debian_postfix "$port" || fail "Debian's postfix did not start"
-write_config "interval = 1min
+watch_debian_postfix "interval = 1min
 timeout = 2s
-restart_grace = 2s
-
-[check postfix]
-type = smtp
-port = $port
-unit = postfix.service"
-start_mailsupd
-wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
+restart_grace = 2s"
+port=$PORT
 master=$(debian_postfix_master)
 
 out=$("$MAILSUPCTL" --user drill postfix --yes) || fail "the drill failed: $out"

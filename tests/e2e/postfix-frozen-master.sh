@@ -21,18 +21,10 @@
 #     once, and a new master greets.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
-MAILSUPD_LOG=journal
+export MAILSUPD_LOG=journal
 
-port=$(free_port)
-debian_postfix "$port" || fail "Debian's postfix did not start"
-write_config "$DEBIAN_CYCLE
-
-[check postfix]
-type = smtp
-port = $port
-unit = postfix.service"
-start_mailsupd
-wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
+watch_debian_postfix "$DEBIAN_CYCLE"
+port=$PORT
 sleep 4 # a few probes: the smtpd that answered them is warm
 smtpds=$(debian_postfix_smtpds | paste -sd' ')
 [[ -n $smtpds ]] || fail "no warm smtpd child to begin with"

@@ -10,18 +10,10 @@
 # journal where an admin looks: journalctl -u postfix.service.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
-MAILSUPD_LOG=journal
+export MAILSUPD_LOG=journal
 
-port=$(free_port)
-debian_postfix "$port" || fail "Debian's postfix did not start"
-write_config "$DEBIAN_CYCLE
-
-[check postfix]
-type = smtp
-port = $port
-unit = postfix.service"
-start_mailsupd
-wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
+watch_debian_postfix "$DEBIAN_CYCLE"
+port=$PORT
 master=$(debian_postfix_master)
 
 systemctl --user kill --signal=SIGSTOP postfix@-.service

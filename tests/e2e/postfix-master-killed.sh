@@ -18,20 +18,12 @@
 # restart that waits for a cycle never comes within this test.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
-MAILSUPD_LOG=journal
+export MAILSUPD_LOG=journal
 
-port=$(free_port)
-debian_postfix "$port" || fail "Debian's postfix did not start"
-write_config "interval = 1h
+watch_debian_postfix "interval = 1h
 timeout = 2s
-restart_grace = 2s
-
-[check postfix]
-type = smtp
-port = $port
-unit = postfix.service"
-start_mailsupd
-wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
+restart_grace = 2s"
+port=$PORT
 pass "postfix ok (interval 1h: no cycle will come)"
 
 master=$(debian_postfix_master)

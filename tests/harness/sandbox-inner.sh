@@ -147,23 +147,6 @@ _sandbox_journald() {
 # policy (Debian's system.conf, systemd's system.d policy) plus FILEs, and
 # nothing else, instead of the session bus's allow-all; systemd --user owns
 # org.freedesktop.systemd1 on it as PID 1 does on the system bus.
-_SANDBOX_BUS_CONFIG='
-import sys, xml.etree.ElementTree as ET
-out, includes = sys.argv[1], sys.argv[2:]
-root = ET.parse("/usr/share/dbus-1/system.conf").getroot()
-for el in list(root):
-    if el.tag in ("user", "fork", "pidfile", "syslog", "listen", "includedir", "include",
-                  "standard_system_servicedirs", "servicehelper"):
-        root.remove(el)
-ET.SubElement(root, "listen").text = "systemd:"  # dbus.socket hands it /run/user/0/bus
-for inc in ["/usr/share/dbus-1/system.d/org.freedesktop.systemd1.conf"] + includes:
-    ET.SubElement(root, "include").text = inc
-with open(out, "w") as f:
-    f.write("<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
-            " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n")
-    f.write(ET.tostring(root, encoding="unicode"))
-'
-
 _sandbox_strict_bus() {
 	local conf=$SANDBOX_DIR/bus.conf f
 	local -a files
@@ -174,7 +157,9 @@ _sandbox_strict_bus() {
 			return 1
 		}
 	done
-	python3 - "$conf" "${files[@]}" <<<"$_SANDBOX_BUS_CONFIG" || return 1
+	# dbus.socket hands the bus /run/user/0/bus ("systemd:")
+	python3 "$SANDBOX_HARNESS/bus-config.py" "$conf" systemd: \
+		/usr/share/dbus-1/system.d/org.freedesktop.systemd1.conf "${files[@]}" || return 1
 	mkdir -p /run/systemd/user/dbus.service.d || return 1
 	cat >/run/systemd/user/dbus.service.d/50-sandbox-strict.conf <<-EOF
 		[Service]
