@@ -212,6 +212,19 @@ unit = postfix.service"
 	wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok" || fail "postfix never ok"
 }
 
+# healed_once_through_postfix OLD_MASTER: mailsupd restarted Debian's Postfix
+# (watch_debian_postfix) exactly once, through postfix.service, and a master
+# other than OLD_MASTER greets; the check is ok
+healed_once_through_postfix() {
+	wait_for '[[ -n $(events unit-restarted) ]]' 90 "postfix restarted" || fail "no restart"
+	events unit-restarting | grep -q "restarting postfix.service " ||
+		fail "the restart did not go through postfix.service: $(events unit-restarting)"
+	wait_for 'new=$(debian_postfix_master 2>/dev/null) && [[ $new != "'"$1"'" ]] && smtp_greets '"$PORT"' 1' 60 \
+		"a new master greets" || fail "no new master greets after the restart"
+	wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "postfix not ok after the restart"
+	[[ $(count_events unit-restarting) == 1 ]] || fail "expected one restart, got $(count_events unit-restarting)"
+}
+
 # notified RECORD KIND SEVERITY PHASE [TEXT]: true if the receiver's RECORD
 # holds a webhook body of that kind, severity and phase (containing TEXT)
 notified() {

@@ -41,10 +41,5 @@ n1=$(cycles_before 'postfix: smtp check failed')
 ((n1 - n0 <= 1)) || fail "detected only in the $((n1 - n0))th cycle after the freeze, not the first"
 pass "frozen master (warm children $smtpds) detected in the first cycle after the freeze"
 
-wait_for '[[ -n $(events unit-restarted) ]]' 60 "postfix restarted" || fail "no restart"
-events unit-restarting | grep -q "restarting postfix.service " || fail "the restart did not go through postfix.service: $(events unit-restarting)"
-wait_for 'new=$(debian_postfix_master 2>/dev/null) && [[ $new != "$master" ]] && smtp_greets '"$port"' 1' 60 \
-	"a new master greets" || fail "no new master greets after the restart"
-wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "postfix not ok after the restart"
-[[ $(count_events unit-restarting) == 1 ]] || fail "expected one restart, got $(count_events unit-restarting)"
+healed_once_through_postfix "$master"
 pass "restarted once through postfix.service; master $master -> $(debian_postfix_master), greeting again"
