@@ -253,57 +253,6 @@ _sandbox_remove_cgroups() {
 	return 1
 }
 
-# Python: wait until the process argv[1] is gone; then, unless it cleaned up
-# itself, SIGKILL every process in the cgroups argv[3:]/argv[2] and remove
-# them depth-first.  Killed with SIGTERM when sandbox_run finished normally.
-_SANDBOX_GUARDIAN='
-import os, select, signal, sys, time
-signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-pid, name, hiers = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-tops = [os.path.join(h, name) for h in hiers]
-try:
-    fd = os.pidfd_open(pid)
-    select.select([fd], [], [])
-except OSError:
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.5)
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-def dirs():
-    out = []
-    for top in tops:
-        for root, subdirs, files in os.walk(top, topdown=False):
-            out.append(root)
-    return out
-for attempt in range(100):
-    left = dirs()
-    if not left:
-        break
-    for d in left:
-        try:
-            with open(os.path.join(d, "cgroup.procs")) as f:
-                for p in f.read().split():
-                    try:
-                        os.kill(int(p), signal.SIGKILL)
-                    except OSError:
-                        pass
-        except OSError:
-            pass
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
-    time.sleep(0.1)
-left = dirs()
-if left:
-    print("sandbox guardian: could not remove", " ".join(left), flush=True)
-elif attempt:
-    print("sandbox guardian: cleaned up after pid", pid, flush=True)
-'
-
 sandbox_run() (
 	set -uo pipefail
 	if [[ $# -lt 1 ]]; then
@@ -401,8 +350,8 @@ sandbox_run() (
 	# outright (SIGKILL, e.g. meson's timeout kills the test's process
 	# group): it kills what is left in our cgroups and removes them.
 	local self=$BASHPID
-	setsid python3 - "$self" "$name" "${hiers[@]}" <<<"$_SANDBOX_GUARDIAN" \
-		>>"$dir/guardian.log" 2>&1 &
+	setsid python3 "$SANDBOX_HARNESS/sandbox-guardian.py" "$self" "$name" "${hiers[@]}" \
+		>>"$dir/guardian.log" 2>&1 </dev/null &
 	guardian=$!
 
 	# 1. one fresh cgroup per hierarchy
