@@ -94,7 +94,9 @@ int channel_request_post(const ChannelConfig *c, ChannelRequest *req, const char
 }
 
 int channel_curl_error(ChannelRequest *req, CURLcode result, char *reason, size_t size) {
-        snprintf(reason, size, "%s", req->errbuf[0] ? req->errbuf : curl_easy_strerror(result));
+        const char *why = req->errbuf[0] ? req->errbuf : curl_easy_strerror(result);
+
+        sanitize_line(reason, size, why, strlen(why)); /* libcurl may quote the receiver */
         switch (result) {
         case CURLE_OK:
                 return 0;

@@ -99,19 +99,21 @@ char **program_argv_free(char **argv) {
 }
 
 void program_output_line(char *dst, size_t size, const char *out, size_t len) {
+        char folded[PROGRAM_OUTPUT_MAX];
         size_t n = 0;
 
         /* Blanks and line ends fold into one space, none at either end;
-         * other control bytes become '?', as sanitize_line() has them. */
-        for (size_t i = 0; i < len && n + 1 < size; i++) {
+         * other control bytes become '?' and bytes that are not UTF-8
+         * "\xNN", as sanitize_line() has them. */
+        for (size_t i = 0; i < len && n < sizeof(folded); i++) {
                 char c = out[i] == '\n' || out[i] == '\r' || out[i] == '\t' ? ' ' : out[i];
 
-                if (c != ' ' || (n > 0 && dst[n - 1] != ' '))
-                        dst[n++] = c;
+                if (c != ' ' || (n > 0 && folded[n - 1] != ' '))
+                        folded[n++] = c;
         }
-        while (n > 0 && dst[n - 1] == ' ')
+        while (n > 0 && folded[n - 1] == ' ')
                 n--;
-        sanitize_line(dst, size, dst, n);
+        sanitize_line(dst, size, folded, n);
 }
 
 static void program_drain(Program *pr) {

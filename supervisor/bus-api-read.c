@@ -94,7 +94,7 @@ static int append_check(sd_bus_message *reply, const Supervisor *s, const Check 
                                      cc->name, cc->type->name, cc->unit ? cc->unit : "",
                                      check_state_to_string(check_state(c)),
                                      check_action_to_string(cc->action),
-                                     c->rec.has_result ? c->rec.reason : "",
+                                     TEXT_OUT(c->rec.has_result ? c->rec.reason : ""),
                                      (uint64_t) c->rec.latency, (uint64_t) c->rec.last_change,
                                      (uint32_t) c->rec.consecutive_failures,
                                      (uint32_t) policy_restarts_in_window(&c->rec.policy, cc->restart_window),
@@ -141,7 +141,7 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
         ADD("State", "s", check_state_to_string(check_state(c)));
         ADD("Action", "s", check_action_to_string(cc->action));
         ADD("Result", "s", !rec->has_result ? "" : rec->ok ? "ok" : "failed");
-        ADD("Reason", "s", rec->has_result ? rec->reason : "");
+        ADD("Reason", "s", TEXT_OUT(rec->has_result ? rec->reason : ""));
         ADD("Latency", "t", (uint64_t) rec->latency);
         ADD("LastChange", "t", (uint64_t) rec->last_change);
         ADD("LastProbe", "t", (uint64_t) c->last_probe);
@@ -218,7 +218,7 @@ static int append_notify(sd_bus_message *reply, const Supervisor *s) {
         if (r >= 0)
                 r = bus_dict_append(reply, "HeartbeatSent", "t", (uint64_t) st.heartbeat.sent);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatLastError", "s", st.heartbeat.last_error);
+                r = bus_dict_append(reply, "HeartbeatLastError", "s", TEXT_OUT(st.heartbeat.last_error));
         if (r >= 0)
                 r = bus_dict_append(reply, "NotificationsDelivered", "t", (uint64_t) st.notifier.delivered);
         if (r >= 0)

@@ -132,8 +132,9 @@ static int entry_set(CheckRecord *r, const char *key, const char *v) {
                 return 0;
         }
         if (streq(key, "reason")) {
-                snprintf(r->reason, sizeof(r->reason), "%s", v);
-                return 0;
+                /* An older mailsupd saved a peer's bytes as they came: repaired here. */
+                sanitize_line(r->reason, sizeof(r->reason), v, strlen(v));
+                return utf8_valid(v, strlen(v)) ? 0 : 1;
         }
         if (streq(key, "latency_usec"))
                 return parse_u64(v, &r->latency);
@@ -179,7 +180,10 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
                                 goto bad;
                         rd->current = entry_new(rd->file, name);
                 }
-                if (entry_set(&rd->current->record, key, value) >= 0)
+                int r = entry_set(&rd->current->record, key, value);
+
+                rd->file->repaired += r > 0;
+                if (r >= 0)
                         return 1;
         }
 bad:

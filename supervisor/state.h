@@ -7,6 +7,8 @@
  * file, fsync, rename, fsync of the directory) after every change; a
  * corrupt or unreadable file is set aside (renamed) and reported, never
  * fatal. Format: an INI file read with inih, "[check NAME]" per check.
+ * Reasons are one line of UTF-8; one that is not (saved by an older
+ * mailsupd) is repaired on load, its bad bytes shown as "\xNN".
  *
  * See also: policy.h (PolicyState), supervisor.c.
  */
@@ -36,6 +38,7 @@ typedef struct StateEntry {
 typedef struct StateFile {
         StateEntry *entries;
         size_t n;
+        unsigned repaired;              /* reasons that held bytes that are not UTF-8, now "\xNN" */
 } StateFile;
 
 /* Write all entries to DIR/state atomically; creates DIR (0700) if needed. */

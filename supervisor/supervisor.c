@@ -137,6 +137,9 @@ static int load_state(Supervisor *s, StateFile *saved) {
         else if (r < 0 && r != -ENOENT)
                 log_error_errno(r, "cannot read state from %s: %m; starting with no history",
                                 s->config->state_directory);
+        else if (r >= 0 && saved->repaired > 0)
+                log_warning("state file in %s: %u reason%s held bytes that are not UTF-8; repaired, shown as \\xNN",
+                            s->config->state_directory, saved->repaired, saved->repaired == 1 ? "" : "s");
         return 0;
 }
 

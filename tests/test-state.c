@@ -104,6 +104,41 @@ static void test_corrupt(const char *dir) {
         }
 }
 
+/* A reason saved by an older mailsupd with a peer's raw bytes is repaired
+ * on load (shown as "\xNN", counted), and a reason cut to its bound is cut
+ * at a character; what is written back is UTF-8. */
+static void test_repair(const char *dir) {
+        char text[512], long_reason[STATE_REASON_MAX + 8];
+        StateFile out;
+        char *problem = NULL;
+        const StateEntry *e;
+
+        memset(long_reason, 'a', STATE_REASON_MAX - 2);
+        strcpy(long_reason + STATE_REASON_MAX - 2, "\xc3\xa9"); /* the bound falls inside the last char */
+        snprintf(text, sizeof(text), "[mailsupd]\nversion = 1\n[check latin1]\nresult = failed\n"
+                 "reason = greeting 554 r\xe9" "essayez \xc3\n[check long]\nresult = failed\nreason = %s\n"
+                 "[check fine]\nresult = failed\nreason = caf\xc3\xa9\n", long_reason);
+        write_text(dir, text);
+        CHECK_INT(state_read(dir, &out, &problem), 0);
+        CHECK(problem == NULL);
+        CHECK_INT(out.repaired, 1);
+        e = state_file_find(&out, "latin1");
+        CHECK(e && streq(e->record.reason, "greeting 554 r\\xe9" "essayez \\xc3"));
+        e = state_file_find(&out, "long");
+        CHECK(e && strlen(e->record.reason) == STATE_REASON_MAX - 2 && e->record.reason[0] == 'a');
+        e = state_file_find(&out, "fine");
+        CHECK(e && streq(e->record.reason, "caf\xc3\xa9"));
+
+        /* written back, the file reads clean */
+        CHECK_INT(state_write(dir, out.entries, out.n), 0);
+        state_file_done(&out);
+        CHECK_INT(state_read(dir, &out, &problem), 0);
+        CHECK_INT(out.repaired, 0);
+        e = state_file_find(&out, "latin1");
+        CHECK(e && streq(e->record.reason, "greeting 554 r\\xe9" "essayez \\xc3"));
+        state_file_done(&out);
+}
+
 int main(void) {
         char dir[] = "/tmp/test-state-XXXXXX";
         StateFile out;
@@ -115,6 +150,7 @@ int main(void) {
         CHECK_INT(state_read(sub, &out, &problem), -ENOENT);
         test_round_trip(sub);
         test_corrupt(sub);
+        test_repair(sub);
 
         char cmd[700];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
