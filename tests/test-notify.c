@@ -97,7 +97,7 @@ static void test_outbox_dir(void) {
                 n.severity = i == 0 ? SEVERITY_WARNING : SEVERITY_INFO;
                 CHECK_INT(outbox_add(o, &n, "ops", NULL), 0);
         }
-        CHECK_INT(outbox_add(o, &n, "ops", NULL), -ENOSPC);
+        CHECK_INT(outbox_add(o, &n, "ops", NULL), -EXFULL);
         CHECK_STREQ(outbox_victim(o)->n.id, "00000000000000000000000000000001"); /* oldest info, not the warning */
         o = outbox_free(o);
         snprintf(path, sizeof(path), "%s/%032x.ops", dir, 9);
