@@ -10,6 +10,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api-internal.h"
 #include "supervisor/drill.h"
+#include "supervisor/saver.h"
 #include "supervisor/units.h"
 
 int bus_dict_append(sd_bus_message *m, const char *key, const char *type, ...) {
@@ -225,12 +226,18 @@ static int append_notify(sd_bus_message *reply, const Supervisor *s) {
                 r = bus_dict_append(reply, "NotificationsDropped", "t",
                                     (uint64_t) (st.notifier.dropped + st.notifier.expired));
         if (r >= 0)
+                r = bus_dict_append(reply, "OutboxWriteError", "s",
+                                    st.notifier.write_error < 0 ? strerror(-st.notifier.write_error) : "");
+        if (r >= 0)
+                r = bus_dict_append(reply, "OutboxUnwritten", "u", (uint32_t) st.notifier.unstored);
+        if (r >= 0)
                 r = append_outbox(reply, s);
         return r;
 }
 
 static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
         const Config *cfg = s->config;
+        uint64_t save_failures = 0;
         int r;
 
 #define ADD(key, type, value) do { r = bus_dict_append(reply, key, type, value); if (r < 0) return r; } while (0)
@@ -252,6 +259,8 @@ static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
         ADD("NextCycle", "t", (uint64_t) next_cycle(s));
         ADD("LastReload", "t", (uint64_t) s->last_reload);
         ADD("Drill", "s", drill_check_name(s));
+        ADD("StateSaveError", "s", saver_error(s, &save_failures) < 0 ? strerror(-saver_error(s, NULL)) : "");
+        ADD("StateSaveFailures", "t", save_failures);
 #undef ADD
         return append_notify(reply, s);
 }
