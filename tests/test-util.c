@@ -7,7 +7,10 @@
  * signs, fractions and unknown or upper-case units. Overflow fails rather
  * than wraps.
  */
+#include <sys/stat.h>
+
 #include "common/json.h"
+#include "common/trust.h"
 #include "common/util.h"
 #include "tests/tests.h"
 
@@ -230,6 +233,22 @@ static void test_text_clean(void) {
         CHECK_STREQ(TEXT_OUT("r\xe9"), "r\\xe9");
 }
 
+/* trust_judge(): sshd's StrictModes, with a sticky directory above allowed. */
+static void test_trust_judge(void) {
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 0644, 0, 0, false), TRUST_OK);
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 0664, 0, 0, false), TRUST_OK);          /* group root */
+        CHECK_INT(trust_judge(0, 100, S_IFREG | 0664, 0, 0, false), TRUST_GROUP_WRITABLE);
+        CHECK_INT(trust_judge(0, 100, S_IFREG | 0664, 999, 100, false), TRUST_OK);    /* our own group */
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 0646, 0, 0, false), TRUST_OTHERS_WRITABLE);
+        CHECK_INT(trust_judge(1000, 0, S_IFREG | 0600, 0, 0, false), TRUST_OWNER);
+        CHECK_INT(trust_judge(999, 999, S_IFREG | 0600, 999, 999, false), TRUST_OK);  /* mailsupd's user */
+        CHECK_INT(trust_judge(0, 0, S_IFDIR | 01777, 0, 0, true), TRUST_OK);          /* /tmp above */
+        CHECK_INT(trust_judge(0, 0, S_IFDIR | 01777, 0, 0, false), TRUST_OTHERS_WRITABLE); /* the dir read */
+        CHECK_INT(trust_judge(0, 0, S_IFDIR | 0777, 0, 0, true), TRUST_OTHERS_WRITABLE);
+        CHECK_INT(trust_judge(1000, 1000, S_IFDIR | 01777, 0, 0, true), TRUST_OWNER);
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 01666, 0, 0, true), TRUST_OTHERS_WRITABLE); /* sticky file: no */
+}
+
 /* mailsupctl --json: every string quoted and escaped, the empty one too. */
 static void test_json_fprint(void) {
         _cleanup_free_ char *out = NULL;
@@ -250,6 +269,7 @@ int main(void) {
         test_strings();
         test_utf8_sanitize();
         test_text_clean();
+        test_trust_judge();
         test_json_fprint();
         return tests_summary("test-util");
 }
