@@ -203,7 +203,7 @@ int outbox_open(const char *dir, size_t max, Outbox **ret) {
                 return -ENOMEM;
         o->dir = xstrdup(dir);
         o->max = max > 0 ? max : OUTBOX_DEFAULT_MAX;
-        o->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        o->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW); /* never through a link */
         r = o->dir_fd < 0 ? -errno : outbox_scan(o);
         if (r < 0) {
                 outbox_free(o);
