@@ -663,6 +663,15 @@ static void test_notify(const char *dir) {
                        "it holds a secret in [notify ops]", main_path, secret) > 0);
         check_load(main_path, -EINVAL, E(msg));
 
+        /* A FIFO (or any file that is not regular) is refused, never waited on. */
+        _cleanup_free_ char *fifo = path_join(dir, "fifo"), *text2 = NULL, *msg2 = NULL;
+        CHECK(mkfifo(fifo, 0600) == 0);
+        CHECK(asprintf(&text2, "[notify ops]\ntype = ntfy\nurl = http://h.example/t\ntoken_file = %s\n", fifo) > 0);
+        WRITE(dir, "n.conf", text2);
+        CHECK(asprintf(&msg2, "%s:1: token_file '%s' is not a regular file in [notify ops]", main_path, fifo) > 0);
+        check_load(main_path, -EINVAL, E(msg2));
+        WRITE(dir, "n.conf", text);
+
         CHECK(chmod(secret, 0600) == 0);
         CHECK(mkdir(d, 0755) == 0);
         WRITE(d, "10-am.conf", "[notify ops]\nmin_severity = critical\n"
