@@ -13,6 +13,12 @@ void check_init(Check *c, Supervisor *s, const CheckConfig *cc, WatchedUnit *u, 
  * when a probe was started, 0 when not. */
 int check_start_probe(Check *c, usec_t next_probe);
 
+/* Make what c's probe type keeps between runs, or take old's over when
+ * the type says it can go on with c's config (a reload; old may be NULL).
+ * Freed, with a running probe first, by check_free_state(). */
+void check_setup_state(Check *c, Check *old);
+void check_free_state(Check *c);
+
 /* Stop a running probe without a result (reload). */
 void check_cancel_probe(Check *c);
 

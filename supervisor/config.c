@@ -222,6 +222,7 @@ static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 error_at(p, m->timeout, "timeout %s of [check %s] is not shorter than interval %s",
                          format_duration(a, sizeof(a), c->timeout), c->name,
                          format_duration(b, sizeof(b), interval));
+        c->interval = interval;
         /* Like the timeout: a drop-in's [supervisor] value reaches every check without its own. */
         if (!m->restart_limit_given)
                 c->restart_limit = p->config->restart_limit;

@@ -86,11 +86,13 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                         continue;
                 if (old) {
                         how[n] = old->probe ? KEPT_REPROBE : KEPT;
-                        take_over(&checks[n++], cc, u, old);
+                        take_over(&checks[n], cc, u, old);
+                        check_setup_state(&checks[n++], old);
                         names_add(&sum->kept, &sum->n_kept, cc->name);
                 } else {
                         how[n] = ADDED;
-                        check_init(&checks[n++], s, cc, u, NULL);
+                        check_init(&checks[n], s, cc, u, NULL);
+                        check_setup_state(&checks[n++], NULL);
                         names_add(&sum->added, &sum->n_added, cc->name);
                 }
         }
@@ -103,6 +105,7 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                 if (gone)
                         names_add(&sum->removed, &sum->n_removed, name);
                 check_cancel_probe(&s->checks[i]);
+                check_free_state(&s->checks[i]); /* what a kept check took over is no longer here */
         }
         free(s->checks);
         s->checks = checks;

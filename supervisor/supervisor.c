@@ -123,7 +123,8 @@ static void setup_checks(Supervisor *s, const StateFile *saved) {
                         log_info("%s: %s is not installed here: not watched", cc->name, cc->unit);
                         continue;
                 }
-                check_init(&s->checks[s->n_checks++], s, cc, u, e ? &e->record : NULL);
+                check_init(&s->checks[s->n_checks], s, cc, u, e ? &e->record : NULL);
+                check_setup_state(&s->checks[s->n_checks++], NULL);
         }
 }
 
@@ -254,7 +255,7 @@ Supervisor *supervisor_free(Supervisor *s) {
         saver_stop(s);
         status_line_stop(s);
         for (size_t i = 0; i < s->n_checks; i++)
-                probe_free(s->checks[i].probe);
+                check_free_state(&s->checks[i]);
         free(s->checks);
         units_free(s);
         unit_manager_free(s->units_manager);

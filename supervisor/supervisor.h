@@ -42,6 +42,8 @@ typedef struct Check {
         WatchedUnit *unit;              /* NULL: no unit */
         CheckRecord rec;                /* persisted */
         Probe *probe;                   /* running probe */
+        void *probe_state;              /* what its probe type keeps between runs (postfix_log's reader) */
+        const ProbeType *probe_state_type; /* ... made for this type */
         bool awaiting_unit;             /* failed probe waits for fresh unit state */
         bool recovering;                /* restarted; no judged result since */
         bool in_cycle;                  /* the running probe was started by the cycle */
