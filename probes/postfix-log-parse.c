@@ -279,15 +279,22 @@ static bool classify_smtpd(Text t, PostfixLogEvent *ev) {
         return false;
 }
 
-/* "3CD1BA745FC: " or "NOQUEUE: ": its length, 0 when msg does not start so.
- * Queue ids, short (hex) or long, have no vowels: "warning: " is none. */
+/* "3CD1BA745FC: ", "4Yk2Xl1nZbz9sKv: " or "NOQUEUE: ": its length, 0 when
+ * msg does not start so. Short queue ids are upper-case hex; long ones
+ * (enable_long_queue_ids) are letters and digits without vowels, so
+ * "warning: " or "daemon: " is none. */
 static size_t queue_id_len(Text t) {
         size_t i = 0;
+        bool hex = true, vowel = false;
 
         if (starts(t, "NOQUEUE: "))
                 return 9;
-        while (i < t.n && i <= 20 && isalnum((unsigned char) t.p[i]) && !strchr("aeiouAEIOU", t.p[i]))
-                i++;
+        for (; i < t.n && i <= 20 && isalnum((unsigned char) t.p[i]); i++) {
+                hex = hex && (isdigit((unsigned char) t.p[i]) || (t.p[i] >= 'A' && t.p[i] <= 'F'));
+                vowel = vowel || strchr("aeiouAEIOU", t.p[i]);
+        }
+        if (!hex && vowel)
+                return 0;
         return i >= 6 && i <= 20 && i + 1 < t.n && t.p[i] == ':' && t.p[i + 1] == ' ' ? i + 2 : 0;
 }
 
