@@ -40,7 +40,7 @@ struct LogFollow {
         log_follow_done_t done;         /* a pending catch-up */
         void *done_userdata;
         LogFollowStats stats;
-        bool opened;                    /* the source was open once */
+        bool opened;                    /* the source was tried once */
         bool is_open;
         usec_t retry_at;                /* CLOCK_MONOTONIC */
 

@@ -35,13 +35,16 @@ void log_follow_wake(LogFollow *f) {
 static void try_open(LogFollow *f) {
         int r;
 
+        /* Only the very first try starts at the end: a file that appears
+         * later was written after we started, all of it. */
         r = f->source->open(f, !f->opened);
+        f->opened = true;
         if (r < 0) {
                 f->source->close(f);
                 f->retry_at = now_usec(CLOCK_MONOTONIC) + LOG_FOLLOW_RETRY;
                 return;
         }
-        f->opened = f->is_open = true;
+        f->is_open = true;
         f->stats.error = 0;
         f->stats.error_text[0] = '\0';
 }

@@ -17,7 +17,8 @@
  *     was left in the old one) and truncation (read again from 0). A line
  *     longer than LOG_FOLLOW_LINE_MAX keeps its start, the rest is skipped.
  * A source that cannot be read (no file yet, no permission) is tried again
- * every LOG_FOLLOW_RETRY; the stats say why.
+ * every LOG_FOLLOW_RETRY and at every catch-up; the stats say why. A file
+ * missing at the start is read from its start once it appears.
  *
  * See also: postfix-log.c (the one user), log-file.c, log-journal.c.
  */
