@@ -58,6 +58,12 @@ sleep 3
 [[ $(reason maillog) == *"2 bounced"* ]] || fail "counted twice after the rotation: $(reason maillog)"
 pass "across postfix logrotate: $(reason maillog)"
 
+# A reload that keeps the check keeps its reader and its window.
+"$MAILSUPCTL" --user reload >/dev/null || fail "reload failed"
+sleep 2
+[[ $(reason maillog) == *"2 bounced"* ]] || fail "the reload forgot the window: $(reason maillog)"
+pass "a reload keeps the counts"
+
 # A 1 GB log (one sparse hole, no newline in it) replaces the followed
 # file; a 10 MB line without a newline follows; then a real bounce line.
 line=$(grep -h -m1 'status=bounced' "$pf/maillog" || true)
