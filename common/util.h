@@ -74,6 +74,11 @@ int parse_duration(const char *s, usec_t *ret);
 /* Writes a short human form of d ("2min", "500ms", "1h 5min") into buf. */
 const char *format_duration(char *buf, size_t size, usec_t d);
 
+/* Appends formatted text to the string in buf, after sep unless buf is
+ * empty or ends with a blank ("in 10min: "); a full buffer cuts it short.
+ * For reasons made of parts: "3 bounced, 41 sent", "a; b". */
+void strbuf_add(char *buf, size_t size, const char *sep, const char *fmt, ...) _printf_(4, 5);
+
 /* Replace control characters with '?' and cut at max-1 bytes: text from a
  * peer goes into one-line log messages and reasons. */
 void sanitize_line(char *dst, size_t max, const char *src, size_t len);

@@ -175,21 +175,6 @@ static void ask_next(ZoneRun *z) {
         }
 }
 
-/* Appends "; "-separated text to buf. */
-static void add(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
-static void add(char *buf, size_t size, const char *fmt, ...) {
-        size_t len = strlen(buf);
-        va_list ap;
-
-        if (len > 0 && len + 2 < size) {
-                strcpy(buf + len, "; ");
-                len += 2;
-        }
-        va_start(ap, fmt);
-        vsnprintf(buf + len, size - len, fmt, ap);
-        va_end(ap);
-}
-
 static void judge(DnsblRun *run) {
         const DnsblOptions *o = run->o;
         Probe *p = run->probe;
@@ -202,11 +187,11 @@ static void judge(DnsblRun *run) {
                 for (size_t k = 0; k < o->n_addr; k++)
                         if (z->listed[k]) {
                                 any = true;
-                                add(listed, sizeof(listed), "%s listed on %s (%s%s%s)", o->addr[k].text, z->zone,
-                                    z->code[k], z->txt[k][0] ? ": " : "", z->txt[k]);
+                                strbuf_add(listed, sizeof(listed), "; ", "%s listed on %s (%s%s%s)", o->addr[k].text,
+                                           z->zone, z->code[k], z->txt[k][0] ? ": " : "", z->txt[k]);
                         }
                 if (z->error[0])
-                        add(failed, sizeof(failed), "%s", z->error);
+                        strbuf_add(failed, sizeof(failed), "; ", "%s", z->error);
                 else
                         (void) probe_add_value(p, "dnsbl_listed", "Whether an address is listed on the zone (1) "
                                                "or not (0)", "zone", z->zone, any ? 1 : 0);

@@ -104,21 +104,6 @@ unsigned postfix_log_window_top(const PostfixLogWindow *w, PostfixLogKind kind, 
         return best_n;
 }
 
-/* Appends ", "-separated text; a full buffer cuts it short. */
-static void add(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
-static void add(char *buf, size_t size, const char *fmt, ...) {
-        size_t len = strlen(buf);
-        va_list ap;
-
-        if (len > 0 && buf[len - 1] != ' ' && len + 2 < size) {
-                strcpy(buf + len, ", ");
-                len += 2;
-        }
-        va_start(ap, fmt);
-        vsnprintf(buf + len, size - len, fmt, ap);
-        va_end(ap);
-}
-
 typedef struct Item {
         const char *label, *key;
         uint64_t n;
@@ -143,11 +128,11 @@ static ProbeSeverity judge_maxima(Item *items, size_t n, PostfixLogWindow *w, us
                         continue;
                 it->breached = true;
                 if (sev == PROBE_SEVERITY_NONE && postfix_log_window_top(w, it->kind, now, top, sizeof(top)) > 0)
-                        add(buf, size, "%llu %s (above %s %llu; top: %.*s)", (unsigned long long) it->n, it->label,
-                            it->key, (unsigned long long) it->max->value, CAUSE_SHOWN, top);
+                        strbuf_add(buf, size, ", ", "%llu %s (above %s %llu; top: %.*s)", (unsigned long long) it->n,
+                                   it->label, it->key, (unsigned long long) it->max->value, CAUSE_SHOWN, top);
                 else
-                        add(buf, size, "%llu %s (above %s %llu)", (unsigned long long) it->n, it->label, it->key,
-                            (unsigned long long) it->max->value);
+                        strbuf_add(buf, size, ", ", "%llu %s (above %s %llu)", (unsigned long long) it->n, it->label,
+                                   it->key, (unsigned long long) it->max->value);
                 sev = worse(sev, it->max->severity);
         }
         return sev;
@@ -177,27 +162,27 @@ ProbeSeverity postfix_log_judge(const PostfixLogLimits *l, PostfixLogWindow *w, 
         if (l->delivered.set && s.covered >= w->length && s.n[COUNT_RECEIVED] > 0 &&
             s.n[COUNT_SENT] < l->delivered.value) {
                 low = true;
-                add(buf, size, "%llu sent (below min_delivered %llu while %llu came in)",
+                strbuf_add(buf, size, ", ", "%llu sent (below min_delivered %llu while %llu came in)",
                     (unsigned long long) s.n[COUNT_SENT], (unsigned long long) l->delivered.value,
                     (unsigned long long) s.n[COUNT_RECEIVED]);
                 sev = worse(sev, l->delivered.severity);
         }
         if (l->bounce_ratio.set && attempts >= POSTFIX_LOG_RATIO_MIN_ATTEMPTS &&
             s.n[COUNT_BOUNCED] * 100 > l->bounce_ratio.value * attempts) {
-                add(buf, size, "bounce ratio %llu%% of %llu attempts (above max_bounce_ratio %llu%%)",
+                strbuf_add(buf, size, ", ", "bounce ratio %llu%% of %llu attempts (above max_bounce_ratio %llu%%)",
                     (unsigned long long) (s.n[COUNT_BOUNCED] * 100 / attempts), (unsigned long long) attempts,
                     (unsigned long long) l->bounce_ratio.value);
                 sev = worse(sev, l->bounce_ratio.severity);
         }
         if (!low)
-                add(buf, size, "%llu sent", (unsigned long long) s.n[COUNT_SENT]);
+                strbuf_add(buf, size, ", ", "%llu sent", (unsigned long long) s.n[COUNT_SENT]);
         for (size_t i = 0; i < ELEMENTSOF(items); i++)
                 if (!items[i].breached && items[i].n > 0)
-                        add(buf, size, "%llu %s", (unsigned long long) items[i].n, items[i].label);
+                        strbuf_add(buf, size, ", ", "%llu %s", (unsigned long long) items[i].n, items[i].label);
         if (s.n[COUNT_EXPIRED] > 0)
-                add(buf, size, "%llu expired", (unsigned long long) s.n[COUNT_EXPIRED]);
+                strbuf_add(buf, size, ", ", "%llu expired", (unsigned long long) s.n[COUNT_EXPIRED]);
         if (s.n[COUNT_CONNECTIONS] > 0)
-                add(buf, size, "TLS %llu of %llu inbound",
+                strbuf_add(buf, size, ", ", "TLS %llu of %llu inbound",
                     (unsigned long long) MIN(s.n[COUNT_TLS], s.n[COUNT_CONNECTIONS]),
                     (unsigned long long) s.n[COUNT_CONNECTIONS]);
         return sev;

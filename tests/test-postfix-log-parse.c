@@ -10,8 +10,7 @@
  * See also: probes/postfix-log-parse.c, probes/postfix-log-count.c.
  */
 #include "probes/postfix-log-count.h"
-#include "supervisor/config.h"
-#include "tests/tests.h"
+#include "tests/test-net.h"
 
 #define L_SENT "Dec 02 03:07:37 mailsup-test postfix/lmtp[792]: EFC82A764D3: to=<known@test.invalid>, relay=127.0.0.1[127.0.0.1]:46075, delay=0.26, delays=0.08/0.11/0.01/0.06, dsn=2.0.0, status=sent (250 2.0.0 <known@test.invalid> AHbyBXmLD2tGAQAAg+zDdQ Saved)"
 #define L_BOUNCED "Dec 02 03:07:39 mailsup-test postfix/lmtp[792]: 132D1A76469: to=<ghost@test.invalid>, relay=127.0.0.1[127.0.0.1]:46075, delay=0.07, delays=0.01/0.01/0.01/0.05, dsn=5.1.1, status=bounced (host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <ghost@test.invalid> User doesn't exist: ghost@test.invalid (in reply to RCPT TO command))"
@@ -208,20 +207,9 @@ static void test_judge(void) {
         CHECK_STREQ(reason, "in 10min: 0 sent (below min_delivered 1 while 1 came in)");
 }
 
+#define HEAD "[check log]\ntype = postfix_log\n"
+
 /* A bad key is an error with FILE:LINE that says what is wrong. */
-static void config_error(const char *key_line, const char *words) {
-        char text[512];
-        Config *c = NULL;
-        ConfigErrors errors = {};
-
-        snprintf(text, sizeof(text), "[check log]\ntype = postfix_log\n%s\n", key_line);
-        CHECK(config_load_string(text, "t.conf", &c, &errors) < 0);
-        CHECK(errors.n == 1 && strstr(errors.lines[0], words));
-        if (errors.n > 0)
-                printf("config error: %s\n", errors.lines[0]);
-        config_errors_clear(&errors);
-}
-
 static void test_config(void) {
         Config *c = NULL;
 
@@ -230,14 +218,16 @@ static void test_config(void) {
                                      "t.conf", &c, NULL), 0);
         CHECK(c && c->n_checks == 1 && c->checks[0].action == CHECK_ACTION_ALERT);
         config_free(c);
-        config_error("source = mail.log", "t.conf:3: invalid value 'mail.log' for source: expected journal or an "
-                     "absolute path");
-        config_error("window = 10s", "t.conf:3: invalid value '10s' for window: expected a duration from 1min");
-        config_error("max_bounced = many", "t.conf:3: invalid value 'many' for max_bounced: expected a number");
-        config_error("max_deferred = 5 severe", "t.conf:3: invalid severity 'severe' for max_deferred");
-        config_error("max_bounce_ratio = 150%", "t.conf:3: invalid value '150%' for max_bounce_ratio: expected a "
-                     "percentage");
-        config_error("port = 25", "key 'port' is not used by type postfix_log");
+        net_config_error(HEAD, "source = mail.log",
+                         "t.conf:3: invalid value 'mail.log' for source: expected journal or an absolute path");
+        net_config_error(HEAD, "window = 10s",
+                         "t.conf:3: invalid value '10s' for window: expected a duration from 1min");
+        net_config_error(HEAD, "max_bounced = many",
+                         "t.conf:3: invalid value 'many' for max_bounced: expected a number");
+        net_config_error(HEAD, "max_deferred = 5 severe", "t.conf:3: invalid severity 'severe' for max_deferred");
+        net_config_error(HEAD, "max_bounce_ratio = 150%",
+                         "t.conf:3: invalid value '150%' for max_bounce_ratio: expected a percentage");
+        net_config_error(HEAD, "port = 25", "key 'port' is not used by type postfix_log");
 }
 
 int main(void) {
