@@ -7,8 +7,8 @@ source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 
 port=$(free_port)
-starts=$SANDBOX_DIR/broken.starts
-install_hung_smtp broken.service "$port" "$starts"
+starts=$SANDBOX_DIR/broken.service.starts
+install_hung_smtp broken.service "$port"
 
 write_config "$FAST_CYCLE
 restart_limit = 3
