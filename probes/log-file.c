@@ -114,7 +114,7 @@ static int file_step(LogFollow *f, LogBudget *b) {
         ssize_t n;
         int r;
 
-        while (b->bytes > 0) {
+        while (b->bytes > 0 && !log_budget_spent(b)) {
                 n = pread(f->fd, f->buf, MIN(LOG_FILE_READ, b->bytes), (off_t) f->offset);
                 if (n < 0 && errno == EINTR)
                         continue;

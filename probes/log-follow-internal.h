@@ -17,7 +17,13 @@
 typedef struct LogBudget {
         unsigned lines;         /* journal entries */
         size_t bytes;           /* bytes of a file */
+        usec_t until;           /* CLOCK_MONOTONIC: the pass ends by then, whatever is left */
 } LogBudget;
+
+/* Whether the pass's time is up (looked at every few entries or reads). */
+static inline bool log_budget_spent(const LogBudget *b) {
+        return now_usec(CLOCK_MONOTONIC) >= b->until;
+}
 
 typedef struct LogSource {
         /* Open the source; first: the very first time (start at its end). On

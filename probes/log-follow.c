@@ -51,8 +51,8 @@ static void try_open(LogFollow *f) {
 
 static int on_slice(sd_event_source *s, void *userdata) {
         LogFollow *f = userdata;
-        LogBudget b = { LOG_FOLLOW_SLICE_LINES, LOG_FOLLOW_SLICE_BYTES };
         usec_t t0 = now_usec(CLOCK_MONOTONIC), t;
+        LogBudget b = { LOG_FOLLOW_SLICE_LINES, LOG_FOLLOW_SLICE_BYTES, t0 + LOG_FOLLOW_SLICE_USEC };
         log_follow_done_t done;
         int r;
 

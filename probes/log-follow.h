@@ -4,8 +4,8 @@
  * holding mailsupd's one loop: a burst of 100,000 lines, a log file of
  * gigabytes or a line of megabytes without a newline. A LogFollow reads
  * its source from an idle-priority defer source, at most
- * LOG_FOLLOW_SLICE_LINES lines and LOG_FOLLOW_SLICE_BYTES bytes per loop
- * pass, and measures the longest pass. Sources:
+ * LOG_FOLLOW_SLICE_LINES lines, LOG_FOLLOW_SLICE_BYTES bytes and about
+ * LOG_FOLLOW_SLICE_USEC per loop pass, and measures the longest pass. Sources:
  *   - "journal": sd-journal (the local system journal), started at its
  *     tail; its inotify fd on the loop with sd_journal_process(); the
  *     cursor is kept, so a journal reopened after an error goes on where it
@@ -32,6 +32,7 @@
 #define LOG_FOLLOW_LINE_MAX 8192U
 #define LOG_FOLLOW_SLICE_LINES 512U
 #define LOG_FOLLOW_SLICE_BYTES (256U * 1024U)
+#define LOG_FOLLOW_SLICE_USEC (10 * USEC_PER_MSEC) /* and at most this long */
 #define LOG_FOLLOW_POLL (1 * USEC_PER_SEC)
 #define LOG_FOLLOW_RETRY (10 * USEC_PER_SEC)
 #define LOG_FOLLOW_ERROR_MAX 160

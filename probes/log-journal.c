@@ -102,9 +102,11 @@ static void journal_entry(LogFollow *f) {
 
 static int journal_step(LogFollow *f, LogBudget *b) {
         char *cursor = NULL;
-        int r = 0;
+        int r = 1; /* > 0: there may be more */
 
         for (; b->lines > 0; b->lines--) {
+                if (b->lines % 16 == 0 && log_budget_spent(b))
+                        break;
                 r = sd_journal_next(f->journal);
                 if (r <= 0)
                         break;

@@ -39,6 +39,14 @@ void postfix_log_window_count(PostfixLogWindow *w, PostfixLogCounter c, usec_t n
                 (*n)++;
 }
 
+/* The ring of kind's causes, NULL for a kind that keeps none. */
+static PostfixLogCauses *causes_of(const PostfixLogWindow *w, PostfixLogKind kind) {
+        int i = kind == POSTFIX_LOG_BOUNCED ? 0 : kind == POSTFIX_LOG_DEFERRED ? 1 :
+                kind == POSTFIX_LOG_REJECTED ? 2 : kind == POSTFIX_LOG_SASL_FAILED ? 3 : -1;
+
+        return i < 0 ? NULL : (PostfixLogCauses *) &w->causes[i];
+}
+
 void postfix_log_window_add(PostfixLogWindow *w, const PostfixLogEvent *ev, usec_t now) {
         static const PostfixLogCounter counter[_POSTFIX_LOG_KIND_MAX] = {
                 [POSTFIX_LOG_SENT] = COUNT_SENT,
@@ -49,6 +57,7 @@ void postfix_log_window_add(PostfixLogWindow *w, const PostfixLogEvent *ev, usec
                 [POSTFIX_LOG_SASL_FAILED] = COUNT_SASL_FAILED,
                 [POSTFIX_LOG_DISCONNECT] = COUNT_CONNECTIONS,
         };
+        PostfixLogCauses *ring = causes_of(w, ev->kind);
         PostfixLogCause *c;
 
         if (ev->kind == POSTFIX_LOG_OTHER || ev->kind == POSTFIX_LOG_TLS || ev->kind >= _POSTFIX_LOG_KIND_MAX)
@@ -57,15 +66,15 @@ void postfix_log_window_add(PostfixLogWindow *w, const PostfixLogEvent *ev, usec
                                                                       : counter[ev->kind], now);
         if (ev->kind == POSTFIX_LOG_DISCONNECT && ev->starttls)
                 postfix_log_window_count(w, COUNT_TLS, now);
-        if (!ev->cause[0])
+        if (!ev->cause[0] || !ring)
                 return;
-        c = &w->causes[w->next];
+        c = &ring->c[ring->next];
         c->at = now;
         c->kind = ev->kind;
         memcpy(c->text, ev->cause, sizeof(c->text));
-        w->next = (w->next + 1) % POSTFIX_LOG_CAUSES;
-        if (w->n_causes < POSTFIX_LOG_CAUSES)
-                w->n_causes++;
+        ring->next = (ring->next + 1) % POSTFIX_LOG_CAUSES;
+        if (ring->n < POSTFIX_LOG_CAUSES)
+                ring->n++;
 }
 
 void postfix_log_window_sum(PostfixLogWindow *w, usec_t now, PostfixLogSums *ret) {
@@ -78,24 +87,25 @@ void postfix_log_window_sum(PostfixLogWindow *w, usec_t now, PostfixLogSums *ret
                 ret->rejected += ret->n[COUNT_REJECTED + p];
 }
 
-static bool cause_within(const PostfixLogWindow *w, const PostfixLogCause *c, PostfixLogKind kind, usec_t now) {
-        return c->kind == kind && c->at + w->length > now;
+static bool cause_within(const PostfixLogWindow *w, const PostfixLogCause *c, usec_t now) {
+        return c->at + w->length > now;
 }
 
 unsigned postfix_log_window_top(const PostfixLogWindow *w, PostfixLogKind kind, usec_t now, char *buf, size_t size) {
+        const PostfixLogCauses *ring = causes_of(w, kind);
         const PostfixLogCause *best = NULL;
         unsigned best_n = 0;
 
         /* Newest first, so of causes equally frequent the newest is named. */
-        for (unsigned i = 0; i < w->n_causes; i++) {
-                const PostfixLogCause *c = &w->causes[(w->next + POSTFIX_LOG_CAUSES - 1 - i) % POSTFIX_LOG_CAUSES];
+        for (unsigned i = 0; ring && i < ring->n; i++) {
+                const PostfixLogCause *c = &ring->c[(ring->next + POSTFIX_LOG_CAUSES - 1 - i) % POSTFIX_LOG_CAUSES];
                 unsigned n = 0;
 
-                if (!cause_within(w, c, kind, now))
+                if (!cause_within(w, c, now))
                         continue;
-                for (unsigned j = 0; j < w->n_causes; j++) {
-                        const PostfixLogCause *d = &w->causes[j];
-                        n += cause_within(w, d, kind, now) && streq(d->text, c->text);
+                for (unsigned j = 0; j < ring->n; j++) {
+                        const PostfixLogCause *d = &ring->c[j];
+                        n += cause_within(w, d, now) && streq(d->text, c->text);
                 }
                 if (n > best_n)
                         best = c, best_n = n;

@@ -4,8 +4,9 @@
  * `window` (10min by default), in POSTFIX_LOG_BUCKETS buckets of window/60
  * each, so a count is exact to one bucket at the window's far end and the
  * memory is fixed whatever the traffic. The causes of the last
- * POSTFIX_LOG_CAUSES bounces, deferrals, rejects and SASL failures are kept
- * to name the top one. The judge compares the sums with the check's limits
+ * POSTFIX_LOG_CAUSES bounces, deferrals, rejects and SASL failures are kept,
+ * each kind in its own ring (a flood of rejects must not push out the
+ * bounces' causes), to name the top one. The judge compares the sums with the check's limits
  * and writes the reason: "in 10min: 3 bounced (above max_bounced 2; top:
  * 5.1.1 User doesn't exist), 41 sent, 3 deferred, 3 rejected". Pure: time
  * is passed in (CLOCK_MONOTONIC), so tests drive the window by hand.
@@ -19,7 +20,7 @@
 #include "probes/probe.h"
 
 #define POSTFIX_LOG_BUCKETS 60
-#define POSTFIX_LOG_CAUSES 256
+#define POSTFIX_LOG_CAUSES 64 /* per kind */
 /* max_bounce_ratio is judged only over at least this many delivery attempts:
  * 1 bounce of 2 attempts is no ratio to alert on. */
 #define POSTFIX_LOG_RATIO_MIN_ATTEMPTS 10
@@ -49,13 +50,20 @@ typedef struct PostfixLogCause {
         char text[POSTFIX_LOG_CAUSE_MAX];
 } PostfixLogCause;
 
+/* The kinds that keep causes: bounced, deferred, rejected, SASL failed. */
+#define POSTFIX_LOG_CAUSE_KINDS 4
+
+typedef struct PostfixLogCauses {
+        PostfixLogCause c[POSTFIX_LOG_CAUSES]; /* a ring, the newest at next - 1 */
+        unsigned next, n;
+} PostfixLogCauses;
+
 typedef struct PostfixLogWindow {
         usec_t length, bucket;  /* the window, and one bucket of it */
         usec_t since;           /* counting began */
         uint64_t slot;          /* the absolute bucket number of the newest bucket */
         uint32_t counts[POSTFIX_LOG_BUCKETS][_COUNT_MAX];
-        PostfixLogCause causes[POSTFIX_LOG_CAUSES]; /* a ring, the newest at next - 1 */
-        unsigned next, n_causes;
+        PostfixLogCauses causes[POSTFIX_LOG_CAUSE_KINDS];
 } PostfixLogWindow;
 
 void postfix_log_window_init(PostfixLogWindow *w, usec_t length, usec_t now);

@@ -155,6 +155,13 @@ static void test_window(void) {
         CHECK_INT(s.covered, 180 * USEC_PER_SEC);
         CHECK_INT(postfix_log_window_top(&w, POSTFIX_LOG_BOUNCED, t0 + 180 * USEC_PER_SEC, top, sizeof(top)), 2);
         CHECK_STREQ(top, "5.1.1 User doesn't exist");
+        /* A flood of rejects does not push out the bounces' causes. */
+        for (int i = 0; i < 1000; i++)
+                add_line(&w, L_REJECT, t0 + 120 * USEC_PER_SEC);
+        CHECK_INT(postfix_log_window_top(&w, POSTFIX_LOG_BOUNCED, t0 + 180 * USEC_PER_SEC, top, sizeof(top)), 2);
+        CHECK_STREQ(top, "5.1.1 User doesn't exist");
+        CHECK_INT(postfix_log_window_top(&w, POSTFIX_LOG_REJECTED, t0 + 180 * USEC_PER_SEC, top, sizeof(top)),
+                  POSTFIX_LOG_CAUSES);
         /* The first bounce slides out 10min after it came; the rest stays. */
         postfix_log_window_sum(&w, t0 + win + 30 * USEC_PER_SEC, &s);
         CHECK_INT(s.n[COUNT_BOUNCED], 1);

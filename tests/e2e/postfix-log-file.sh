@@ -29,12 +29,6 @@ source = $big
 max_bounced = 0"
 start_mailsupd
 
-# reason NAME: the Result line of mailsupctl status NAME (the reason in it);
-# status exits 3 for a failing check, as systemctl does.
-reason() {
-	{ "$MAILSUPCTL" --user status "$1" 2>/dev/null || true; } | sed -n 's/^ *Result: //p'
-}
-
 wait_for '[[ $(check_state maillog) == ok ]]' 30 "maillog judged" || fail "maillog never judged"
 postfix_log_traffic
 wait_for '[[ $(reason maillog) == *"1 bounced"*"1 deferred"*"1 rejected"*"SASL"*"TLS 1 of"* ]]' 60 "the mail counted" ||

@@ -4,20 +4,33 @@
 # private Dovecot, so that real mail makes real log lines: postfix_log's
 # scenarios (postfix-log-file.sh, postfix-log-journal.sh) share it.
 #
-#   postfix_log_stack [POSTFIX_EXTRA_SERVICE_LINES]
-#       Dovecot (LMTP and SASL auth on loopback ports, one mailbox
-#       known@test.invalid, password "secret") as dovecot-lmtp.service, and
-#       Postfix (mailstack_postfix) as pf.service: test.invalid delivered
-#       to Dovecot; ghost@test.invalid accepted by Postfix but unknown to
-#       Dovecot (a 5.1.1 bounce); any address at dead.invalid routed to a
-#       dead port (a deferral); anyone else at test.invalid rejected at
-#       RCPT; STARTTLS with a throwaway certificate; SASL through Dovecot.
-#       Sets PFLOG_DIR (Postfix's directory) and PFLOG_PORT (its smtpd).
+#   postfix_log_stack
+#       Dovecot (postfix_log_dovecot) and a private Postfix
+#       (mailstack_postfix, logging to its maillog_file) as pf.service,
+#       set up by postfix_log_setup. Sets PFLOG_DIR (Postfix's directory).
+#   postfix_log_dovecot
+#       Dovecot as dovecot-lmtp.service: LMTP and SASL auth on loopback
+#       ports, one mailbox known@test.invalid, password "secret".
+#   postfix_log_setup CONFDIR DIR
+#       The Postfix of CONFDIR (its smtpd on PFLOG_PORT) set up and
+#       reloaded: test.invalid delivered to Dovecot; ghost@test.invalid
+#       accepted by Postfix but unknown to Dovecot (a 5.1.1 bounce); any
+#       address at dead.invalid routed to a dead port (a deferral); anyone
+#       else at test.invalid rejected at RCPT; STARTTLS with a throwaway
+#       certificate; SASL through Dovecot. Its maps and certificate in DIR.
 #   postfix_log_send RCPT       one message from <> to RCPT (refusals ignored)
 #   postfix_log_traffic         one of each: sent, bounced, deferred, rejected,
 #                               a failed SASL login, a STARTTLS session
+#   reason NAME                 the Result line of mailsupctl status NAME
+
+# reason NAME: status exits 3 for a failing check, as systemctl does.
+reason() {
+	{ "$MAILSUPCTL" --user status "$1" 2>/dev/null || true; } | sed -n 's/^ *Result: //p'
+}
 
 postfix_log_dovecot() {
+	PFLOG_LMTP=$(free_port)
+	PFLOG_AUTH=$(free_port)
 	local d=$SANDBOX_DIR/dovecot-lmtp
 	mkdir -p "$d/run" "$d/state" "$d/mail"
 	chmod 755 "$SANDBOX_DIR" "$d" "$d/state"
@@ -69,19 +82,20 @@ KillMode=mixed"
 
 postfix_log_stack() {
 	PFLOG_PORT=$(free_port)
-	PFLOG_LMTP=$(free_port)
-	PFLOG_AUTH=$(free_port)
-	local dead
-	dead=$(free_port)
 	postfix_log_dovecot
-	mailstack_postfix pf.service "$PFLOG_PORT" "${1:-}" || fail "Postfix did not start"
+	mailstack_postfix pf.service "$PFLOG_PORT" || fail "Postfix did not start"
 	PFLOG_DIR=$(postfix_dir pf.service)
-	local d=$PFLOG_DIR
+	postfix_log_setup "$PFLOG_DIR/conf" "$PFLOG_DIR"
+}
+
+postfix_log_setup() {
+	local conf=$1 d=$2 dead
+	dead=$(free_port)
 	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$d/key.pem" -out "$d/cert.pem" -days 2 \
 		-subj /CN=mailsup-test.localdomain >/dev/null 2>&1 || fail "no test certificate"
 	printf 'known@test.invalid x\nghost@test.invalid x\nsomeone@dead.invalid x\n' >"$d/vmailbox"
 	printf 'dead.invalid lmtp:inet:127.0.0.1:%s\n' "$dead" >"$d/transport"
-	postconf -c "$d/conf" -e \
+	postconf -c "$conf" -e \
 		"virtual_mailbox_domains = test.invalid, dead.invalid" \
 		"virtual_mailbox_maps = texthash:$d/vmailbox" \
 		"virtual_transport = lmtp:inet:127.0.0.1:$PFLOG_LMTP" \
@@ -91,7 +105,7 @@ postfix_log_stack() {
 		"smtpd_sasl_auth_enable = yes" "smtpd_sasl_type = dovecot" \
 		"smtpd_sasl_path = inet:127.0.0.1:$PFLOG_AUTH" ||
 		fail "postconf failed"
-	postfix -c "$d/conf" reload >/dev/null 2>&1 || fail "postfix reload failed"
+	postfix -c "$conf" reload >/dev/null 2>&1 || fail "postfix reload failed"
 	wait_for "smtp_greets $PFLOG_PORT" 20 "Postfix after reload" || fail "Postfix gone after reload"
 }
 
