@@ -261,7 +261,8 @@ void check_setup_state(Check *c, Check *old) {
         c->probe_state_type = c->probe_state ? pc->type : NULL;
 }
 
-void check_free_state(Check *c) {
+void check_done(Check *c) {
+        c->pace = sd_event_source_disable_unref(c->pace);
         c->probe = probe_free(c->probe); /* a running probe uses the state */
         c->probe_state = probe_state_free(c->probe_state_type, c->probe_state);
         c->probe_state_type = NULL;
