@@ -380,6 +380,7 @@ static void test_embedded_default(void) {
                 unsigned fail_after;
         } want[] = {
                 { "postfix", "smtp", "postfix.service", 25, CHECK_ACTION_RESTART, 1 },
+                { "postfix-log", "postfix_log", "postfix.service", 0, CHECK_ACTION_ALERT, 1 },
                 { "dovecot", "imap", "dovecot.service", 143, CHECK_ACTION_RESTART, 1 },
                 { "opendkim", "milter", "opendkim.service", 8891, CHECK_ACTION_RESTART, 1 },
                 { "postsrsd", "tcp_table", "postsrsd.service", 10001, CHECK_ACTION_RESTART, 1 },
