@@ -10,6 +10,7 @@
 #include "probes/log-follow-internal.h"
 
 #include <stdarg.h>
+#include <sys/param.h>
 
 int log_follow_fail(LogFollow *f, int r, const char *fmt, ...) {
         va_list ap;
@@ -51,16 +52,17 @@ static void try_open(LogFollow *f) {
 
 static int on_slice(sd_event_source *s, void *userdata) {
         LogFollow *f = userdata;
-        usec_t t0 = now_usec(CLOCK_MONOTONIC), t;
+        usec_t t0 = now_usec(CLOCK_MONOTONIC), c0 = now_usec(CLOCK_THREAD_CPUTIME_ID), t, c;
         LogBudget b = { LOG_FOLLOW_SLICE_LINES, LOG_FOLLOW_SLICE_BYTES, t0 + LOG_FOLLOW_SLICE_USEC };
         log_follow_done_t done;
         int r;
 
         r = f->is_open ? f->source->step(f, &b) : (f->stats.error ?: -EIO);
         t = now_usec(CLOCK_MONOTONIC);
+        c = now_usec(CLOCK_THREAD_CPUTIME_ID);
         f->stats.slices++;
-        if (t - t0 > f->stats.max_slice)
-                f->stats.max_slice = t - t0;
+        f->stats.max_slice = MAX(f->stats.max_slice, t - t0);
+        f->stats.max_slice_cpu = MAX(f->stats.max_slice_cpu, c - c0);
         if (r == 0)
                 return 0; /* more to read: the next pass comes after the loop's other sources */
         if (r < 0 && f->is_open) {

@@ -46,6 +46,8 @@ typedef struct LogFollowStats {
         uint64_t rotations;     /* a file replaced or truncated */
         uint64_t slices;        /* loop passes that read */
         usec_t max_slice;       /* the longest time one pass held the loop */
+        usec_t max_slice_cpu;   /* the most CPU time one pass used (the rest of a
+                                 * long pass was the machine running others) */
         usec_t since;           /* CLOCK_MONOTONIC: reading began */
         int error;              /* 0, or -errno: the source cannot be read now */
         char error_text[LOG_FOLLOW_ERROR_MAX]; /* "cannot open /var/log/mail.log: Permission denied" */

@@ -154,10 +154,11 @@ static void judge(Probe *p, bool caught_up) {
                 return;
         }
         add_values(p, st, now);
-        log_debug("%s: %llu lines of %llu read, %llu overlong, %llu rotations, longest slice %.1f ms in %llu",
-                  p->config->name, (unsigned long long) fs->lines, (unsigned long long) fs->read,
-                  (unsigned long long) fs->overlong, (unsigned long long) fs->rotations,
-                  (double) fs->max_slice / USEC_PER_MSEC, (unsigned long long) fs->slices);
+        log_debug("%s: %llu lines of %llu read, %llu overlong, %llu rotations, longest slice %.1f ms "
+                  "(CPU %.1f ms) in %llu", p->config->name, (unsigned long long) fs->lines,
+                  (unsigned long long) fs->read, (unsigned long long) fs->overlong,
+                  (unsigned long long) fs->rotations, (double) fs->max_slice / USEC_PER_MSEC,
+                  (double) fs->max_slice_cpu / USEC_PER_MSEC, (unsigned long long) fs->slices);
         sev = postfix_log_judge(&o->limits, &st->window, now, reason, sizeof(reason));
         if (!caught_up)
                 snprintf(behind, sizeof(behind), " (still reading%s%llu%s)", left ? ", " : "",

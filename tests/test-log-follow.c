@@ -74,8 +74,9 @@ static void test_follow(sd_event *e) {
         CHECK_INT(n_lines, 100001);
         CHECK(st->read - read > 100000 * 80);
         CHECK(st->slices - slices >= (st->read - read) / LOG_FOLLOW_SLICE_BYTES);
-        printf("100,000 lines in %llu passes, the longest %.2f ms\n", (unsigned long long) (st->slices - slices),
-               (double) st->max_slice / USEC_PER_MSEC);
+        printf("100,000 lines in %llu passes, the longest %.2f ms (CPU %.2f ms)\n",
+               (unsigned long long) (st->slices - slices), (double) st->max_slice / USEC_PER_MSEC,
+               (double) st->max_slice_cpu / USEC_PER_MSEC);
 
         /* logrotate's create: renamed, the last line written to the old file
          * after the rename, and a new file. */

@@ -75,6 +75,6 @@ done
 wait_for '[[ $(reason big) == *"1 bounced"* ]]' 120 "the line after 1 GB" ||
 	fail "the line after 1 GB and a 10 MB line was not counted: $(reason big)"
 systemctl --user is-active --quiet mailsupd.service || fail "mailsupd died"
-grep -h 'longest slice' "$SANDBOX_DIR/mailsupd.log" | tail -n 1 || true
+grep -h 'big: .*longest slice' "$SANDBOX_DIR/mailsupd.log" | tail -n 1 || true
 rm -f "$big"
 pass "1 GB file and a 10 MB line: $(reason big)"
