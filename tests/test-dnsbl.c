@@ -3,12 +3,13 @@
  * Unbound from Debian's package on a free loopback port, with local zones
  * that answer like blocklists: list.test (test entry 127.0.0.2, 192.0.2.25
  * listed as 127.0.0.4 with a TXT reason, 2001:db8::25 listed by nibbles),
- * refusing.test (every query answered 127.255.255.254, as Spamhaus does
- * through a public resolver), notest.test (no test entry: the resolver
- * does not answer for it), rewriting.test (NXDOMAIN rewritten to an
- * address). Cases: not listed (NXDOMAIN), listed with TXT, IPv6, several
- * zones and addresses, the refusal, the missing test entry, the rewriting
- * resolver, Unbound gone; the pure name and answer rules; config errors.
+ * clean.test (its test entry only), refusing.test (every query answered
+ * 127.255.255.254, as Spamhaus does through a public resolver),
+ * notest.test (no test entry: the resolver does not answer for it),
+ * rewriting.test (NXDOMAIN rewritten to an address). Cases: not listed
+ * (NXDOMAIN), listed with TXT, IPv6, several zones and addresses, the
+ * refusal, the missing test entry, the rewriting resolver, the metric per
+ * zone, Unbound gone; the pure name and answer rules; config errors.
  *
  * See also: probes/dnsbl.c, probes/dnsbl-parse.c, test-dns-net.c.
  */
@@ -35,6 +36,8 @@ static pid_t start_unbound(void) {
                   " local-data: \"25.2.0.192.list.test. A 127.0.0.4\"\n"
                   " local-data: '25.2.0.192.list.test. TXT \"https://list.test/query/ip/192.0.2.25\"'\n"
                   " local-data: \"5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.list.test. A 127.0.0.3\"\n"
+                  " local-zone: \"clean.test.\" static\n"
+                  " local-data: \"2.0.0.127.clean.test. A 127.0.0.2\"\n"
                   " local-zone: \"refusing.test.\" redirect\n"
                   " local-data: \"refusing.test. A 127.255.255.254\"\n"
                   " local-zone: \"notest.test.\" static\n"
@@ -120,6 +123,16 @@ int main(void) {
                             port),
                    PROBE_THRESHOLD, "192.0.2.25 listed on list.test (127.0.0.4: https://list.test/query/ip/"
                    "192.0.2.25); resolver does not answer notest.test");
+        /* The metrics: one value per zone that could be asked, 1 for listed. */
+        ProbeResult r = {};
+        CHECK(net_probe(net_conf("type = dnsbl\naddress = 192.0.2.25\nzones = list.test, notest.test, "
+                                 "clean.test\nserver = 127.0.0.1:%u", port), &r));
+        CHECK_INT(r.n_values, 2);
+        CHECK_STREQ(r.values[0].name, "dnsbl_listed");
+        CHECK_STREQ(r.values[0].label_value, "list.test");
+        CHECK(r.values[0].value == 1);
+        CHECK_STREQ(r.values[1].label_value, "clean.test");
+        CHECK(r.values[1].value == 0);
         net_kill(pid);
         net_expect("resolver gone", net_conf("type = dnsbl\naddress = 192.0.2.1\nzones = list.test\nserver = 127.0.0.1:%u", port),
                    PROBE_BAD_REPLY, "list.test: ");
