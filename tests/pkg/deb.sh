@@ -158,7 +158,7 @@ run_test() { # run_test DESCRIPTION COMMAND...
 	local what=$1 rc=0
 	shift
 	"$@" >"$work/test.log" 2>&1 || rc=$?
-	grep -E '^(PASS|FAIL)' "$work/test.log" | sed 's/^/  /'
+	grep -E '^(PASS|FAIL)' "$work/test.log" | sed 's/^/  /' || true
 	if ((rc == 0)); then
 		pass "$what"
 	else
