@@ -4,15 +4,25 @@
 # the sandbox's private systemd-journald, as on a Debian 12 server. Real
 # mail that is delivered (LMTP to Dovecot), bounced, deferred and rejected,
 # a failed SASL login and a STARTTLS session show as counts with the top
-# cause; then a burst of 100,000 lines in the journal is read without
+# cause; so does a bounce through a second instance (postfix-out/...);
+# then a burst of 100,000 lines in the journal is read without
 # stalling mailsupd (mailsupctl still answers) and every line is counted.
 source "$(dirname "$0")/lib.sh"
 source "$HERE/../harness/debian.sh"
 source "$HERE/postfix-log-lib.sh"
 sandbox_reexec "$@"
 
-PFLOG_PORT=$(free_port)
 postfix_log_dovecot
+# A second instance, named as postmulti names them (syslog_name =
+# postfix-out), made first: it copies the stock master.cf.
+out_port=$(free_port)
+mailstack_postfix pf-out.service "$out_port" || fail "the second Postfix did not start"
+out=$(postfix_dir pf-out.service)
+postconf -c "$out/conf" -e "syslog_name = postfix-out" "maillog_file =" || fail "postconf failed"
+PFLOG_PORT=$out_port
+postfix_log_setup "$out/conf" "$out"
+
+PFLOG_PORT=$(free_port)
 debian_postfix "$PFLOG_PORT" || fail "Debian's postfix did not start"
 mkdir -p "$SANDBOX_DIR/pflog"
 chmod 755 "$SANDBOX_DIR/pflog"
@@ -37,6 +47,17 @@ r=$(reason maillog)
 echo "identifiers in the journal: $(journalctl -q -o export _COMM=smtpd _COMM=lmtp _COMM=qmgr |
 	sed -n 's/^SYSLOG_IDENTIFIER=//p' | sort -u | tr '\n' ' ')"
 pass "real Postfix lines from the journal counted: $r"
+
+# The second instance's lines are Postfix's too: one bounce through it.
+main_port=$PFLOG_PORT
+PFLOG_PORT=$out_port
+postfix_log_send ghost@test.invalid
+PFLOG_PORT=$main_port
+wait_for '[[ $(reason maillog) == *"2 bounced"* ]]' 60 "the bounce of postfix-out" ||
+	fail "the second instance's bounce was not counted: $(reason maillog)"
+[[ -n $(journalctl -q -o cat SYSLOG_IDENTIFIER=postfix-out/lmtp) ]] ||
+	fail "no postfix-out/lmtp lines in the journal"
+pass "a second instance (postfix-out/...) counted: $(reason maillog)"
 
 # A burst: 100,000 of the recorded reject lines, as postfix/smtpd.
 python3 - <<'EOF' || fail "could not write the burst to /dev/log"
