@@ -185,17 +185,17 @@ static void clean_reason(Text *t, unsigned *code, char *dsn, size_t size) {
                 t->n--;
 }
 
-/* cause = prefix + " " + text, control characters and invalid UTF-8 replaced. */
+/* cause = prefix + " " + text, made valid one-line UTF-8 (text_clean()). */
 static void set_cause(PostfixLogEvent *ev, Text prefix, Text text) {
-        char raw[POSTFIX_LOG_CAUSE_MAX];
-        size_t k;
+        char raw[POSTFIX_LOG_CAUSE_MAX * 2];
+        size_t k = MIN(prefix.n, sizeof(raw) - 1), m;
 
-        sanitize_line(raw, sizeof(raw), prefix.p, prefix.n);
-        k = strlen(raw);
-        if (k > 0 && text.n > 0 && k + 1 < sizeof(raw))
+        memcpy(raw, prefix.p, k);
+        if (k > 0 && text.n > 0)
                 raw[k++] = ' ';
-        sanitize_line(raw + k, sizeof(raw) - k, text.p, text.n);
-        utf8_sanitize(ev->cause, sizeof(ev->cause), raw);
+        m = MIN(text.n, sizeof(raw) - k);
+        memcpy(raw + k, text.p, m);
+        (void) text_clean(ev->cause, sizeof(ev->cause), raw, k + m, TEXT_LINE);
 }
 
 /* "to=<a@b>, relay=..., dsn=5.1.1, status=bounced (reason)" */
