@@ -235,6 +235,7 @@ static void test_config(void) {
         net_config_error(HEAD, "max_bounce_ratio = 150%",
                          "t.conf:3: invalid value '150%' for max_bounce_ratio: expected a percentage");
         net_config_error(HEAD, "port = 25", "key 'port' is not used by type postfix_log");
+        net_config_error(HEAD, "interval = 20min", "window 10min is shorter than the check's interval 20min");
 }
 
 int main(void) {
