@@ -2,6 +2,7 @@
 #include "common/util.h"
 
 #include <ctype.h>
+#include <stdarg.h>
 #include <inttypes.h>
 
 usec_t now_usec(clockid_t clock) {
@@ -88,6 +89,19 @@ const char *format_duration(char *buf, size_t size, usec_t d) {
         else
                 snprintf(buf, size, "%" PRIu64 "us", d);
         return buf;
+}
+
+void strbuf_add(char *buf, size_t size, const char *sep, const char *fmt, ...) {
+        size_t len = strlen(buf), k = strlen(sep);
+        va_list ap;
+
+        if (len > 0 && buf[len - 1] != ' ' && len + k < size) {
+                memcpy(buf + len, sep, k + 1);
+                len += k;
+        }
+        va_start(ap, fmt);
+        vsnprintf(buf + len, size - len, fmt, ap);
+        va_end(ap);
 }
 
 size_t utf8_char_len(const char *str, size_t left) {

@@ -74,6 +74,11 @@ int parse_duration(const char *s, usec_t *ret);
 /* Writes a short human form of d ("2min", "500ms", "1h 5min") into buf. */
 const char *format_duration(char *buf, size_t size, usec_t d);
 
+/* Appends formatted text to the string in buf, after sep unless buf is
+ * empty or ends with a blank ("in 10min: "); a full buffer cuts it short.
+ * For reasons made of parts: "3 bounced, 41 sent", "a; b". */
+void strbuf_add(char *buf, size_t size, const char *sep, const char *fmt, ...) _printf_(4, 5);
+
 /* Text that leaves mailsupd (D-Bus, JSON, the journal, the state file, a
  * terminal) must be valid UTF-8, yet much of it comes from peers: a reason
  * in Latin-1, a cut multi-byte sequence. text_clean() is the one place

@@ -233,6 +233,15 @@ CHECK_KEY(check_timeout) {
         return r;
 }
 
+/* Its own pace: resolved against the type's and [supervisor]'s (config.c). */
+CHECK_KEY(check_interval) {
+        int r = parse_duration_key(p, key, value, where, true, &c->interval);
+
+        if (r >= 0)
+                m->interval = (ConfigSource) { p->file, p->line };
+        return r;
+}
+
 CHECK_KEY(check_fail_after) {
         return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->fail_after);
 }
@@ -270,6 +279,7 @@ static const ConfigKey check_keys[] = {
         { "unit", check_unit },
         { "action", check_action },
         { "timeout", check_timeout },
+        { "interval", check_interval },
         { "fail_after", check_fail_after },
         { "recover_after", check_recover_after },
         { "restart_limit", check_restart_limit },
