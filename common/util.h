@@ -29,6 +29,7 @@ typedef uint64_t usec_t;
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _sentinel_ __attribute__((sentinel))
 
 static inline void freep(void *p) {
         free(*(void **) p);
