@@ -2,7 +2,10 @@
 #include "common/util.h"
 
 #include <ctype.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <sys/stat.h>
 
 usec_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -178,4 +181,44 @@ void strv_free(char ***v, size_t *n) {
         free(*v);
         *v = NULL;
         *n = 0;
+}
+
+static int fsync_parent(const char *path) {
+        _cleanup_free_ char *copy = xstrdup(path);
+        _cleanup_close_ int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0 || fsync(fd) < 0)
+                return -errno;
+        return 0;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp", path) < 0)
+                return -ENOMEM;
+        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return -errno;
+        for (size_t done = 0; done < len;) {
+                ssize_t n = write(fd, data + done, len - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        errno = n == 0 ? EIO : errno;
+                        goto fail;
+                }
+                done += (size_t) n;
+        }
+        /* the umask must not make it unreadable to its reader (node_exporter's user) */
+        if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+                goto fail;
+        return fsync_parent(path);
+fail:
+        r = -errno; /* before unlink() may change it */
+        (void) unlink(tmp);
+        return r;
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -93,3 +94,8 @@ char *xstrdup(const char *s);
 void strv_add(char ***v, size_t *n, const char *s);
 void strv_copy(char ***dst, size_t *n, char *const *src, size_t m);
 void strv_free(char ***v, size_t *n);
+
+/* Replace path with data atomically: PATH.tmp written, fsync'd, renamed
+ * over path, the directory fsync'd. A reader sees the old file or the new
+ * one, never half of either. 0 or -errno. */
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);

@@ -31,6 +31,7 @@ typedef enum NewsKind {
         NEWS_CYCLE_DONE,        /* the cycle's last probe ended */
         NEWS_RELOADED,          /* a new configuration is in place, its checks rebuilt */
         NEWS_DELIVERY,          /* one delivery attempt of a notification ended */
+        NEWS_DROPPED,           /* a notification was given up (outbox full, max_age): .delivery */
         NEWS_DRILL_STEP,        /* a step of the fire drill */
         _NEWS_KIND_MAX,
 } NewsKind;
@@ -63,7 +64,7 @@ typedef struct News {
                         const struct Notification *notification;
                         EventKind kind;                 /* its kind; _EVENT_KIND_MAX when not one of ours */
                         const char *channel;
-                        int error;                      /* >= 0: accepted */
+                        int error;                      /* >= 0: accepted; NEWS_DROPPED: -ETIME, -ENOSPC */
                         const char *reason;
                 } delivery;
                 struct {

@@ -78,6 +78,7 @@ struct Supervisor {
         struct Drill *drill;            /* drill.c, NULL when none runs */
         struct Saver *saver;            /* saver.c */
         struct StatusLine *status;      /* status.c */
+        struct Metrics *metrics;        /* metrics.c */
         struct TestAlert *test_alert;   /* test-alert.c, NULL when none runs */
 };
 
