@@ -39,7 +39,7 @@ struct HttpServer {
         usec_t deadline;
         HttpConnection *head, *tail;
         unsigned n_connections;
-        uint64_t n_cut;
+        uint64_t n_cut, n_closed;
         struct MHD_Response *not_found, *not_allowed;
 };
 
@@ -132,12 +132,19 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
-/* One non-blocking pass, then the timer MHD asks for. */
+/* One non-blocking pass, then the timer MHD asks for. A pass that closed a
+ * connection gets another one at once: at its connection limit
+ * libmicrohttpd takes the listening socket out of its epoll set, and puts
+ * it back only at the start of its next pass, which nothing else would
+ * trigger (a client waiting in the backlog makes no event). */
 static void http_run(HttpServer *h) {
         MHD_UNSIGNED_LONG_LONG ms = 0;
+        uint64_t closed = h->n_closed;
 
         (void) MHD_run(h->daemon);
-        if (MHD_get_timeout(h->daemon, &ms) != MHD_YES) {
+        if (h->n_closed != closed)
+                ms = 0;
+        else if (MHD_get_timeout(h->daemon, &ms) != MHD_YES) {
                 (void) sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
                 return;
         }
@@ -157,6 +164,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
                 *(c->prev ? &c->prev->next : &h->head) = c->next;
                 *(c->next ? &c->next->prev : &h->tail) = c->prev;
                 h->n_connections--;
+                h->n_closed++;
                 free(c);
                 *socket_context = NULL;
                 return;

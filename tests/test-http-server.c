@@ -137,9 +137,10 @@ static void client_big_body(void) {
         free(req);
 }
 
-/* A 1 MB header: libmicrohttpd 0.9.75 stops reading once the connection's
- * memory is full (it sends no 431), so the connection is held, never
- * answered, and cut at its deadline (1 s here) like a trickling client. */
+/* A 1 MB header: once the connection's 16 KiB are full libmicrohttpd
+ * 0.9.75 stops reading (here: a header line that never ends; a line that
+ * does end may get a 431), so the connection is held, never answered a
+ * page, and cut at its deadline (1 s here) like a trickling client. */
 static void client_big_header(void) {
         size_t big = 1024 * 1024, sent = 0;
         char *req = malloc(big), buf[4096];
@@ -225,6 +226,27 @@ static void client_limits(void) {
                 close(others[i]);
 }
 
+/* Every slot taken and more waiting, then all given back at once: the
+ * next client is served (libmicrohttpd left its listening socket out while
+ * at the limit; with no connection left, no timeout would bring it back). */
+static void client_refill(void) {
+        int fds[HTTP_SERVER_MAX_CONNECTIONS + HTTP_SERVER_MAX_CONNECTIONS / 2];
+        const char *req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+        char buf[4096];
+
+        for (unsigned i = 0; i < ELEMENTSOF(fds); i++) {
+                char src[16];
+                snprintf(src, sizeof(src), "127.0.1.%u", 1 + i / HTTP_SERVER_MAX_PER_IP);
+                EXPECT((fds[i] = client(src)) >= 0);
+        }
+        usleep(300000); /* accepted, up to the limit */
+        for (unsigned i = 0; i < ELEMENTSOF(fds); i++)
+                close(fds[i]);
+        usleep(300000);
+        EXPECT(exchange("127.0.1.99", req, buf, sizeof(buf)) == 0);
+        EXPECT(strncmp(buf, "HTTP/1.1 200", 12) == 0);
+}
+
 /* One byte every 100 ms of a request that never ends: cut at the 1 s
  * deadline, long before the 20 s it would take. */
 static void client_trickle(void) {
@@ -300,6 +322,7 @@ int main(void) {
         CHECK_INT(requests, 3); /* DELETE is refused before the handler */
         CHECK_INT(run_client(e, client_big_body), 0);
         CHECK_INT(run_client(e, client_limits), 0);
+        CHECK_INT(run_client(e, client_refill), 0);
         http_server_free(h);
 
         h = server_on(e, USEC_PER_SEC);
