@@ -28,7 +28,7 @@ static void render_checks(FILE *f, const Supervisor *s) {
                 const Check *c = &s->checks[i];
 
                 if (c->rec.has_result)
-                        prom_sample(f, "mailsup_check_up", !c->rec.policy.failed, "check", c->config->name, "type",
+                        prom_sample(f, "mailsup_check_up", c->rec.ok, "check", c->config->name, "type",
                                     c->config->type->name, "unit", c->config->unit, NULL);
         }
         prom_family(f, "mailsup_check_state", PROM_GAUGE, "The check's state: 1 for the current one.");
