@@ -108,13 +108,13 @@ int metrics_counters_parse(Metrics *m, const char *text, const char *where) {
         unsigned line = 0, bad = 0;
 
         while ((l = strsep(&rest, "\n"))) {
+                char shown[64];
+
                 line++;
                 if (l[0] == '#' || l[0] == '\0')
                         continue;
+                sanitize_line(shown, sizeof(shown), l, strlen(l)); /* before parse_line() cuts it up */
                 if (!parse_line(m, l)) {
-                        char shown[64];
-
-                        sanitize_line(shown, sizeof(shown), l, strlen(l));
                         log_warning("%s:%u: not a counter line, skipped: %s", where, line, shown);
                         bad++;
                 }
