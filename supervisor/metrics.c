@@ -69,25 +69,30 @@ static void write_textfile(Supervisor *s, Metrics *m) {
                 log_error_errno(r, "cannot write the metrics textfile %s: %m", path);
 }
 
+/* At start and after a reload. A new address that cannot be bound leaves
+ * the old listener (if any) serving: scrapes go on, and the error says so. */
 static void listen_as_configured(Supervisor *s, Metrics *m) {
         const char *want = s->config->metrics_listen;
         HttpServerOptions o = { .listen = want };
+        HttpServer *h = NULL;
         int r;
 
         if (streq_ptr(want, m->listen))
                 return;
-        m->http = http_server_free(m->http);
-        free(m->listen);
-        m->listen = NULL;
-        if (!want)
-                return;
-        r = http_server_new(s->event, &o, on_request, s, &m->http);
-        if (r < 0) {
-                log_error_errno(r, "cannot serve metrics on %s: %m; running without /metrics", want);
-                return;
+        if (want) {
+                r = http_server_new(s->event, &o, on_request, s, &h);
+                if (r < 0) {
+                        log_error_errno(r, "cannot serve metrics on %s: %m; %s%s", want,
+                                        m->listen ? "still serving on " : "running without /metrics",
+                                        m->listen ?: "");
+                        return;
+                }
+                log_info("serving metrics on http://%s/metrics", want);
         }
-        m->listen = xstrdup(want);
-        log_info("serving metrics on http://%s/metrics", want);
+        http_server_free(m->http);
+        free(m->listen);
+        m->http = h;
+        m->listen = want ? xstrdup(want) : NULL;
 }
 
 /* systemd's own restarts: growth of NRestarts; a smaller value (the unit

@@ -132,3 +132,20 @@ after_s=$(page | sed -n 's/^mailsup_unit_restarts_total{unit="flappy.service",by
 [[ $after_m == "$before_m" ]] || fail "restarts by mailsup after SIGKILL: $after_m, before: $before_m"
 ((after_s >= before_s)) || fail "restarts by systemd went back after SIGKILL: $after_s, before: $before_s"
 pass "after SIGKILL the restart counters go on: by mailsup $after_m, by systemd $after_s (was $before_s)"
+
+# Reload: a new address is taken at once and the old one closed; an address
+# already in use is logged and the listener keeps serving where it was.
+mport2=$(free_port)
+sed -i "s/^metrics_listen = .*/metrics_listen = 127.0.0.1:$mport2/" "$MAILSUPD_CONF"
+systemctl --user kill --signal=SIGHUP mailsupd.service
+wait_for 'curl -s --max-time 2 "http://127.0.0.1:$mport2/metrics" | grep -q "^mailsup_build_info"' 20 "new port" ||
+	fail "no page on the new metrics_listen after a reload"
+wait_for '! tcp_connects $mport 1' 10 "old port closed" || fail "the old port still listens after the reload"
+sed -i "s/^metrics_listen = .*/metrics_listen = 127.0.0.1:$pport/" "$MAILSUPD_CONF" # Prometheus' own port
+systemctl --user kill --signal=SIGHUP mailsupd.service
+wait_for 'grep -q "cannot serve metrics on 127.0.0.1:$pport: Address already in use; still serving on 127.0.0.1:$mport2" "$SANDBOX_DIR/mailsupd.log"' \
+	20 "bind error logged" || fail "no error for an address in use"
+curl -s --max-time 5 "http://127.0.0.1:$mport2/metrics" | grep -q "^mailsup_build_info" ||
+	fail "the listener stopped after a reload to an address in use"
+[[ $(unit_prop mailsupd.service ActiveState) == active ]] || fail "mailsupd is not running"
+pass "reload: a new metrics_listen is served, the old closed; an address in use is logged, the old one kept"
