@@ -67,9 +67,15 @@ field() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))[sys.a
 ((${#cycles[@]} >= 5)) || fail "only ${#cycles[@]} cycles during the attack at interval 1s"
 pass "under attack every probe kept its 800 ms deadline: no failure, ${#cycles[@]} cycles seen"
 
-((rss_max - rss0 < 8192)) || fail "VmRSS grew by $((rss_max - rss0)) kB under attack"
+# Under ASan, freed memory waits in its quarantine (256 MB by default), so
+# RSS says nothing about what the server holds: the plain build asserts it.
 ((fds_max - fds0 <= 32 + 2)) || fail "fds grew by $((fds_max - fds0)) under attack (limit 32 connections)"
-pass "bounded: VmRSS +$((rss_max - rss0)) kB, fds +$((fds_max - fds0)) with 10,000 connections (limit 32)"
+if grep -qa __asan_init "$MAILSUPD"; then
+	pass "bounded: fds +$((fds_max - fds0)) with 10,000 connections (limit 32); ASan build: VmRSS (+$((rss_max - rss0)) kB) not judged"
+else
+	((rss_max - rss0 < 8192)) || fail "VmRSS grew by $((rss_max - rss0)) kB under attack"
+	pass "bounded: VmRSS +$((rss_max - rss0)) kB, fds +$((fds_max - fds0)) with 10,000 connections (limit 32)"
+fi
 
 [[ $(field big_header) != *"200 OK"* && $(field big_body) != *"200 OK"* ]] || fail "a 1 MB request got a page: $report"
 [[ $(field big_body) == "HTTP/1.1 405"* ]] || fail "the 1 MB body got: $(field big_body)"
