@@ -4,10 +4,10 @@
  * state, a cycle's end, a notification's delivery) is published once, here,
  * to the subscribers registered at start: the D-Bus API (signals), alerting
  * (every notification, conditions and one-off events alike, and the
- * heartbeat), the fire drill, the state saver and the STATUS= line. The
- * module that learns something never calls its consumers by name, so a new
- * consumer (a metrics exporter) is one more subscriber and touches nothing
- * that publishes. Subscribers run in the order they subscribed, inside the
+ * heartbeat), the fire drill, the state saver, the STATUS= line and the
+ * metrics exporter. The module that learns something never calls its
+ * consumers by name, so a new consumer is one more subscriber and touches
+ * nothing that publishes. Subscribers run in the order they subscribed, inside the
  * publishing call; they may publish in turn.
  *
  * See also: events.h (the kinds), supervisor.c (who subscribes), check.c.
