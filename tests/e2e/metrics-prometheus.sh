@@ -4,8 +4,9 @@
 # the unit mailsupd restarted shows in mailsup_unit_restarts_total with
 # by="mailsup", a unit systemd restarts by itself (Restart=) with
 # by="systemd"; the exposition and the textfile pass `promtool check
-# metrics`; after a SIGKILL of mailsupd the restart counters go on from
-# where they were (state_directory/metrics).
+# metrics`; deliveries and drops are counted per channel; after a SIGKILL
+# of mailsupd the restart counters go on from where they were
+# (state_directory/metrics); a reload moves the listener.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 PROM=/usr/bin/prometheus
@@ -52,6 +53,11 @@ RestartSec=2s
 "
 systemctl --user start flappy.service
 fport=$(free_port)
+# Notifications: a receiver that takes them, and a channel nobody answers
+# whose items are given up after max_age.
+rport=$(free_port)
+start_receiver receiver.service "$rport" "$SANDBOX_DIR/hook.jsonl"
+dead=$(free_port)
 
 write_config "$FAST_CYCLE
 restart_limit = 2
@@ -69,7 +75,18 @@ $(broken_check "$bport")
 type = tcp
 port = $fport
 unit = flappy.service
-action = none"
+action = none
+
+[notify hook]
+type = webhook
+url = http://127.0.0.1:$rport/
+min_severity = info
+
+[notify nowhere]
+type = webhook
+url = http://127.0.0.1:$dead/
+min_severity = info
+max_age = 2s"
 start_mailsupd
 
 wait_for '[[ $(query "up{job=\"mailsup\"}") == 1 ]]' 30 "up is 1" || fail "up is not 1: $(query up)"
@@ -98,6 +115,13 @@ wait_for '(( $(query "mailsup_unit_restarts_total{unit=\"flappy.service\",by=\"s
 [[ $(query 'mailsup_unit_restarts_total{unit="flappy.service",by="mailsup"}') == 0 ]] ||
 	fail "flappy was never restarted by mailsupd, yet by=mailsup is not 0"
 pass "a unit systemd restarts itself: mailsup_unit_restarts_total{by=\"systemd\"} grows, by=\"mailsup\" stays 0"
+
+wait_for '(( $(query "mailsup_notifications_delivered_total{channel=\"hook\"}" || echo 0) >= 1 ))' 30 "delivered" ||
+	fail "no delivery counted for hook; the receiver got $(records "$SANDBOX_DIR/hook.jsonl" | grep -c .)"
+wait_for '(( $(query "mailsup_notifications_dropped_total{channel=\"nowhere\"}" || echo 0) >= 1 ))' 30 "dropped" ||
+	fail "no drop counted for the channel nobody answers"
+[[ $(query 'mailsup_notifications_dropped_total{channel="hook"}') == 0 ]] || fail "drops counted for hook"
+pass "notifications: delivered to the receiver and given up for the dead channel, counted per channel"
 
 curl -s --max-time 5 "http://127.0.0.1:$mport/metrics" >"$SANDBOX_DIR/page.prom" || fail "no page"
 out=$(promtool check metrics <"$SANDBOX_DIR/page.prom" 2>&1) || fail "promtool check metrics: $out"
