@@ -64,7 +64,7 @@ typedef struct News {
                         const struct Notification *notification;
                         EventKind kind;                 /* its kind; _EVENT_KIND_MAX when not one of ours */
                         const char *channel;
-                        int error;                      /* >= 0: accepted; NEWS_DROPPED: -ETIME, -ENOSPC */
+                        int error;                      /* >= 0: accepted; NEWS_DROPPED: -ETIME, -EXFULL */
                         const char *reason;
                 } delivery;
                 struct {
