@@ -202,23 +202,14 @@ void strv_free(char ***v, size_t *n) {
         *n = 0;
 }
 
-static int fsync_parent(const char *path) {
-        _cleanup_free_ char *copy = xstrdup(path);
-        _cleanup_close_ int fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-        if (fd < 0 || fsync(fd) < 0)
-                return -errno;
-        return 0;
-}
-
-int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+int write_file_atomic_at(int dfd, const char *name, const char *data, size_t len, mode_t mode) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;
         int r;
 
-        if (asprintf(&tmp, "%s.tmp", path) < 0)
+        if (asprintf(&tmp, "%s.tmp", name) < 0)
                 return -ENOMEM;
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return -errno;
         for (size_t done = 0; done < len;) {
@@ -233,11 +224,20 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
                 done += (size_t) n;
         }
         /* the umask must not make it unreadable to its reader (node_exporter's user) */
-        if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || rename(tmp, path) < 0)
+        if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || renameat(dfd, tmp, dfd, name) < 0)
                 goto fail;
-        return fsync_parent(path);
+        return fsync(dfd) < 0 ? -errno : 0;
 fail:
-        r = -errno; /* before unlink() may change it */
-        (void) unlink(tmp);
+        r = -errno; /* before unlinkat() may change it */
+        (void) unlinkat(dfd, tmp, 0);
         return r;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+        _cleanup_free_ char *dir = xstrdup(path), *base = xstrdup(path);
+        _cleanup_close_ int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (dfd < 0)
+                return -errno;
+        return write_file_atomic_at(dfd, basename(base), data, len, mode);
 }

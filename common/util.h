@@ -126,3 +126,5 @@ void strv_free(char ***v, size_t *n);
  * over path, the directory fsync'd. A reader sees the old file or the new
  * one, never half of either. 0 or -errno. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* The same for name in the directory dfd (one opened with its trust checked). */
+int write_file_atomic_at(int dfd, const char *name, const char *data, size_t len, mode_t mode);

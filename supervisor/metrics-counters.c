@@ -10,18 +10,23 @@
  *
  *   unit postfix.service mailsup 3 systemd 1 nrestarts 1
  *
- * A bad line is skipped with a warning (FILE:LINE), never fatal: these are
+ * The directory is opened as state.c opens it (trust.h: refused when others
+ * could write or swap it), the file without following a link. A bad line
+ * is skipped with a warning (FILE:LINE), never fatal: these are
  * figures, not the restart policy's memory (that is the state file's).
  *
  * See also: metrics.c, state.c (the policy's own file).
  */
 #include "supervisor/metrics-internal.h"
 
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #include "common/log.h"
 #include "supervisor/policy.h"
+#include "supervisor/state.h"
 
 #define METRICS_FILE_MAX (1024U * 1024U)
 #define METRICS_NAME_MAX 256U
@@ -122,15 +127,32 @@ int metrics_counters_parse(Metrics *m, const char *text, const char *where) {
         return bad ? -EBADMSG : 0;
 }
 
+/* The state directory as state.c opens it: created if missing, refused
+ * when others could swap or write it (trust.h). */
+static int open_dir(const char *dir) {
+        char why[PATH_MAX + 128];
+        int dfd = state_directory_open(dir, why, sizeof(why));
+
+        if (dfd < 0)
+                log_error_errno(dfd, "restart counters not kept: %s", why);
+        return dfd;
+}
+
 int metrics_counters_load(Metrics *m, const char *dir) {
         _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_close_ int dfd = open_dir(dir);
         _cleanup_fclose_ FILE *f = NULL;
         struct stat st;
         size_t len;
+        int fd;
 
+        if (dfd < 0)
+                return dfd;
         if (asprintf(&path, "%s/" METRICS_FILE_NAME, dir) < 0)
                 return -ENOMEM;
-        f = fopen(path, "re");
+        fd = openat(dfd, METRICS_FILE_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+        if (fd >= 0 && !(f = fdopen(fd, "r")))
+                close(fd);
         if (!f)
                 return errno == ENOENT ? 0 : log_error_errno(-errno, "cannot read %s: %m", path);
         if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > (off_t) METRICS_FILE_MAX)
@@ -147,24 +169,24 @@ int metrics_counters_load(Metrics *m, const char *dir) {
 }
 
 int metrics_counters_save(const Metrics *m, const char *dir) {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int dfd = -EBADF;
         size_t len = 0;
         FILE *f;
         int r;
 
-        if (asprintf(&path, "%s/" METRICS_FILE_NAME, dir) < 0)
-                return -ENOMEM;
         f = open_memstream(&text, &len);
         if (!f)
                 return -ENOMEM;
         metrics_counters_format(f, m);
         if (fclose(f) != 0)
                 return -ENOMEM;
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "cannot create %s: %m", dir);
-        r = write_file_atomic(path, text, len, 0600);
+        dfd = open_dir(dir);
+        if (dfd < 0)
+                return dfd;
+        r = write_file_atomic_at(dfd, METRICS_FILE_NAME, text, len, 0600);
         if (r < 0)
-                log_error_errno(r, "cannot save the restart counters to %s: %m", path);
+                log_error_errno(r, "cannot save the restart counters to %s/" METRICS_FILE_NAME ": %m", dir);
         return r;
 }
 
