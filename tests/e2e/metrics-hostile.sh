@@ -69,7 +69,9 @@ pass "under attack every probe kept its 800 ms deadline: no failure, ${#cycles[@
 
 # Under ASan, freed memory waits in its quarantine (256 MB by default), so
 # RSS says nothing about what the server holds: the plain build asserts it.
-((fds_max - fds0 <= 32 + 2)) || fail "fds grew by $((fds_max - fds0)) under attack (limit 32 connections)"
+# 32 connections at most, plus what a cycle holds for a moment beside them:
+# the probe's socket, the textfile and its directory, the state file.
+((fds_max - fds0 <= 32 + 4)) || fail "fds grew by $((fds_max - fds0)) under attack (limit 32 connections)"
 if grep -qa __asan_init "$MAILSUPD"; then
 	pass "bounded: fds +$((fds_max - fds0)) with 10,000 connections (limit 32); ASan build: VmRSS (+$((rss_max - rss0)) kB) not judged"
 else
