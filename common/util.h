@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@ typedef uint64_t usec_t;
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _sentinel_ __attribute__((sentinel))
 
 static inline void freep(void *p) {
         free(*(void **) p);
@@ -124,3 +126,10 @@ char *xstrdup(const char *s);
 void strv_add(char ***v, size_t *n, const char *s);
 void strv_copy(char ***dst, size_t *n, char *const *src, size_t m);
 void strv_free(char ***v, size_t *n);
+
+/* Replace path with data atomically: PATH.tmp written, fsync'd, renamed
+ * over path, the directory fsync'd. A reader sees the old file or the new
+ * one, never half of either. 0 or -errno. */
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* The same for name in the directory dfd (one opened with its trust checked). */
+int write_file_atomic_at(int dfd, const char *name, const char *data, size_t len, mode_t mode);

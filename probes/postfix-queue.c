@@ -82,6 +82,13 @@ static void on_walked(QueueWalk *w, int error, const char *path, const QueueCoun
                 probe_finish(p, PROBE_INTERNAL_ERROR, "cannot read %s: %s", path, strerror(-error));
                 return;
         }
+        for (int q = 0; q < _QUEUE_MAX; q++)
+                (void) probe_add_value(p, "postfix_queue_messages", "Messages in the Postfix queue.", "queue",
+                                       postfix_queue_to_string((PostfixQueue) q), (double) c.n[q]);
+        if (c.oldest_deferred > 0)
+                (void) probe_add_value(p, "postfix_queue_oldest_deferred_age_seconds",
+                                       "Age of the oldest deferred message when the queue was counted.", NULL, NULL,
+                                       now > c.oldest_deferred ? (double) (now - c.oldest_deferred) / USEC_PER_SEC : 0);
         sev = judge(o, &c, now, breach, sizeof(breach));
         if (sev != PROBE_SEVERITY_NONE) {
                 probe_finish_threshold(p, sev, "%s", breach);

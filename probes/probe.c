@@ -112,6 +112,17 @@ int probe_add_value(Probe *p, const char *name, const char *help, const char *la
         return 0;
 }
 
+int probe_result_value(const ProbeResult *r, const char *name, const char *label_value, double *ret) {
+        for (unsigned i = 0; i < r->n_values; i++)
+                if (streq(r->values[i].name, name) &&
+                    (label_value ? r->values[i].label && streq(r->values[i].label_value, label_value)
+                                 : !r->values[i].label)) {
+                        *ret = r->values[i].value;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
 static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap)
         _printf_(4, 0);
 static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap) {

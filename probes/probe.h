@@ -199,6 +199,9 @@ void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) _printf_(3
  * ignored. Returns 0, or -ENOSPC past PROBE_VALUES_MAX. */
 int probe_add_value(Probe *p, const char *name, const char *help, const char *label, const char *label_value,
                     double value);
+/* The value of that name (and label value, NULL: none) in r: 0 and *ret,
+ * or -ENOENT. For tests and whoever reads one figure. */
+int probe_result_value(const ProbeResult *r, const char *name, const char *label_value, double *ret);
 /* The same for PROBE_THRESHOLD with a severity (probe_finish() gives critical). */
 void probe_finish_threshold(Probe *p, ProbeSeverity severity, const char *fmt, ...) _printf_(3, 4);
 const char *probe_severity_to_string(ProbeSeverity s);

@@ -124,6 +124,8 @@ Config *config_free(Config *c) {
                 channel_config_done(&c->channels[i]);
         free(c->channels);
         free(c->heartbeat_url);
+        free(c->metrics_listen);
+        free(c->metrics_textfile);
         free(c->path);
         free(c->state_directory);
         free(c);

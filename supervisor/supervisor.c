@@ -20,6 +20,7 @@
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
+#include "supervisor/metrics.h"
 #include "supervisor/saver.h"
 #include "supervisor/status.h"
 #include "supervisor/test-alert.h"
@@ -227,6 +228,8 @@ static int subscribe(Supervisor *s) {
                 r = saver_start(s);
         if (r >= 0)
                 r = status_line_start(s);
+        if (r >= 0)
+                r = metrics_start(s);
         return r;
 }
 
@@ -298,6 +301,7 @@ Supervisor *supervisor_free(Supervisor *s) {
         bus_api_stop(s);
         saver_stop(s);
         status_line_stop(s);
+        metrics_stop(s);
         for (size_t i = 0; i < s->n_checks; i++)
                 check_done(&s->checks[i]);
         free(s->checks);

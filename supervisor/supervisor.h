@@ -6,8 +6,9 @@
  * (check.c, policy.c), a verdict becomes an action on its unit (units.c,
  * actions/unit.c), and everything learnt on the way is published once
  * (news.h) to the subscribers that registered at start: the D-Bus API,
- * alerting, the fire drill, the state saver and the STATUS= line. Unit
- * state changes from the manager are judged at once, not at the next cycle.
+ * alerting, the fire drill, the state saver, the STATUS= line and the
+ * metrics exporter. Unit state changes from the manager are judged at
+ * once, not at the next cycle.
  *
  * The configuration can be replaced while running (reload.c): checks that
  * keep their name keep their state, and units are never freed before exit
@@ -82,6 +83,7 @@ struct Supervisor {
         struct Drill *drill;            /* drill.c, NULL when none runs */
         struct Saver *saver;            /* saver.c */
         struct StatusLine *status;      /* status.c */
+        struct Metrics *metrics;        /* metrics.c */
         struct TestAlert *test_alert;   /* test-alert.c, NULL when none runs */
 };
 

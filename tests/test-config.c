@@ -132,6 +132,17 @@ static const struct {
         { "[supervisor]\nreminder = often\n", E("t.conf:2: invalid duration 'often' for reminder") },
         { "[supervisor]\noutbox_max = 0\n",
           E("t.conf:2: invalid number '0' for outbox_max: must be between 1 and 1000000") },
+        { "[supervisor]\nmetrics_listen = localhost:9187\n",
+          E("t.conf:2: invalid address 'localhost:9187' for metrics_listen: expected PORT, ADDRESS:PORT or "
+            "[IPV6]:PORT, numeric") },
+        { "[supervisor]\nmetrics_listen = 127.0.0.1:99999\n",
+          E("t.conf:2: invalid address '127.0.0.1:99999' for metrics_listen: expected PORT, ADDRESS:PORT or "
+            "[IPV6]:PORT, numeric") },
+        { "[supervisor]\nmetrics_textfile = mailsup.prom\n",
+          E("t.conf:2: invalid path 'mailsup.prom' for metrics_textfile: must be absolute and end in .prom") },
+        { "[supervisor]\nmetrics_textfile = /var/lib/node/mailsup.txt\n",
+          E("t.conf:2: invalid path '/var/lib/node/mailsup.txt' for metrics_textfile: must be absolute and end "
+            "in .prom") },
         /* All errors of a file, in order, then those found once all is read. */
         { "port = 1\n"
           "[supervisor]\n"
@@ -656,6 +667,11 @@ static void test_notify(const char *dir) {
         c = load_good("[check a]\ntype = tcp\nport = 1\n");
         CHECK(c && c->n_channels == 0 && !c->heartbeat_url && c->heartbeat_report_failures && !c->heartbeat_start);
         CHECK(c && c->reminder == 4 * USEC_PER_HOUR && c->outbox_max == 1000 && c->heartbeat_method == HEARTBEAT_POST);
+        CHECK(c && !c->metrics_listen && !c->metrics_textfile); /* metrics are off by default */
+        c = config_free(c);
+        c = load_good("[supervisor]\nmetrics_listen = 9187\nmetrics_textfile = /run/x.prom\n"
+                      "[check a]\ntype = tcp\nport = 1\n");
+        CHECK(c && streq_ptr(c->metrics_listen, "9187") && streq_ptr(c->metrics_textfile, "/run/x.prom"));
         c = config_free(c);
 
         WRITE(dir, "token", "Authorization: Bearer s3cret\n");
