@@ -73,6 +73,7 @@ enum { KEPT, KEPT_REPROBE, ADDED };
 /* how[i] says what became of the new checks[i]. */
 static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum, uint8_t *how) {
         Check *checks = calloc(cfg->n_checks + 1, sizeof(Check));
+        StrMap kept = {}; /* the new checks' names */
         size_t n = 0;
 
         if (!checks)
@@ -93,20 +94,21 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                         check_init(&checks[n++], s, cc, u, NULL);
                         names_add(&sum->added, &sum->n_added, cc->name);
                 }
+                if (strmap_put(&kept, cc->name, n - 1) < 0)
+                        abort();
         }
         for (size_t i = 0; i < s->n_checks; i++) {
                 const char *name = s->checks[i].config->name;
-                bool gone = true;
 
-                for (size_t j = 0; j < n && gone; j++)
-                        gone = !streq(checks[j].config->name, name);
-                if (gone)
+                if (!strmap_get(&kept, name, NULL))
                         names_add(&sum->removed, &sum->n_removed, name);
                 check_cancel_probe(&s->checks[i]);
         }
         free(s->checks);
         s->checks = checks;
         s->n_checks = n;
+        strmap_clear(&kept);
+        supervisor_index_checks(s);
 }
 
 static void announce(Supervisor *s, const uint8_t *how) {

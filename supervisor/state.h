@@ -12,6 +12,7 @@
  */
 #pragma once
 
+#include "common/strmap.h"
 #include "supervisor/policy.h"
 
 #define STATE_FILE_NAME "state"
@@ -36,6 +37,7 @@ typedef struct StateEntry {
 typedef struct StateFile {
         StateEntry *entries;
         size_t n;
+        StrMap index;           /* name -> index into entries */
 } StateFile;
 
 /* Write all entries to DIR/state atomically; creates DIR (0700) if needed. */
