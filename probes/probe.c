@@ -101,6 +101,11 @@ int probe_add_value(Probe *p, const char *name, const char *help, const char *la
         if (!v) {
                 if (r->n_values >= PROBE_VALUES_MAX)
                         return -ENOSPC;
+                if (!r->values) {
+                        r->values = calloc(PROBE_VALUES_MAX, sizeof(ProbeValue));
+                        if (!r->values)
+                                return -ENOMEM;
+                }
                 v = &r->values[r->n_values++];
         }
         *v = (ProbeValue) { .name = name, .help = help, .label = label, .value = value };
@@ -218,6 +223,7 @@ Probe *probe_free(Probe *p) {
         if (!p->finished && p->type->stop)
                 p->type->stop(p);
         sd_event_unref(p->event);
+        free(p->result.values);
         free(p);
         return NULL;
 }
