@@ -8,11 +8,27 @@ typedef struct Condition {
         usec_t last_sent;
 } Condition;
 
+/* Conditions per hash bucket of (check, kind): a bucket at 0 answers "not
+ * tracked" without a scan, which is the common case. */
+#define CONDITION_BUCKETS 1024U
+
 struct ConditionTracker {
         usec_t reminder;
         Condition items[CONDITION_MAX];
         size_t n;
+        uint16_t buckets[CONDITION_BUCKETS];
 };
+
+static unsigned bucket(const char *check, const char *kind) {
+        uint32_t h = 2166136261U; /* FNV-1a */
+
+        for (const char *c = check; *c; c++)
+                h = (h ^ (uint8_t) *c) * 16777619U;
+        h = (h ^ 0xffU) * 16777619U;
+        for (const char *c = kind; *c; c++)
+                h = (h ^ (uint8_t) *c) * 16777619U;
+        return h % CONDITION_BUCKETS;
+}
 
 int condition_tracker_new(usec_t reminder, ConditionTracker **ret) {
         ConditionTracker *t = calloc(1, sizeof(*t));
@@ -39,11 +55,28 @@ void condition_tracker_set_reminder(ConditionTracker *t, usec_t reminder) {
         t->reminder = reminder;
 }
 
-static Condition *find(ConditionTracker *t, const char *check, const char *kind) {
+static Condition *find(const ConditionTracker *t, const char *check, const char *kind) {
+        if (t->buckets[bucket(check, kind)] == 0)
+                return NULL;
         for (size_t i = 0; i < t->n; i++)
                 if (streq(t->items[i].check, check) && streq(t->items[i].kind, kind))
-                        return &t->items[i];
+                        return (Condition *) &t->items[i];
         return NULL;
+}
+
+static bool reminder_due(const ConditionTracker *t, const Condition *c, usec_t now) {
+        return t->reminder != 0 && now >= c->last_sent && now - c->last_sent >= t->reminder;
+}
+
+ConditionChange condition_peek(const ConditionTracker *t, const char *check, const char *kind, bool active,
+                               usec_t now) {
+        const Condition *c = find(t, check ? check : "", kind);
+
+        if (!active)
+                return c ? CONDITION_RESOLVED : CONDITION_NONE;
+        if (!c)
+                return CONDITION_STARTED;
+        return reminder_due(t, c, now) ? CONDITION_REMINDER : CONDITION_NONE;
 }
 
 ConditionChange condition_update(ConditionTracker *t, const char *check, const char *kind, bool active,
@@ -54,6 +87,7 @@ ConditionChange condition_update(ConditionTracker *t, const char *check, const c
         if (!active) {
                 if (!c)
                         return CONDITION_NONE;
+                t->buckets[bucket(c->check, c->kind)]--;
                 since = c->since;
                 free(c->check);
                 free(c->kind);
@@ -64,13 +98,15 @@ ConditionChange condition_update(ConditionTracker *t, const char *check, const c
         }
         if (!c) {
                 /* Full: report as new every time rather than stay silent. */
-                if (t->n < CONDITION_MAX)
+                if (t->n < CONDITION_MAX) {
                         t->items[t->n++] = (Condition) { xstrdup(check ? check : ""), xstrdup(kind), now, now };
+                        t->buckets[bucket(check ? check : "", kind)]++;
+                }
                 if (ret_since)
                         *ret_since = now;
                 return CONDITION_STARTED;
         }
-        if (t->reminder == 0 || now < c->last_sent || now - c->last_sent < t->reminder)
+        if (!reminder_due(t, c, now))
                 return CONDITION_NONE;
         c->last_sent = now;
         if (ret_since)

@@ -31,5 +31,11 @@ void condition_tracker_set_reminder(ConditionTracker *t, usec_t reminder);
  * gets the time the condition started, for every answer but NONE. */
 ConditionChange condition_update(ConditionTracker *t, const char *check, const char *kind, bool active,
                                  usec_t now, usec_t *ret_since);
+/* What condition_update() would answer now, without changing anything: a
+ * caller asks before it builds a notification, which most of the time (a
+ * healthy check, every probe) nobody needs. O(1) for a condition that is
+ * not tracked, however many are. */
+ConditionChange condition_peek(const ConditionTracker *t, const char *check, const char *kind, bool active,
+                               usec_t now);
 /* How many conditions hold now. */
 size_t condition_active_count(const ConditionTracker *t);

@@ -126,6 +126,10 @@ int notifier_condition(Notifier *nf, const Notification *in, bool active) {
         return notifier_submit(nf, &n);
 }
 
+bool notifier_condition_due(const Notifier *nf, const char *check, const char *kind, bool active) {
+        return condition_peek(nf->conditions, check, kind, active, now_usec(CLOCK_REALTIME)) != CONDITION_NONE;
+}
+
 int notifier_new(sd_event *e, const NotifierOptions *o, Notifier **ret) {
         Notifier *nf;
         int r;

@@ -82,6 +82,9 @@ int notifier_submit(Notifier *nf, const Notification *n);
  * the tracker decides (firing, reminder, resolved, or nothing). Returns as
  * notifier_submit(), or 0 when nothing was due. */
 int notifier_condition(Notifier *nf, const Notification *n, bool active);
+/* Whether notifier_condition() for (check, kind) would send anything now:
+ * ask first, and build the notification only then. */
+bool notifier_condition_due(const Notifier *nf, const char *check, const char *kind, bool active);
 
 void notifier_get_stats(const Notifier *nf, NotifierStats *ret);
 /* The channels, by index (NULL past the end), and the items each has queued. */

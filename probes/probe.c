@@ -104,6 +104,11 @@ int probe_add_value(Probe *p, const char *name, const char *help, const char *la
         if (!v) {
                 if (r->n_values >= PROBE_VALUES_MAX)
                         return -ENOSPC;
+                if (!r->values) {
+                        r->values = calloc(PROBE_VALUES_MAX, sizeof(ProbeValue));
+                        if (!r->values)
+                                return -ENOMEM;
+                }
                 v = &r->values[r->n_values++];
         }
         *v = (ProbeValue) { .name = name, .help = help, .label = label, .value = value };
@@ -261,6 +266,7 @@ Probe *probe_free(Probe *p) {
         if (p->own_state)
                 probe_state_free(p->type, p->state);
         sd_event_unref(p->event);
+        free(p->result.values);
         free(p);
         return NULL;
 }

@@ -76,7 +76,9 @@ typedef enum ProbeSeverity {
  * static strings: name in Prometheus' style with its base unit
  * ("redis_memory_used_bytes", "postfix_queue_messages"), label NULL or a
  * label name whose value tells same-named values of one result apart
- * ("queue" = "deferred"). Values past PROBE_VALUES_MAX are dropped. */
+ * ("queue" = "deferred"). Values past PROBE_VALUES_MAX are refused; room
+ * for them is allocated with the first value, so a probe that measures
+ * nothing (an SMTP check) carries no table of them. */
 #define PROBE_VALUES_MAX 16
 #define PROBE_LABEL_MAX 48
 
@@ -94,7 +96,8 @@ typedef struct ProbeResult {
         usec_t latency;                /* from start to completion */
         ProbeSeverity severity;        /* for PROBE_THRESHOLD: warning or critical; else none */
         unsigned n_values;             /* values measured, in the order added */
-        ProbeValue values[PROBE_VALUES_MAX];
+        ProbeValue *values;            /* NULL until the first one: most runs measure none;
+                                        * owned by the Probe, valid until probe_free() */
 } ProbeResult;
 
 typedef struct Probe Probe;

@@ -1,10 +1,12 @@
 /* stream.c: non-blocking stream conversations on the sd-event loop (see stream.h).
  *
- * One socket, one io source whose mask always says what we wait for:
+ * One socket, one watch (poller.h) whose mask always says what we wait for:
  * EPOLLOUT while connecting, then EPOLLIN, plus EPOLLOUT only while output
  * is queued (sources are level-triggered: an idle EPOLLOUT would spin).
- * Input goes into a fixed STREAM_IN_MAX buffer; a full buffer that the
- * type's parser still calls incomplete ends the run PROBE_OVERLONG.
+ * Input goes into a buffer sized to what was read (STREAM_IN_MIN, doubled
+ * when full, most a probe needs is a greeting and one reply), bounded by
+ * STREAM_IN_MAX: a full buffer that the type's parser still calls
+ * incomplete ends the run PROBE_OVERLONG.
  *
  * With TLS the mask follows OpenSSL instead: during the handshake, the one
  * event SSL_connect() wants; after it, reads wait for what SSL_read() last
@@ -20,6 +22,7 @@
 #include "probes/stream.h"
 
 #include "probes/cert.h"
+#include "probes/poller.h"
 #include "probes/tls-stream.h"
 
 #include <arpa/inet.h>
@@ -34,12 +37,30 @@
 static Stream *stream_free(Stream *s) {
         if (!s)
                 return NULL;
-        s->io = sd_event_source_disable_unref(s->io);
+        s->watch = poller_watch_free(s->watch);
         s->tls = tls_free(s->tls);
         if (s->fd >= 0)
                 close(s->fd);
+        free(s->in);
         free(s);
         return NULL;
+}
+
+int stream_in_reserve(Stream *s) {
+        size_t size;
+        char *in;
+
+        if (s->in_len < s->in_size)
+                return 0;
+        if (s->in_size >= STREAM_IN_MAX)
+                return -ENOBUFS;
+        size = s->in_size == 0 ? STREAM_IN_MIN : s->in_size * 2 > STREAM_IN_MAX ? STREAM_IN_MAX : s->in_size * 2;
+        in = realloc(s->in, size);
+        if (!in)
+                return -ENOMEM;
+        s->in = in;
+        s->in_size = size;
+        return 0;
 }
 
 void stream_stop(Probe *p) {
@@ -155,7 +176,7 @@ static void stream_settle(Stream *s) {
                 events = s->hs_events;
         else
                 events = (s->ended ? 0 : s->read_events) | (s->out_len > 0 ? s->write_events : 0);
-        r = sd_event_source_set_io_events(s->io, events);
+        r = poller_watch_set_events(s->watch, events);
         if (r < 0) {
                 stream_end(s, PROBE_INTERNAL_ERROR, "cannot watch socket: %s", strerror(-r));
                 stream_complete(s);
@@ -185,8 +206,13 @@ void stream_dispatch(Stream *s) {
 
 static void stream_read(Stream *s) {
         ssize_t n;
+        int r = stream_in_reserve(s);
 
-        n = recv(s->fd, s->in + s->in_len, STREAM_IN_MAX - s->in_len, MSG_DONTWAIT);
+        if (r < 0) {
+                stream_end(s, PROBE_INTERNAL_ERROR, "cannot read: %s", strerror(-r));
+                return;
+        }
+        n = recv(s->fd, s->in + s->in_len, s->in_size - s->in_len, MSG_DONTWAIT);
         if (n < 0 && (errno == EAGAIN || errno == EINTR))
                 return;
         if (n < 0)
@@ -216,7 +242,7 @@ static void stream_connected(Stream *s) {
         stream_settle(s);
 }
 
-static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userdata) {
+static void on_io(PollerWatch *w, int fd, uint32_t revents, void *userdata) {
         Stream *s = userdata;
 
         if (!s->connected) {
@@ -231,7 +257,7 @@ static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userda
                         stream_end_connect_error(s, err);
                         stream_complete(s);
                 }
-                return 0;
+                return;
         }
         /* HUP and ERR come whatever the mask: read to learn EOF or the error.
          * TLS reads on any event: OpenSSL knows what it was waiting for. */
@@ -242,7 +268,6 @@ static int on_io(sd_event_source *source, int fd, uint32_t revents, void *userda
         else if (!s->ended && (revents & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                 stream_read(s);
         stream_settle(s);
-        return 0;
 }
 
 /* Numeric IPv4 or IPv6 only: a name would need a blocking lookup. */
@@ -320,12 +345,11 @@ static int stream_open(Stream *s) {
                 stream_end(s, PROBE_INTERNAL_ERROR, "cannot create socket: %s", strerror(-r));
                 return r;
         }
-        r = sd_event_add_io(p->event, &s->io, s->fd, EPOLLOUT, on_io, s);
+        r = poller_watch_new(p->event, s->fd, EPOLLOUT, on_io, s, &s->watch);
         if (r < 0) {
                 stream_end(s, PROBE_INTERNAL_ERROR, "cannot watch socket: %s", strerror(-r));
                 return r;
         }
-        (void) sd_event_source_set_description(s->io, "probe-stream");
 
         if (connect(s->fd, (struct sockaddr *) &ss, sslen) >= 0)
                 return 1;

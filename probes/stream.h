@@ -4,9 +4,10 @@
  * IPv4/IPv6 only: no DNS on the loop), then feeds what the peer sends to the
  * type's input() callback, which judges it with a pure parser and answers by
  * queueing a line, saying what it waits for next, or ending the run. The
- * engine owns the socket, one sd-event io source, a small output buffer and
- * a bounded input buffer (a peer that never sends a line end costs
- * STREAM_IN_MAX bytes and ends the run PROBE_OVERLONG, never more memory).
+ * engine owns the socket, its watch in the probes' poller, a small output buffer and
+ * a bounded input buffer that grows with what the peer sent: STREAM_IN_MIN
+ * bytes at first, doubled when full (a peer that never sends a line end
+ * costs STREAM_IN_MAX bytes and ends the run PROBE_OVERLONG, never more).
  *
  * Reasons name the step that failed: "connection refused", "no connection
  * within 10s", "no greeting within 10s", "no reply to EHLO within 10s",
@@ -21,6 +22,7 @@
 #include "probes/probe.h"
 #include "probes/tls.h"
 
+#define STREAM_IN_MIN 512U
 #define STREAM_IN_MAX (16U * 1024U)
 #define STREAM_OUT_MAX 512U
 
@@ -49,7 +51,7 @@ struct Stream {
         /* The engine's; types use the functions below. */
         const char *unix_path;  /* connect here instead of host:port; the type's options own it */
         int fd;
-        sd_event_source *io;
+        struct PollerWatch *watch;      /* the socket in the probes' poller (poller.h) */
         bool connected;
         const char *waiting;    /* "greeting", "reply to EHLO": for timeout and EOF reasons */
         bool ended;             /* verdict taken; finish once output is flushed */
@@ -61,8 +63,9 @@ struct Stream {
         uint32_t hs_events, read_events, write_events; /* what each direction waits for */
         usec_t not_after;       /* the verified leaf's expiry, 0 if none */
         size_t out_len, in_len;
+        size_t in_size;         /* allocated: 0, then STREAM_IN_MIN doubled up to STREAM_IN_MAX */
+        char *in;
         char out[STREAM_OUT_MAX];
-        char in[STREAM_IN_MAX];
 };
 
 /* The ProbeType members of a stream type whose own keys are the TLS keys
@@ -90,6 +93,10 @@ int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o);
 int stream_start_unix(Probe *p, const StreamOps *ops, const TlsOptions *o, const char *unix_path);
 void stream_stop(Probe *p);
 void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size);
+
+/* Room for the next read at in + in_len (in_size - in_len > 0): grows the
+ * input buffer when it is full. -ENOMEM, or -ENOBUFS past STREAM_IN_MAX. */
+int stream_in_reserve(Stream *s);
 
 /* Queue a line (CRLF included) to send. -ENOBUFS when it does not fit. */
 int stream_send(Stream *s, const char *line);

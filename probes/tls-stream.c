@@ -40,8 +40,15 @@ void stream_tls_read(Stream *s) {
         char reason[PROBE_REASON_MAX];
 
         while (!s->ended && !s->handshaking) {
-                ssize_t n = tls_read(s->tls, s->in + s->in_len, STREAM_IN_MAX - s->in_len, &s->read_events,
-                                     reason, sizeof(reason));
+                int r = stream_in_reserve(s);
+                ssize_t n;
+
+                if (r < 0) {
+                        stream_end(s, PROBE_INTERNAL_ERROR, "cannot read: %s", strerror(-r));
+                        return;
+                }
+                n = tls_read(s->tls, s->in + s->in_len, s->in_size - s->in_len, &s->read_events, reason,
+                             sizeof(reason));
                 if (n == -EAGAIN)
                         return;
                 if (n == -EPROTO)

@@ -124,8 +124,12 @@ static void resolve_removed(Alerting *a, const char *name) {
 }
 
 static void condition(Alerting *a, const Check *c, EventKind kind, bool active, const char *reason) {
-        Notification n = { .severity = event_kind_severity(kind) };
+        Notification n;
 
+        /* Every probe's result passes here: most change nothing, and cost no notification. */
+        if (!notifier_condition_due(a->notifier, c->config->name, event_kind_to_string(kind), active))
+                return;
+        n = (Notification) { .severity = event_kind_severity(kind) };
         notification_set(n.kind, event_kind_to_string(kind));
         notification_set(n.check, c->config->name);
         notification_set(n.unit, c->config->unit);
@@ -146,6 +150,9 @@ static void check_conditions(Alerting *a, const Check *c) {
         condition(a, c, EVENT_CHECK_FAILED, bad && !disabled && c->threshold == PROBE_SEVERITY_NONE, rec->reason);
         condition(a, c, EVENT_THRESHOLD_WARNING, bad && c->threshold == PROBE_SEVERITY_WARNING, rec->reason);
         condition(a, c, EVENT_THRESHOLD_CRITICAL, bad && c->threshold == PROBE_SEVERITY_CRITICAL, rec->reason);
+        if (!notifier_condition_due(a->notifier, c->config->name, event_kind_to_string(EVENT_CHECK_DISABLED),
+                                    disabled))
+                return;
         if (disabled)
                 snprintf(why, sizeof(why), "%s: failed to restart after %u attempts within %u cycles: %s",
                          c->config->name, policy_restarts_in_window(&rec->policy, window), window, rec->reason);

@@ -10,6 +10,8 @@
  */
 #pragma once
 
+#include "common/strmap.h"
+
 #include <stdarg.h>
 
 #include "supervisor/config.h"
@@ -65,8 +67,7 @@ typedef enum SectionKind {
 /* Per file: headers and keys seen, to refuse duplicates within one file.
  * section is -1 for [supervisor], the check index, or -2 - the notify index. */
 typedef struct SeenKey {
-        long section;
-        char *key;              /* NULL for the section header itself */
+        char *id;               /* "SECTION" for the header itself, "SECTION KEY" for a key */
         unsigned line;
 } SeenKey;
 
@@ -87,6 +88,8 @@ typedef struct ConfigParser {
         size_t n_notify;
         SeenKey *seen;
         size_t n_seen;
+        StrMap seen_index;      /* SeenKey.id -> index into seen */
+        StrMap check_index;     /* check name -> index into config->checks, over all files */
         const char *data;
         size_t size, pos;
 } ConfigParser;

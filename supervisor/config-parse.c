@@ -56,11 +56,20 @@ static char *strip(char *s) {
 
 /* See config-internal.h. section: -1 [supervisor], a check, or -2 - a notify. */
 unsigned config_seen_at(ConfigParser *p, long section, const char *key) {
-        for (size_t i = 0; i < p->n_seen; i++)
-                if (p->seen[i].section == section && streq_ptr(p->seen[i].key, key))
-                        return p->seen[i].line;
+        char *id;
+        size_t i;
+
+        if ((key ? asprintf(&id, "%ld %s", section, key) : asprintf(&id, "%ld", section)) < 0)
+                abort();
+        if (strmap_get(&p->seen_index, id, &i)) {
+                free(id);
+                return p->seen[i].line;
+        }
         p->seen = config_grow(p->seen, p->n_seen, sizeof(SeenKey));
-        p->seen[p->n_seen++] = (SeenKey) { section, xstrdup(key), p->line };
+        p->seen[p->n_seen] = (SeenKey) { id, p->line };
+        if (strmap_put(&p->seen_index, id, p->n_seen) < 0)
+                abort();
+        p->n_seen++;
         return 0;
 }
 
@@ -74,7 +83,6 @@ static bool check_name_valid(const char *name) {
 }
 
 static int begin_check(ConfigParser *p, const char *name) {
-        const CheckConfig *old;
         unsigned first;
         size_t i;
 
@@ -83,8 +91,11 @@ static int begin_check(ConfigParser *p, const char *name) {
         if (!check_name_valid(name))
                 return config_parse_error(p, "invalid check name '%s' (up to %d letters, digits, '-', '_', '.')",
                                    name, CHECK_NAME_MAX);
-        old = config_find_check(p->config, name);
-        i = old ? (size_t) (old - p->config->checks) : config_add_check(p, name);
+        if (!strmap_get(&p->check_index, name, &i)) {
+                i = config_add_check(p, name);
+                if (strmap_put(&p->check_index, p->config->checks[i].name, i) < 0)
+                        abort();
+        }
         first = config_seen_at(p, (long) i, NULL);
         if (first > 0)
                 return config_parse_error(p, "duplicate check '%s' (first defined at %s:%u)", name, p->file, first);
@@ -233,8 +244,9 @@ int config_parse_buffer(ConfigParser *p, const char *file, const char *data, siz
         r = ini_parse_stream(read_line, p, handle_key, p);
 
         for (size_t i = 0; i < p->n_seen; i++)
-                free(p->seen[i].key);
+                free(p->seen[i].id);
         free(p->seen);
+        strmap_clear(&p->seen_index);
         p->seen = NULL;
         p->n_seen = 0;
         p->data = NULL;

@@ -297,6 +297,7 @@ int config_parser_finish(ConfigParser *p, int r, Config **ret) {
         }
         free(p->meta);
         p->meta = NULL;
+        strmap_clear(&p->check_index);
         config_notify_meta_free(p);
         return r;
 }

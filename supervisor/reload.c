@@ -84,6 +84,7 @@ static usec_t kept_due(const Check *old, const CheckConfig *cc) {
  * if at its own pace. */
 static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum, uint8_t *how, usec_t *due) {
         Check *checks = calloc(cfg->n_checks + 1, sizeof(Check));
+        StrMap kept = {}; /* the new checks' names */
         size_t n = 0;
 
         if (!checks)
@@ -107,14 +108,13 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                         check_setup_state(&checks[n++], NULL);
                         names_add(&sum->added, &sum->n_added, cc->name);
                 }
+                if (strmap_put(&kept, cc->name, n - 1) < 0)
+                        abort();
         }
         for (size_t i = 0; i < s->n_checks; i++) {
                 const char *name = s->checks[i].config->name;
-                bool gone = true;
 
-                for (size_t j = 0; j < n && gone; j++)
-                        gone = !streq(checks[j].config->name, name);
-                if (gone)
+                if (!strmap_get(&kept, name, NULL))
                         names_add(&sum->removed, &sum->n_removed, name);
                 check_cancel_probe(&s->checks[i]);
                 check_done(&s->checks[i]); /* what a kept check took over is no longer here */
@@ -122,6 +122,8 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
         free(s->checks);
         s->checks = checks;
         s->n_checks = n;
+        strmap_clear(&kept);
+        supervisor_index_checks(s);
 }
 
 static void announce(Supervisor *s, const uint8_t *how) {

@@ -182,13 +182,21 @@ static int entry_set(CheckRecord *r, const char *key, const char *v) {
 }
 
 static StateEntry *entry_new(StateFile *f, const char *name) {
-        StateEntry *e, *n = realloc(f->entries, (f->n + 1) * sizeof(*n));
+        StateEntry *e;
 
-        if (!n)
-                abort();
-        f->entries = n;
-        e = &f->entries[f->n++];
+        /* Room doubles at 16, 32, 64...: 10,000 entries, not 10,000 reallocs. */
+        if (f->n == 0 || (f->n >= 16 && (f->n & (f->n - 1)) == 0)) {
+                StateEntry *n = realloc(f->entries, (f->n ? f->n * 2 : 16) * sizeof(*n));
+
+                if (!n)
+                        abort();
+                f->entries = n;
+        }
+        e = &f->entries[f->n];
         *e = (StateEntry) { .name = xstrdup(name) };
+        if (strmap_put(&f->index, e->name, f->n) < 0)
+                abort();
+        f->n++;
         policy_state_init(&e->record.policy);
         return e;
 }
@@ -323,15 +331,15 @@ int state_read(const char *dir, StateFile *ret, char **problem) {
 }
 
 const StateEntry *state_file_find(const StateFile *f, const char *name) {
-        for (size_t i = 0; i < f->n; i++)
-                if (streq(f->entries[i].name, name))
-                        return &f->entries[i];
-        return NULL;
+        size_t i;
+
+        return strmap_get(&f->index, name, &i) ? &f->entries[i] : NULL;
 }
 
 void state_file_done(StateFile *f) {
         for (size_t i = 0; i < f->n; i++)
                 free(f->entries[i].name);
         free(f->entries);
+        strmap_clear(&f->index);
         *f = (StateFile) {};
 }

@@ -17,6 +17,7 @@
  */
 #pragma once
 
+#include "common/strmap.h"
 #include "supervisor/policy.h"
 
 #define STATE_FILE_NAME "state"
@@ -41,6 +42,7 @@ typedef struct StateEntry {
 typedef struct StateFile {
         StateEntry *entries;
         size_t n;
+        StrMap index;                   /* name -> index into entries */
         unsigned repaired;              /* reasons that held bytes that are not UTF-8, now "\xNN" */
 } StateFile;
 

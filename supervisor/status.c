@@ -2,10 +2,12 @@
  *
  * `systemctl status mailsupd` shows STATUS=, always like "7 checks: 6 ok,
  * 1 disabled (postfix)". The line follows the news (news.h): a change that
- * shows, a reload, a removed check; many in one loop iteration make one
- * sd_notify(). The same summary, with a line per check that is not ok, is
- * the heartbeat's body (alerting.c). What mailsupd cannot write to disk
- * (the state file, the outbox) is said in both while it lasts.
+ * shows, a reload, a removed check; all that happened until the loop is
+ * idle make one sd_notify() (a defer source at idle priority: the line
+ * counts every check, so once per change would cost N per change). The
+ * same summary, with a line per check that is not ok, is the heartbeat's
+ * body (alerting.c). What mailsupd cannot write to disk (the state file,
+ * the outbox) is said in both while it lasts.
  *
  * See also: supervisor.h (supervisor_summary), news.h.
  */
@@ -109,6 +111,7 @@ int status_line_start(Supervisor *s) {
                 free(sl);
                 return r;
         }
+        (void) sd_event_source_set_priority(sl->defer, SD_EVENT_PRIORITY_IDLE);
         (void) sd_event_source_set_enabled(sl->defer, SD_EVENT_OFF);
         s->status = sl;
         news_subscribe(s, "status-line", on_news, sl);

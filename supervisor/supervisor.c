@@ -51,10 +51,16 @@ CheckState check_state(const Check *c) {
 }
 
 Check *supervisor_find_check(Supervisor *s, const char *name) {
+        size_t i;
+
+        return strmap_get(&s->check_index, name, &i) && i < s->n_checks ? &s->checks[i] : NULL;
+}
+
+void supervisor_index_checks(Supervisor *s) {
+        strmap_clear(&s->check_index);
         for (size_t i = 0; i < s->n_checks; i++)
-                if (streq(s->checks[i].config->name, name))
-                        return &s->checks[i];
-        return NULL;
+                if (strmap_put(&s->check_index, s->checks[i].config->name, i) < 0)
+                        abort();
 }
 
 static void cycle_done(Supervisor *s) {
@@ -164,6 +170,7 @@ static void setup_checks(Supervisor *s, const StateFile *saved) {
                 check_setup_state(&s->checks[s->n_checks], NULL);
                 supervisor_pace_check(s, &s->checks[s->n_checks++], now_usec(CLOCK_MONOTONIC));
         }
+        supervisor_index_checks(s);
 }
 
 static int load_state(Supervisor *s, StateFile *saved) {
@@ -305,6 +312,7 @@ Supervisor *supervisor_free(Supervisor *s) {
         for (size_t i = 0; i < s->n_checks; i++)
                 check_done(&s->checks[i]);
         free(s->checks);
+        strmap_clear(&s->check_index);
         units_free(s);
         unit_manager_free(s->units_manager);
         sd_bus_flush_close_unref(s->bus);

@@ -65,6 +65,7 @@ struct Supervisor {
         char *config_arg;               /* --config FILE, NULL for the default path */
         Check *checks;
         size_t n_checks;
+        StrMap check_index;             /* name -> index into checks (supervisor_index_checks()) */
         WatchedUnit **units;            /* owned, each allocated once, never moved */
         size_t n_units;
         sd_event_source *cycle_timer;
@@ -95,6 +96,8 @@ int supervisor_run(Supervisor *s);
 CheckState check_state(const Check *c);
 const char *check_state_to_string(CheckState s);
 Check *supervisor_find_check(Supervisor *s, const char *name);
+/* After s->checks changed (start-up, reload): supervisor_find_check() follows. */
+void supervisor_index_checks(Supervisor *s);
 
 /* "running", or "degraded" when a check is failing or disabled (status.c). */
 const char *supervisor_state(const Supervisor *s);

@@ -390,6 +390,7 @@ static void test_values(void) {
         p.finished = true;
         CHECK_INT(probe_add_value(&p, "redis_memory_used_bytes", "Memory.", NULL, NULL, 9), 0);
         CHECK(p.result.values[0].value == 2);
+        free(p.result.values);
 }
 
 int main(void) {

@@ -11,6 +11,8 @@ RESULTS.jsonl has one JSON object a line, written by run.sh:
   kind "tool": per tool and size, the fd counts between probes before and
     after the windows, hung connections still open at the peers afterwards,
     check failures logged for healthy checks, error lines of the tool's log;
+  kind "floor": floor.c's figures at one size (conversations done, failed,
+    its CPU seconds);
   kind "error": a tool that did not start or died.
 """
 
@@ -51,6 +53,7 @@ def window_figures(w):
         "rss": tb["rss_kb"],
         "hwm": tb["hwm_kb"],
         "anon": tb["anon_kb"],
+        "pss": tb.get("pss_kb", 0),
         "fd_min": min(w["fd_min"], ta["fds"], tb["fds"]),
         "fd_max": max(w["fd_max"], ta["fds"], tb["fds"]),
     }
@@ -70,11 +73,43 @@ def fmt_table(header, rows):
     return "\n".join(out)
 
 
+def summary(sizes, tool_order, windows, tools, floors):
+    """The one table: each tool and the floor, side by side per size."""
+    print()
+    print("Summary (CPU: us of CPU per probe, clean window; rate: conversations per minute per healthy")
+    print("check with 1 peer in 5 hung; memory: KiB at the end of the hung window; fds: most seen)")
+    rows = []
+    for n in sizes:
+        fl = floors.get(n)
+        floor_us = fl["cpu_s"] * 1e6 / fl["done"] if fl and fl["done"] else None
+        for t in tool_order:
+            w = windows.get((n, t), {})
+            c, h = w.get("clean"), w.get("hung")
+            if not c and not h:
+                continue
+            last = h or c
+            us = c["cpu_us_probe"] if c else None
+            rows.append([
+                n, t,
+                f"{us:.0f}" if us is not None else "-",
+                f"{us / floor_us:.2f}" if us is not None and floor_us else "-",
+                f"{h['rate']:.2f}" if h else "-",
+                last["anon"], last.get("pss") or "-",
+                max(x["fd_max"] for x in (c, h) if x),
+            ])
+        if fl:
+            rows.append([n, "floor", f"{floor_us:.0f}" if floor_us else "-", "1.00" if floor_us else "-",
+                         "-", "-", "-", "-"])
+            if fl["failed"]:
+                rows[-1][1] = f"floor ({fl['failed']} failed)"
+    print(fmt_table(["checks", "tool", "CPU us/probe", "x floor", "rate hung", "RssAnon", "PSS", "fds"], rows))
+
+
 def main():
     results_path, interval, timeout, hung_every, window = sys.argv[1:6]
     interval, timeout = float(interval), float(timeout)
     ideal = 60.0 / interval
-    windows, tools, errors = {}, {}, []
+    windows, tools, errors, floors = {}, {}, [], {}
     with open(results_path) as f:
         for line in f:
             line = line.strip()
@@ -88,10 +123,13 @@ def main():
                     windows.setdefault(key, {})[r["phase"]] = fig
             elif r["kind"] == "tool":
                 tools[key] = r
+            elif r["kind"] == "floor":
+                floors[r["n"]] = r
             else:
                 errors.append(r)
 
-    sizes = sorted({k[0] for k in list(windows) + list(tools) + [(e["n"], e["tool"]) for e in errors]})
+    sizes = sorted({k[0] for k in list(windows) + list(tools) + [(e["n"], e["tool"]) for e in errors]}
+                   | set(floors))
     tool_order = ["mailsupd", "monit"]
 
     print()
@@ -148,6 +186,8 @@ def main():
     print(fmt_table(["checks", "tool", "CPU clean", "CPU hung", "CPU us/probe clean/hung", "VmRSS",
                      "VmHWM", "RssAnon", "fds idle start/end", "fds peak", "hung conns left",
                      "healthy check failures"], rows))
+
+    summary(sizes, tool_order, windows, tools, floors)
 
     if errors:
         print()

@@ -7,12 +7,12 @@
 # a machine is slow. meson does not know about it (tests/meson.build does not
 # list it); run it by hand, as root:
 #
-#   bash tests/bench/run.sh [--install-monit] [--no-monit] [--window SECONDS]
-#                           [--sizes "25 200 1000"]
+#   bash tests/bench/run.sh [--quick] [--install-monit] [--no-monit]
+#                           [--window SECONDS] [--sizes "25 200 1000 10000"]
 #
 # What it measures. One asyncio process (smtp-peers.py) listens on N ports of
 # 127.0.0.1; every 5th port can be switched to "hung" (accepts, never
-# greets, like a SIGSTOPped smtpd). For each size N (25, 200, 1000 checks)
+# greets, like a SIGSTOPped smtpd). For each size N (25, 200, 1,000, 10,000 checks)
 # and each tool (mailsupd, then monit), the tool watches all N ports with
 # the same cycle (BENCH_INTERVAL, 2 s) and probe timeout (BENCH_TIMEOUT,
 # 1 s); then, over two windows of BENCH_WINDOW seconds each:
@@ -39,8 +39,16 @@
 # open at the peers after they are all healthy again (should be 0). The machines are shared and noisy: compare the
 # tools side by side in one run, as ratios, not absolute numbers across runs.
 #
+# The floor: floor.c (built here with cc -O2), a minimal epoll client that
+# holds the same conversation with the same N healthy peers, round after
+# round, for BENCH_FLOOR_SECONDS: its CPU per exchange is the least a check
+# can cost; the table shows each tool's CPU per probe next to it.
+#
+# --quick: sizes 25 and 200, windows of 6 s, floor 3 s: under 3 minutes
+# with monit, to see that it works (figures are rougher).
+#
 # Environment: MAILSUPD (default build/mailsupd), BENCH_WINDOW (40),
-# BENCH_SIZES ("25 200 1000"), BENCH_INTERVAL (2, whole seconds: monit's
+# BENCH_SIZES ("25 200 1000 10000"), BENCH_FLOOR_SECONDS (10), BENCH_INTERVAL (2, whole seconds: monit's
 # "set daemon" takes nothing finer), BENCH_TIMEOUT (1, whole seconds),
 # BENCH_HUNG_EVERY (5). SANDBOX_KEEP=1 keeps the raw data (sandbox dir).
 #
@@ -65,6 +73,11 @@ install_monit=0
 use_monit=1
 while [[ $# -gt 0 ]]; do
 	case $1 in
+	--quick)
+		BENCH_SIZES=${BENCH_SIZES:-25 200}
+		BENCH_WINDOW=${BENCH_WINDOW:-6}
+		BENCH_FLOOR_SECONDS=${BENCH_FLOOR_SECONDS:-3}
+		;;
 	--install-monit) install_monit=1 ;;
 	--no-monit) use_monit=0 ;;
 	--window)
@@ -89,7 +102,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 export BENCH_WINDOW=${BENCH_WINDOW:-40}
-export BENCH_SIZES=${BENCH_SIZES:-25 200 1000}
+export BENCH_SIZES=${BENCH_SIZES:-25 200 1000 10000}
+export BENCH_FLOOR_SECONDS=${BENCH_FLOOR_SECONDS:-10}
 export BENCH_INTERVAL=${BENCH_INTERVAL:-2}
 export BENCH_TIMEOUT=${BENCH_TIMEOUT:-1}
 export BENCH_HUNG_EVERY=${BENCH_HUNG_EVERY:-5}
@@ -103,7 +117,7 @@ die() {
 	exit 1
 }
 
-for v in BENCH_WINDOW BENCH_INTERVAL BENCH_TIMEOUT BENCH_HUNG_EVERY; do
+for v in BENCH_WINDOW BENCH_INTERVAL BENCH_TIMEOUT BENCH_HUNG_EVERY BENCH_FLOOR_SECONDS; do
 	[[ ${!v} =~ ^[0-9]+$ && ${!v} -gt 0 ]] || die "$v must be a whole number > 0 (is '${!v}')"
 done
 ((BENCH_TIMEOUT < BENCH_INTERVAL)) || die "BENCH_TIMEOUT must be shorter than BENCH_INTERVAL"
@@ -130,8 +144,8 @@ if ! sandbox_inside; then
 			created_policy=1
 		fi
 		log "installing monit (apt-get; policy-rc.d keeps it from starting)"
-		if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q monit >&2; then
-			if ! { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q monit >&2; }; then
+		if ! DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q monit >&2; then
+			if ! { apt-get update -q >&2 && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -q monit >&2; }; then
 				log "could not install monit: benchmarking mailsupd alone"
 			fi
 		fi
@@ -380,7 +394,26 @@ bench() {
 	log "$tool, $n checks: done"
 }
 
+# floor N: the minimal client (floor.c) against the first N peers, all healthy
+floor() {
+	local n=$1 line
+	[[ -x $WORK/floor ]] || return 0
+	peer_mode healthy
+	log "floor, $n checks: ${BENCH_FLOOR_SECONDS}s"
+	if line=$("$WORK/floor" "$BENCH_FLOOR_SECONDS" "${peer_ports[@]:0:n}" 2>>"$WORK/floor.log"); then
+		echo "${line%\}},\"tool\":\"floor\"}" >>"$RESULTS"
+	else
+		printf '{"kind":"error","tool":"floor","n":%d,"error":"floor failed: %s"}\n' "$n" \
+			"$(tail -n 2 "$WORK/floor.log" | oneline)" >>"$RESULTS"
+	fi
+}
+
 # ------------------------------------------------------------------ run ---
+if command -v cc >/dev/null && cc -O2 -o "$WORK/floor" "$BENCH_DIR/floor.c" 2>>"$WORK/floor.log"; then
+	:
+else
+	log "cannot build floor.c (cc): no floor figures"
+fi
 tools=(mailsupd)
 if [[ ${BENCH_USE_MONIT:-1} == 1 ]]; then
 	if command -v monit >/dev/null; then
@@ -399,6 +432,7 @@ for n in $BENCH_SIZES; do
 	for tool in "${tools[@]}"; do
 		bench "$tool" "$n"
 	done
+	floor "$n"
 done
 peer_signal USR1
 cp "$WORK/stats.json" "$WORK/peers-final.json"

@@ -26,7 +26,8 @@ consistent snapshot):
                                  of the tool's cycle); each snapshot also
                                  samples process PID (the tool under test):
                                  utime+stime, sum_exec_runtime, VmRSS,
-                                 VmHWM, RssAnon, open fds, at that moment
+                                 VmHWM, RssAnon, PSS (smaps_rollup), open
+                                 fds, at that moment
   SIGTERM/SIGINT  write the stats file and exit
 A snapshot holds: seq, time (CLOCK_MONOTONIC seconds), mode, ports,
 hung_capable (indexes), ehlo and accepted (per index), hung_open (hung
@@ -141,6 +142,14 @@ def sample_process(pid):
                 if key in ("VmRSS", "VmHWM", "RssAnon"):
                     status[key] = int(value.split()[0])
         fds = len(os.listdir(f"/proc/{pid}/fd"))
+        pss = 0
+        try:  # shared libraries counted by their share: what the tool really costs
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        pss = int(line.split()[1])
+        except OSError:
+            pass  # a kernel without smaps_rollup (before 4.14)
     except (OSError, ValueError, IndexError):
         return None
     return {
@@ -152,6 +161,7 @@ def sample_process(pid):
         "rss_kb": status.get("VmRSS", 0),
         "hwm_kb": status.get("VmHWM", 0),
         "anon_kb": status.get("RssAnon", 0),
+        "pss_kb": pss,
         "fds": fds,
     }
 
