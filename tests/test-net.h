@@ -235,11 +235,17 @@ typedef struct NetRun {
         ProbeResult result;
 } NetRun;
 
+/* The result outlives its probe: its measured values (freed with the probe)
+ * are copied to a table that stays valid until the next probe's end. */
 static inline void net_on_done(Probe *p, const ProbeResult *result, void *userdata) {
+        static ProbeValue kept[PROBE_VALUES_MAX];
         NetRun *run = userdata;
 
         run->done = true;
         run->result = *result;
+        if (result->n_values > 0)
+                memcpy(kept, result->values, sizeof(kept[0]) * result->n_values);
+        run->result.values = result->n_values > 0 ? kept : NULL;
         probe_free(p);
 }
 
