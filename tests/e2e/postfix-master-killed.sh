@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# PENDING (suite "pending", not run by tests/run.sh until the daemon side of
-# issue 8 lands): a SIGKILLed Postfix master on a Debian server is acted on
+# a SIGKILLed Postfix master on a Debian server is acted on
 # at once, not at the next cycle.
 #
 # Debian's own units: postfix.service is a oneshot (ExecStart=/bin/true,
