@@ -167,9 +167,11 @@ int channel_config_parse_key(ChannelConfig *c, const char *key, const char *valu
         return 0;
 }
 
-/* Reads a secret file that only its owner (and group) may read. */
+/* Reads a secret file that only its owner (and group) may read. O_NONBLOCK:
+ * a FIFO named here must not hang the load (nor the loop, on reload); it is
+ * refused as not a regular file. */
 static int read_secret(const char *key, const char *path, char *buf, size_t size, char **error) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
         struct stat st;
         ssize_t l;
 

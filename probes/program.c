@@ -10,6 +10,13 @@
  * run blocks it in the process (the supervisor is single-threaded and
  * reaps children only through sd-event), so the owner need not.
  *
+ * The child gets only stdin (/dev/null), stdout and stderr (every other fd
+ * is closed: libcurl's socketpairs, for one, lack CLOEXEC) and a clean
+ * environment (PROGRAM_PATH, LANG=C, nothing inherited). A command without
+ * a '/' is looked up in PROGRAM_PATH once, at load; the executable that
+ * runs must be trusted as a config file is (common/trust.h): one that
+ * anyone but root can change is refused.
+ *
  * Keys: command (required).
  *
  * See also: program.h, probe.h.
@@ -17,11 +24,13 @@
 #include "probes/program.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 
 #include "common/options.h"
+#include "common/trust.h"
 #include "probes/probe.h"
 
 static int close_fd(int fd) {
@@ -30,8 +39,11 @@ static int close_fd(int fd) {
         return -1;
 }
 
+#define PROGRAM_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
 typedef struct ProgramOptions {
         char **argv;
+        char *exe;                      /* argv[0] found in PROGRAM_PATH, or as given; NULL: not found */
 } ProgramOptions;
 
 typedef struct Program {
@@ -99,19 +111,21 @@ char **program_argv_free(char **argv) {
 }
 
 void program_output_line(char *dst, size_t size, const char *out, size_t len) {
+        char folded[PROGRAM_OUTPUT_MAX];
         size_t n = 0;
 
         /* Blanks and line ends fold into one space, none at either end;
-         * other control bytes become '?', as sanitize_line() has them. */
-        for (size_t i = 0; i < len && n + 1 < size; i++) {
+         * other control bytes become '?' and bytes that are not UTF-8
+         * "\xNN", as sanitize_line() has them. */
+        for (size_t i = 0; i < len && n < sizeof(folded); i++) {
                 char c = out[i] == '\n' || out[i] == '\r' || out[i] == '\t' ? ' ' : out[i];
 
-                if (c != ' ' || (n > 0 && dst[n - 1] != ' '))
-                        dst[n++] = c;
+                if (c != ' ' || (n > 0 && folded[n - 1] != ' '))
+                        folded[n++] = c;
         }
-        while (n > 0 && dst[n - 1] == ' ')
+        while (n > 0 && folded[n - 1] == ' ')
                 n--;
-        sanitize_line(dst, size, dst, n);
+        sanitize_line(dst, size, folded, n);
 }
 
 static void program_drain(Program *pr) {
@@ -191,7 +205,19 @@ static void program_stop(Probe *p) {
         p->data = NULL;
 }
 
-__attribute__((noreturn)) static void program_exec(char **argv, int out) {
+/* In the child: only fds 0-2 stay open. */
+static void close_other_fds(void) {
+        long max;
+
+        if (close_range(3, ~0U, 0) == 0)
+                return;
+        max = sysconf(_SC_OPEN_MAX); /* a kernel before 5.9 */
+        for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+                (void) close(fd);
+}
+
+__attribute__((noreturn)) static void program_exec(const ProgramOptions *o, int out) {
+        static char *clean_env[] = { (char *) "PATH=" PROGRAM_PATH, (char *) "LANG=C", NULL };
         sigset_t none;
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -201,12 +227,17 @@ __attribute__((noreturn)) static void program_exec(char **argv, int out) {
         (void) signal(SIGPIPE, SIG_DFL); /* the daemon ignores it; exec keeps ignored signals */
         if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
                 _exit(126);
-        execvp(argv[0], argv);
-        dprintf(2, "cannot execute %s: %m", argv[0]);
+        close_other_fds();
+        environ = clean_env;
+        if (o->exe)
+                execv(o->exe, o->argv);
+        else
+                execvp(o->argv[0], o->argv); /* not found at load: PROGRAM_PATH, once more */
+        dprintf(2, "cannot execute %s: %m", o->argv[0]);
         _exit(127);
 }
 
-static int program_spawn(Program *pr, char **argv) {
+static int program_spawn(Program *pr, const ProgramOptions *o) {
         int fds[2], r;
         sigset_t chld;
 
@@ -226,7 +257,7 @@ static int program_spawn(Program *pr, char **argv) {
         }
         pr->pid = fork();
         if (pr->pid == 0)
-                program_exec(argv, fds[1]);
+                program_exec(o, fds[1]);
         r = pr->pid < 0 ? -errno : 0;
         close(fds[1]);
         if (r < 0)
@@ -253,7 +284,7 @@ static int program_start(Probe *p) {
                 return -ENOMEM;
         *pr = (Program) { .probe = p, .fd = -1 };
         p->data = pr;
-        r = program_spawn(pr, o->argv);
+        r = program_spawn(pr, o);
         if (r < 0) /* a local failure: the run's result, from the loop */
                 probe_finish(p, PROBE_INTERNAL_ERROR, "cannot run %s: %s", o->argv[0], strerror(-r));
         return 0;
@@ -271,7 +302,27 @@ static void program_describe_timeout(Probe *p, ProbeStatus *status, char *reason
                  format_duration(buf, sizeof(buf), p->config->timeout), out[0] ? ": " : "", out);
 }
 
+/* name as given when it has a '/', else the first executable in PROGRAM_PATH;
+ * NULL when there is none. */
+static char *program_find(const char *name) {
+        char path[PATH_MAX];
+
+        if (strchr(name, '/'))
+                return xstrdup(name);
+        for (const char *dir = PROGRAM_PATH; *dir;) {
+                size_t len = strcspn(dir, ":");
+
+                snprintf(path, sizeof(path), "%.*s/%s", (int) len, dir, name);
+                if (access(path, X_OK) == 0)
+                        return xstrdup(path);
+                dir += len + (dir[len] == ':');
+        }
+        return NULL;
+}
+
 static int program_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
+        _cleanup_free_ char *exe = NULL;
+        char why[PATH_MAX + 128];
         ProgramOptions *o;
         char **argv;
         int r;
@@ -282,14 +333,21 @@ static int program_parse_key(ProbeConfig *c, const char *key, const char *value,
         if (r < 0)
                 return option_error(error, "invalid command '%s': %s", value,
                                     r == -E2BIG ? "too many arguments" : "empty or an unterminated quote");
+        exe = program_find(argv[0]);
         if (strchr(argv[0], '/') && access(argv[0], X_OK) < 0) {
                 r = errno;
                 program_argv_free(argv);
                 return option_error(error, "invalid command '%s': cannot execute: %s", value, strerror(r));
         }
+        if (exe && trust_path(exe, why, sizeof(why)) == -EPERM) {
+                program_argv_free(argv);
+                return option_error(error, "command '%s' is not trusted: %s", value, why);
+        }
         o = option_get(&c->options, sizeof(ProgramOptions));
         program_argv_free(o->argv);
+        free(o->exe);
         o->argv = argv;
+        o->exe = TAKE_PTR(exe);
         return 0;
 }
 
@@ -307,6 +365,7 @@ static void program_free_options(ProbeConfig *c) {
         if (!o)
                 return;
         program_argv_free(o->argv);
+        free(o->exe);
         free(o);
         c->options = NULL;
 }
