@@ -149,6 +149,30 @@ static void copy_string(char *dst, size_t size, sd_bus_message *msg) {
                 snprintf(dst, size, "%s", s);
 }
 
+/* ConsistsOf ("as"): names too long for the table are skipped, not cut. */
+static int read_parts(sd_bus_message *msg, UnitProps *p) {
+        const char *part;
+        int r;
+
+        r = sd_bus_message_enter_container(msg, 'v', "as");
+        if (r >= 0)
+                r = sd_bus_message_enter_container(msg, 'a', "s");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(msg, "s", &part)) > 0) {
+                if (p->n_parts >= UNIT_MAX_PARTS || strlen(part) >= UNIT_NAME_MAX) {
+                        p->parts_truncated = true;
+                        continue;
+                }
+                snprintf(p->parts[p->n_parts++], UNIT_NAME_MAX, "%s", part);
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        if (r >= 0)
+                r = sd_bus_message_exit_container(msg);
+        return r;
+}
+
 static int read_prop(sd_bus_message *msg, const char *name, UnitProps *p) {
         const char *job_path;
 
@@ -168,6 +192,12 @@ static int read_prop(sd_bus_message *msg, const char *name, UnitProps *p) {
                 return sd_bus_message_read(msg, "v", "u", &p->main_pid);
         else if (streq(name, "ActiveEnterTimestampMonotonic"))
                 return sd_bus_message_read(msg, "v", "t", &p->active_enter);
+        else if (streq(name, "Restart"))
+                copy_string(p->restart, sizeof(p->restart), msg);
+        else if (streq(name, "ControlGroup"))
+                copy_string(p->control_group, sizeof(p->control_group), msg);
+        else if (streq(name, "ConsistsOf"))
+                return read_parts(msg, p);
         else
                 return sd_bus_message_skip(msg, "v");
         return 0;

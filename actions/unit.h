@@ -16,6 +16,9 @@
 
 typedef struct UnitManager UnitManager;
 
+#define UNIT_MAX_PARTS 8
+#define UNIT_NAME_MAX 128
+
 typedef struct UnitProps {
         char load_state[32];
         char active_state[32];
@@ -25,6 +28,13 @@ typedef struct UnitProps {
         uint32_t n_restarts;             /* UINT32_MAX when not a service */
         uint32_t main_pid;
         usec_t active_enter;             /* ActiveEnterTimestampMonotonic */
+        char restart[24];                /* Service.Restart, "" for other unit types */
+        char control_group[512];         /* ControlGroup, "" when it has none */
+        /* ConsistsOf: the units that are PartOf this one (postfix@-.service
+         * of postfix.service), the first UNIT_MAX_PARTS of them. */
+        char parts[UNIT_MAX_PARTS][UNIT_NAME_MAX];
+        unsigned n_parts;
+        bool parts_truncated;
 } UnitProps;
 
 /* error < 0: the call failed (result/props meaningless). */

@@ -130,7 +130,7 @@ static const StreamOps imap_ops = {
 };
 
 static int imap_start(Probe *p) {
-        return stream_start_with_tls(p, &imap_ops, tls_options_get(p->config));
+        return stream_start_unix(p, &imap_ops, tls_options_get(p->config), tls_options_socket(p->config));
 }
 
 const ProbeType probe_type_imap = {

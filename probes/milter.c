@@ -7,7 +7,8 @@
  * frame back, then sends SMFIC_QUIT and finishes without waiting: the
  * milter has shown it serves. Frames are judged by milter-parse.c.
  *
- * Keys: host/port (default 127.0.0.1:8891, the usual inet socket of OpenDKIM).
+ * Keys: host/port (default 127.0.0.1:8891, the usual inet socket of OpenDKIM),
+ * or socket = /path (Debian 12 stock OpenDKIM: /run/opendkim/opendkim.sock).
  *
  * See also: milter-parse.h, stream.h, smtp.c.
  */
@@ -87,14 +88,12 @@ static const StreamOps milter_ops = {
 };
 
 static int milter_start(Probe *p) {
-        return stream_start(p, &milter_ops);
+        return stream_start_unix(p, &milter_ops, NULL, stream_socket_path(p->config));
 }
 
 const ProbeType probe_type_milter = {
         .name = "milter",
         .default_port = 8891,
-        .needs_port = true,
         .start = milter_start,
-        .stop = stream_stop,
-        .describe_timeout = stream_describe_timeout,
+        STREAM_SOCKET_TYPE_MEMBERS,
 };

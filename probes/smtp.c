@@ -169,7 +169,7 @@ static const StreamOps smtp_ops = {
 };
 
 static int smtp_start(Probe *p) {
-        return stream_start_with_tls(p, &smtp_ops, tls_options_get(p->config));
+        return stream_start_unix(p, &smtp_ops, tls_options_get(p->config), tls_options_socket(p->config));
 }
 
 const ProbeType probe_type_smtp = {

@@ -79,6 +79,27 @@ struct Stream {
         .verify = tls_options_verify,                           \
         .free_options = tls_options_free
 
+/* The options of a stream type whose one key is `socket` (stream-socket.c):
+ * a unix socket path instead of host:port. */
+typedef struct StreamSocketOptions {
+        char *socket;
+} StreamSocketOptions;
+extern const char *const stream_socket_keys[];
+int stream_socket_parse_key(ProbeConfig *c, const char *key, const char *value, char **error);
+void stream_socket_free_options(ProbeConfig *c);
+/* The socket path of such a type's check, NULL for host:port. */
+const char *stream_socket_path(const ProbeConfig *c);
+
+/* The ProbeType members of a stream type whose one key is `socket`
+ * (lmtp, milter): name, port and start are the type's. */
+#define STREAM_SOCKET_TYPE_MEMBERS                              \
+        .needs_port = true,                                     \
+        .stop = stream_stop,                                    \
+        .describe_timeout = stream_describe_timeout,            \
+        .keys = stream_socket_keys,                             \
+        .parse_key = stream_socket_parse_key,                   \
+        .free_options = stream_socket_free_options
+
 /* ProbeType hooks, shared by every stream type. start returns <0 only when
  * out of memory; every other failure becomes the run's result. */
 int stream_start(Probe *p, const StreamOps *ops);

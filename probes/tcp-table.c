@@ -8,7 +8,8 @@
  * else is not the protocol.
  *
  * Keys: host/port (default 127.0.0.1:10001, postsrsd's forward table),
- * key (default postmaster@example.com), %XX-encoded on the wire.
+ * key (default postmaster@example.com), %XX-encoded on the wire; socket =
+ * /path for a table on a unix socket.
  *
  * See also: tcp-table.h, stream.h.
  */
@@ -21,6 +22,7 @@
 
 typedef struct TcpTableOptions {
         char *key;
+        char *socket;                   /* socket = /path: a unix socket instead of host:port */
 } TcpTableOptions;
 
 int tcp_table_request(char *buf, size_t size, const char *key) {
@@ -116,13 +118,19 @@ static const StreamOps tcp_table_ops = {
 };
 
 static int tcp_table_start(Probe *p) {
-        return stream_start(p, &tcp_table_ops);
+        const TcpTableOptions *o = p->config->options;
+
+        return stream_start_unix(p, &tcp_table_ops, NULL, o ? o->socket : NULL);
 }
 
 static int tcp_table_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         TcpTableOptions *o;
         char line[TCP_TABLE_LINE_MAX];
 
+        if (streq(key, "socket")) {
+                o = option_get(&c->options, sizeof(TcpTableOptions));
+                return option_parse_socket_path(key, value, &o->socket, error);
+        }
         if (!streq(key, "key"))
                 return -ENOENT;
         /* The output buffer bounds the request: say so now, not at every run. */
@@ -140,6 +148,7 @@ static void tcp_table_free_options(ProbeConfig *c) {
         if (!o)
                 return;
         free(o->key);
+        free(o->socket);
         free(o);
         c->options = NULL;
 }
@@ -151,7 +160,7 @@ const ProbeType probe_type_tcp_table = {
         .start = tcp_table_start,
         .stop = stream_stop,
         .describe_timeout = stream_describe_timeout,
-        .keys = (const char *const[]) { "key", NULL },
+        .keys = (const char *const[]) { "key", "socket", NULL },
         .parse_key = tcp_table_parse_key,
         .free_options = tcp_table_free_options,
 };

@@ -16,7 +16,7 @@
 #include "common/options.h"
 
 const char *const tls_option_keys[] = { "starttls", "tls", "tls_verify", "tls_name", "ca_file", "cert_warn_days",
-                                         NULL };
+                                         "socket", NULL };
 
 static TlsOptions *tls_options(ProbeConfig *c) {
         TlsOptions *o = option_get(&c->options, sizeof(TlsOptions));
@@ -58,6 +58,8 @@ int tls_options_parse_key(ProbeConfig *c, const char *key, const char *value, ch
                 return parse_bool_key(key, value, &o->tls, NULL, error);
         if (streq(key, "tls_verify"))
                 return parse_bool_key(key, value, &o->tls_verify, &o->tls_verify_set, error);
+        if (streq(key, "socket"))
+                return option_parse_socket_path(key, value, &o->socket, error);
         if (streq(key, "tls_name")) {
                 if (!is_tls_name(value))
                         return option_error(error, "invalid value '%s' for tls_name: expected a host name "
@@ -103,6 +105,7 @@ void tls_options_free(ProbeConfig *c) {
                 return;
         free(o->ca_file);
         free(o->tls_name);
+        free(o->socket);
         free(o);
         c->options = NULL;
 }
@@ -111,4 +114,10 @@ const TlsOptions *tls_options_get(const ProbeConfig *c) {
         const TlsOptions *o = c->options;
 
         return o && (o->starttls || o->tls) ? o : NULL;
+}
+
+const char *tls_options_socket(const ProbeConfig *c) {
+        const TlsOptions *o = c->options;
+
+        return o ? o->socket : NULL;
 }

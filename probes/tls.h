@@ -30,6 +30,7 @@ typedef struct TlsOptions {
         char *tls_name;
         uint64_t cert_warn_days;
         bool cert_warn_days_set;
+        char *socket;                   /* socket = /path: a unix socket instead of host:port */
 } TlsOptions;
 
 /* ProbeType configuration hooks for types whose options are TlsOptions,
@@ -41,6 +42,8 @@ void tls_options_free(ProbeConfig *c);
 
 /* The check's TLS options when it uses TLS at all, else NULL. */
 const TlsOptions *tls_options_get(const ProbeConfig *c);
+/* The check's socket key (a unix path), NULL for host:port. */
+const char *tls_options_socket(const ProbeConfig *c);
 
 typedef struct Tls Tls;
 

@@ -228,7 +228,15 @@ static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
         judge_result(c, ev);
 }
 
+/* A failure found without a probe, judged as a probe's. */
+static void fail_unprobed(Check *c, const char *reason) {
+        c->threshold = PROBE_SEVERITY_NONE;
+        c->last_probe = now_usec(CLOCK_REALTIME);
+        judge_result(c, record_result(c, RESULT_FAILED, reason, 0, NULL));
+}
+
 int check_start_probe(Check *c, usec_t next_probe) {
+        char reason[192];
         int r;
 
         c->next_probe = next_probe;
@@ -238,12 +246,16 @@ int check_start_probe(Check *c, usec_t next_probe) {
                 log_debug("%s: not probed, %s is being restarted", c->config->name, c->unit->name);
                 return 0;
         }
+        /* A frozen process (a SIGSTOPped Postfix master whose warm children
+         * still greet) fails the check whatever a probe would say. */
+        if (c->unit && watched_unit_find_stopped(c->unit, reason, sizeof(reason)) > 0) {
+                fail_unprobed(c, reason);
+                return 0;
+        }
         r = probe_start_with_state(c->sup->event, &c->config->probe, c->probe_state, on_probe_done, c, &c->probe);
         if (r < 0) {
-                char reason[128];
                 snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));
-                c->threshold = PROBE_SEVERITY_NONE;
-                judge_result(c, record_result(c, RESULT_FAILED, reason, 0, NULL));
+                fail_unprobed(c, reason);
                 return 0;
         }
         return 1;

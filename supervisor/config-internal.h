@@ -43,6 +43,9 @@ typedef struct CheckMeta {
         bool port_given;
         bool action_given;      /* else the default depends on unit= and the type */
         bool restart_limit_given, restart_window_given, restart_grace_given; /* else [supervisor]'s */
+        int listen_from;        /* listen_from = SERVICE (ListenService + 1), 0 none */
+        ConfigSource listen_from_src;
+        bool host_given;
         ExtraKey *extras;
         size_t n_extras;
 } CheckMeta;

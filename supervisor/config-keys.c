@@ -20,6 +20,7 @@
 
 #include "common/http-server.h"
 #include "probes/probe.h"
+#include "supervisor/listen-discover.h"
 
 #define RESTART_MAX 10000u
 #define COUNT_MAX 1000u /* fail_after, recover_after: cycles, not a counter */
@@ -221,6 +222,7 @@ CHECK_KEY(check_host) {
                                    value, where);
         free(c->host);
         c->host = xstrdup(value);
+        m->host_given = true;
         return 0;
 }
 
@@ -241,6 +243,17 @@ CHECK_KEY(check_unit) {
                                    "expected a full name such as postfix.service", value, where);
         free(c->unit);
         c->unit = xstrdup(value);
+        return 0;
+}
+
+CHECK_KEY(check_listen_from) {
+        ListenService svc = listen_service_from_string(value);
+
+        if (svc < 0)
+                return config_parse_error(p, "invalid value '%s' for listen_from%s: "
+                                   "expected opendkim, postsrsd or postfix", value, where);
+        m->listen_from = (int) svc + 1;
+        m->listen_from_src = (ConfigSource) { p->file, p->line };
         return 0;
 }
 
@@ -304,6 +317,7 @@ static const ConfigKey check_keys[] = {
         { "host", check_host },
         { "port", check_port },
         { "unit", check_unit },
+        { "listen_from", check_listen_from },
         { "action", check_action },
         { "timeout", check_timeout },
         { "interval", check_interval },

@@ -51,6 +51,7 @@ typedef struct CheckConfig {
         unsigned restart_window;        /* the same for restart_window (cycles) */
         usec_t restart_grace;           /* and restart_grace */
         char *source;                   /* "FILE:LINE" of the section header, for messages */
+        char *listen_found;             /* listen_from: what was found and where, NULL without it */
 } CheckConfig;
 
 typedef struct Config {

@@ -18,6 +18,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
+#include "supervisor/units.h"
 
 #define DRILL_MAX_STEPS 8
 #define DRILL_KICK_USEC (250 * USEC_PER_MSEC)
@@ -41,6 +42,7 @@ typedef struct DrillStep {
 struct Drill {
         Supervisor *sup;
         char *check, *unit;
+        char signalled[256];            /* the units that got SIGSTOP: the unit's parts too */
         sd_bus_message *call;           /* answered at the end */
         sd_bus_slot *kill;
         sd_event_source *kick, *deadline;
@@ -100,6 +102,23 @@ static int reply(Drill *d, bool ok) {
         return r;
 }
 
+/* The signal to every process of the unit and of its parts (Debian's
+ * postfix.service has none; postfix@-.service holds the master). */
+static int drill_kill_all(Drill *d, int signo, unit_call_done_t done) {
+        WatchedUnit *u = units_find(d->sup, d->unit);
+        char names[sizeof(d->signalled)];
+        int r;
+
+        if (!u) {
+                snprintf(d->signalled, sizeof(d->signalled), "%s", d->unit);
+                return unit_kill(d->sup->units_manager, d->unit, "all", signo, done, d, done ? &d->kill : NULL);
+        }
+        r = watched_unit_kill_all(u, signo, done, d, done ? &d->kill : NULL, names, sizeof(names));
+        if (signo == SIGSTOP)
+                snprintf(d->signalled, sizeof(d->signalled), "%s", names);
+        return r;
+}
+
 /* A drill that did not get a restart must not leave the service frozen. */
 static void thaw(Drill *d) {
         int r;
@@ -107,11 +126,11 @@ static void thaw(Drill *d) {
         if (!d->frozen)
                 return;
         d->frozen = false;
-        r = unit_kill(d->sup->units_manager, d->unit, "all", SIGCONT, NULL, NULL, NULL);
+        r = drill_kill_all(d, SIGCONT, NULL);
         if (r < 0)
-                log_error_errno(r, "drill: cannot thaw %s (kill -CONT its processes by hand): %m", d->unit);
+                log_error_errno(r, "drill: cannot thaw %s (kill -CONT its processes by hand): %m", d->signalled);
         else
-                add_step(d, "thawed", "ok", "SIGCONT sent to every process of %s", d->unit);
+                add_step(d, "thawed", "ok", "SIGCONT sent to every process of %s", d->signalled);
 }
 
 static void finish(Drill *d, bool ok) {
@@ -169,7 +188,7 @@ static void on_frozen(const char *unit, int error, const char *message, void *us
                 return;
         }
         d->frozen = true;
-        add_step(d, "frozen", "ok", "SIGSTOP sent to every process of %s", unit);
+        add_step(d, "frozen", "ok", "SIGSTOP sent to every process of %s", d->signalled);
         d->stage = STAGE_DETECT;
         (void) sd_event_source_set_time(d->kick, now_usec(CLOCK_MONOTONIC));
         (void) sd_event_source_set_enabled(d->kick, SD_EVENT_ON);
@@ -302,7 +321,7 @@ int drill_start(Check *c, sd_bus_message *call, sd_bus_error *error) {
                 return r;
         news_event(s, EVENT_DRILL_STARTED, d->check, d->unit, "drill started by the operator: freezing every process of %s",
                    d->unit);
-        r = unit_kill(s->units_manager, d->unit, "all", SIGSTOP, on_frozen, d, &d->kill);
+        r = drill_kill_all(d, SIGSTOP, on_frozen);
         if (r < 0) {
                 d->call = sd_bus_message_unref(d->call);
                 drill_free(d);

@@ -13,6 +13,7 @@
 #include "supervisor/config.h"
 #include "common/log.h"
 #include "supervisor/grants.h"
+#include "supervisor/listen-discover.h"
 #include "supervisor/polkit-rule.h"
 #include "supervisor/supervisor.h"
 
@@ -93,6 +94,18 @@ static void raise_fd_limit(void) {
         }
 }
 
+/* What listen_from finds on this host, as comments after the default. */
+static void print_found_listeners(void) {
+        printf("\n# listen_from on this host (read now; mailsupd reads them again at start):\n");
+        for (int i = 0; i < _LISTEN_SERVICE_MAX; i++) {
+                char found[256];
+                Listen l;
+
+                (void) listen_discover((ListenService) i, &l, found, sizeof(found));
+                printf("#   %s: %s\n", listen_service_to_string((ListenService) i), found);
+        }
+}
+
 int main(int argc, char *argv[]) {
         _cleanup_(config_freep) Config *config = NULL;
         ConfigErrors errors = {};
@@ -106,6 +119,7 @@ int main(int argc, char *argv[]) {
         log_setup(a.verbose);
         if (a.print_default) {
                 fputs(config_default_text(), stdout);
+                print_found_listeners();
                 return 0;
         }
         if (a.list_keys) {
@@ -129,10 +143,17 @@ int main(int argc, char *argv[]) {
         if (a.check_config) {
                 printf("%s: ok, %zu checks\n", config->path ? config->path : "embedded default",
                        config->n_checks);
+                for (size_t i = 0; i < config->n_checks; i++)
+                        if (config->checks[i].listen_found)
+                                printf("  [check %s] listen_from %s\n", config->checks[i].name,
+                                       config->checks[i].listen_found);
                 (void) grants_report(config, stderr); /* warnings: the configuration is valid */
                 return 0;
         }
 
+        for (size_t i = 0; i < config->n_checks; i++)
+                if (config->checks[i].listen_found)
+                        log_info("%s: listen_from %s", config->checks[i].name, config->checks[i].listen_found);
         raise_fd_limit();
         r = supervisor_new(TAKE_PTR(config), a.config, &s);
         if (r < 0)

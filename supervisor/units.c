@@ -8,7 +8,19 @@
  * cycle. A restart is one job, followed to its end (actions/unit.c); every
  * check of the unit is told when it starts and how it ended.
  *
- * See also: check.c (check_unit_read, check_unit_failed, check_restart_*),
+ * A unit's parts (its ConsistsOf: the units PartOf it, re-read with its
+ * state) are watched too: on Debian the oneshot postfix.service stays
+ * "active (exited)" while the master runs, and dies, in postfix@-.service.
+ * A part that leaves active with no job queued (and no Restart= of its own)
+ * while the unit is active is a death, judged at once as the unit's own
+ * failure, and the restart goes through the unit, as an admin restarts
+ * Postfix; a stop by an admin comes with a job. While a part is being
+ * started or stopped by systemd, the unit counts as busy (no probe, no
+ * verdict). A process of the unit or its parts stopped by a signal fails
+ * its checks before any probe (watched_unit_find_stopped). The parts
+ * themselves are unit-parts.c's.
+ *
+ * See also: unit-parts.c, check.c (check_unit_read, check_unit_failed, check_restart_*),
  * supervisor.c, reload.c.
  */
 #include "supervisor/units.h"
@@ -19,16 +31,35 @@
         for (Check *c = (u)->sup->checks; c < (u)->sup->checks + (u)->sup->n_checks; c++) \
                 if (c->unit == (u))
 
+/* The unit's phase, from its own state and its parts'. */
+static void view_fold(WatchedUnit *u) {
+        if (!u->props_ok)
+                return;
+        u->view.phase = unit_phase_from_state(u->props.load_state, u->props.active_state,
+                                              u->props.sub_state, u->props.job_id);
+        if (u->view.phase == UNIT_PHASE_ACTIVE && unit_parts_busy(u))
+                u->view.phase = UNIT_PHASE_BUSY;
+}
+
 static void view_update(WatchedUnit *u, const UnitProps *props, int error) {
         if (error < 0) {
                 log_warning_errno(error, "cannot read the state of %s: %m", u->name);
+                u->props_ok = false;
                 u->view = (UnitView) { .phase = UNIT_PHASE_UNKNOWN, .n_restarts = N_RESTARTS_UNKNOWN };
                 return;
         }
         u->props = *props;
-        u->view.phase = unit_phase_from_state(props->load_state, props->active_state,
-                                              props->sub_state, props->job_id);
+        u->props_ok = true;
         u->view.n_restarts = props->n_restarts;
+        unit_parts_update(u);
+        view_fold(u);
+}
+
+void watched_unit_parts_changed(WatchedUnit *u, const char *death) {
+        view_fold(u);
+        if (death)
+                for_each_check_of(c, u)
+                        check_unit_failed(c, death);
 }
 
 static void on_props(const char *name, const UnitProps *props, int error, void *userdata) {
@@ -72,6 +103,42 @@ static void on_changed(const char *name, void *userdata) {
         watched_unit_refresh(userdata);
 }
 
+/* After a restart's grace, each check of the unit probes the new process
+ * at once rather than at the next cycle (which may be an hour away), so
+ * its state says "ok" or "failing" again, not "restarting". A check still
+ * in its grace (the unit still coming up) is tried again shortly. */
+static int on_settle(sd_event_source *src, uint64_t usec, void *userdata) {
+        WatchedUnit *u = userdata;
+        bool again = false;
+
+        for_each_check_of(c, u)
+                if (check_start_probe(c, c->next_probe) == 0 && c->rec.policy.in_grace)
+                        again = true;
+        if (again) {
+                (void) sd_event_source_set_time(src, usec + 500 * USEC_PER_MSEC);
+                (void) sd_event_source_set_enabled(src, SD_EVENT_ONESHOT);
+        }
+        return 0;
+}
+
+static void settle_after_grace(WatchedUnit *u) {
+        usec_t grace = 0;
+        int r;
+
+        for_each_check_of(c, u)
+                if (c->config->restart_grace > grace)
+                        grace = c->config->restart_grace;
+        grace += 10 * USEC_PER_MSEC; /* past the grace, not at its edge */
+        if (u->settle) {
+                r = sd_event_source_set_time_relative(u->settle, grace);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(u->settle, SD_EVENT_ONESHOT);
+        } else
+                r = sd_event_add_time_relative(u->sup->event, &u->settle, CLOCK_MONOTONIC, grace, 0, on_settle, u);
+        if (r < 0)
+                log_warning_errno(r, "cannot arm the probe after %s's restart: %m; the next cycle probes it", u->name);
+}
+
 static void on_restart_done(const char *name, const char *result, int error, void *userdata) {
         WatchedUnit *u = userdata;
         bool ok = error == 0 && unit_job_result_ok(result);
@@ -85,6 +152,8 @@ static void on_restart_done(const char *name, const char *result, int error, voi
         for_each_check_of(c, u)
                 check_restart_finished(c, ok);
         watched_unit_refresh(u);
+        if (ok)
+                settle_after_grace(u);
 }
 
 void watched_unit_restart(WatchedUnit *u, Check *trigger) {
@@ -163,13 +232,17 @@ void units_unwatch_unused(Supervisor *s) {
 
                 for (size_t j = 0; j < s->n_checks && !used; j++)
                         used = s->checks[j].unit == u;
-                if (!used)
+                if (!used) {
                         u->watch = sd_bus_slot_unref(u->watch);
+                        unit_parts_unwatch(u);
+                }
         }
 }
 
 void units_free(Supervisor *s) {
         for (size_t i = 0; i < s->n_units; i++) {
+                unit_parts_free(s->units[i]);
+                sd_event_source_disable_unref(s->units[i]->settle);
                 sd_bus_slot_unref(s->units[i]->watch);
                 free(s->units[i]->name);
                 free(s->units[i]);

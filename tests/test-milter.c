@@ -63,20 +63,53 @@ static void test_parse(void) {
         CHECK_INT(milter_optneg_parse(&f, &o), -EBADMSG);
 }
 
+/* OpenDKIM on Socket inet:PORT@127.0.0.1, or with port 0 on
+ * local:DIR/opendkim.sock (Debian's stock choice, under /run/opendkim). */
 static pid_t start_opendkim(uint16_t port) {
         char *genkey[] = { GENKEY, "-D", net_dir, "-d", "example.com", "-s", "test", NULL };
         char *argv[] = { OPENDKIM, "-f", "-x", (char *) net_path("opendkim.conf"), NULL };
+        char socket[256];
         int status;
         pid_t pid;
 
         pid = net_spawn("genkey.log", genkey);
         if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
                 return -1;
-        net_write("opendkim.conf", "Socket inet:%u@127.0.0.1\nDomain example.com\nSelector test\n"
-                  "KeyFile %s\nMode sv\nSyslog no\nUserID root\nRequireSafeKeys false\n", port,
+        if (port)
+                snprintf(socket, sizeof(socket), "inet:%u@127.0.0.1", port);
+        else
+                snprintf(socket, sizeof(socket), "local:%s", net_path("opendkim.sock"));
+        net_write("opendkim.conf", "Socket %s\nDomain example.com\nSelector test\n"
+                  "KeyFile %s\nMode sv\nSyslog no\nUserID root\nRequireSafeKeys false\n", socket,
                   net_path("test.private"));
         pid = net_spawn("opendkim.log", argv);
-        return net_wait_port(port, "opendkim.log") ? pid : -1;
+        if (port)
+                return net_wait_port(port, "opendkim.log") ? pid : -1;
+        for (int i = 0; i < 200 && access(net_path("opendkim.sock"), F_OK) < 0; i++)
+                usleep(50 * 1000);
+        return access(net_path("opendkim.sock"), F_OK) == 0 ? pid : -1;
+}
+
+/* Debian 12's stock OpenDKIM listens on a unix socket: socket = PATH. */
+static void test_unix_socket(void) {
+        const char *conf = net_conf("type = milter\nsocket = %s\ntimeout = 1s\n", net_path("opendkim.sock"));
+        char *saved = strdup(conf);
+        pid_t dkim = start_opendkim(0);
+
+        CHECK(dkim > 0);
+        if (dkim > 0 && saved) {
+                net_expect("milter OpenDKIM, unix socket", saved, PROBE_OK,
+                           "option negotiation answered: version 6, actions 0x");
+                net_signal(dkim, SIGSTOP);
+                net_expect("milter OpenDKIM hung, unix socket", saved, PROBE_TIMEOUT,
+                           "no reply to option negotiation within 1s");
+        }
+        net_kill(dkim);
+        (void) unlink(net_path("opendkim.sock")); /* a killed OpenDKIM leaves it */
+        if (saved)
+                net_expect("milter OpenDKIM gone, unix socket", saved, PROBE_CONNECT_ERROR,
+                           "No such file or directory");
+        free(saved);
 }
 
 static void hostile(const char *name, const void *reply, size_t len, ProbeStatus status, const char *words) {
@@ -132,6 +165,7 @@ int main(void) {
         net_kill(dkim);
         net_expect("milter OpenDKIM stopped", net_conf("type = milter\nport = %u\n", port), PROBE_CONNECT_REFUSED,
                    "connection refused");
+        test_unix_socket();
         test_hostile();
         net_cleanup();
         return tests_summary("test-milter");

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# PENDING (suite "pending", not run by tests/run.sh until the daemon side of
-# issue 8 lands): on Debian's stock OpenDKIM the embedded default probes
+# On Debian's stock OpenDKIM the embedded default probes
 # OpenDKIM where its own config says it listens, and leaves a healthy
 # OpenDKIM alone.
 #

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# PENDING (suite "pending", not run by tests/run.sh until the daemon side of
-# issue 8 lands): the fire drill of Postfix on a Debian server freezes
+# the fire drill of Postfix on a Debian server freezes
 # Postfix's processes, wherever they run.
 #
 # Debian's postfix.service is a oneshot with no process of its own; the

@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# PENDING (suite "pending", not run by tests/run.sh until the daemon side of
-# issue 8 lands): a frozen Postfix master on a Debian server is detected
+# a frozen Postfix master on a Debian server is detected
 # within one cycle and healed through postfix.service.
 #
 # Debian's own units and stock master.cf (no max_use=1): the master runs in

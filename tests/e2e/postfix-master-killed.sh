@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# PENDING (suite "pending", not run by tests/run.sh until the daemon side of
-# issue 8 lands): a SIGKILLed Postfix master on a Debian server is acted on
+# a SIGKILLed Postfix master on a Debian server is acted on
 # at once, not at the next cycle.
 #
 # Debian's own units: postfix.service is a oneshot (ExecStart=/bin/true,
@@ -29,12 +28,16 @@ pass "postfix ok (interval 1h: no cycle will come)"
 master=$(debian_postfix_master)
 kill -KILL "$master"
 wait_for '! smtp_greets '"$port"' 1' 20 "the port to close" || fail "postfix still greets after its master died"
-[[ $(unit_prop postfix.service ActiveState) == active ]] || fail "postfix.service is $(unit_prop postfix.service ActiveState)"
-pass "master $master killed: no greeting, postfix.service still active ($(unit_prop postfix.service SubState))"
+# postfix.service stays active (exited) after the death; only mailsupd's
+# own restart (which may already be under way: it reacts in well under a
+# second, before the port is seen closed) takes it down.
+[[ $(unit_prop postfix.service ActiveState) == active || -n $(events unit-restarting) ]] ||
+	fail "postfix.service is $(unit_prop postfix.service ActiveState) and mailsupd did not restart it"
+pass "master $master killed: no greeting; postfix.service $(unit_prop postfix.service ActiveState) ($(unit_prop postfix.service SubState))"
 
 wait_for '[[ -n $(events unit-restarting) ]]' 60 "a restart" || fail "no reaction to the master's death within 60s"
-events unit-restarting | grep -q "restarting postfix.service " ||
-	fail "the restart did not go through postfix.service: $(events unit-restarting)"
+events unit-restarting | grep -q "restarting postfix.service .*postfix@-.service" ||
+	fail "the restart did not go through postfix.service for postfix@-.service's death: $(events unit-restarting)"
 wait_for 'new=$(debian_postfix_master 2>/dev/null) && [[ $new != "$master" ]] && smtp_greets '"$port"' 1' 60 \
 	"a new master greets" || fail "no new master greets"
 [[ $(count_events unit-restarting) == 1 ]] || fail "expected one restart, got $(count_events unit-restarting)"

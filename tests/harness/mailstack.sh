@@ -38,14 +38,18 @@
 # fatal start errors only to its maillog here, as there is no /dev/log.
 #
 # Choices that tests rely on:
-#   - Postfix smtpd runs with max_use=1, so a SIGSTOPped master means no
-#     greeting (otherwise an idle smtpd keeps greeting for up to 100 s).
+#   - Postfix's master.cf is the stock one but for the listener's address,
+#     chroot and postlog: a SIGSTOPped master's warm smtpd children keep
+#     greeting (max_idle 100 s, max_use 100), as on a server; mailsupd sees
+#     the stopped process. To hang the whole of Postfix, stop every process
+#     of the unit (systemctl --user kill -s STOP UNIT).
 #   - The Postfix unit is Type=forking around "postfix start" (active once
 #     the master listens) and has no ExecStop: systemd's SIGTERM+SIGCONT to
 #     the whole unit stops it promptly, even with a stopped master, and the
 #     unit ends "inactive", not "failed".
 #   - Tests of Debian's own layout use debian.sh instead; this one remains
-#     for what needs max_use=1 until mailsupd detects a frozen master.
+#     for what needs a unit of the test's own (the installed package's test,
+#     the fuzz seeds, the selftest).
 #   - Dovecot runs Type=notify with KillMode=mixed (its master stops its
 #     children).  Its MainPID is the dovecot master; SIGSTOP on it also
 #     means no greeting (imap-login serves one connection per process).
@@ -195,11 +199,6 @@ mailstack_postfix() {
 	# master.cf: Debian's, with the smtp listener moved to 127.0.0.1:PORT,
 	# no chroot anywhere (the private spool has no chroot files), and a
 	# postlog service (needed for maillog_file).
-	# smtpd gets max_use=1: each smtpd serves one connection and exits, so
-	# new connections always need the master to spawn an smtpd.  Without it
-	# an idle smtpd keeps accepting and greeting for max_idle (100 s) even
-	# while the master is stopped, and "kill -STOP master" would not look
-	# like an outage.
 	awk -v port="$port" '
 		/^[^#[:space:]]/ {
 			smtpd = ($1 == "smtp" && $2 == "inet")
@@ -210,8 +209,6 @@ mailstack_postfix() {
 			if ($1 == "postlog")
 				have_postlog = 1
 			print
-			if (smtpd)
-				print "  -o max_use=1"
 			next
 		}
 		{ print }
