@@ -4,7 +4,11 @@
  * that should hold the least power. The rule lets the mailsup user ask
  * systemd for org.freedesktop.systemd1.manage-units with verb "restart"
  * (RestartUnit) or "kill" (KillUnit: the drill's SIGSTOP and SIGCONT) on the
- * units of the checks with action = restart, and answers NO to every other
+ * units of the checks with action = restart, and "kill" alone on the
+ * instances of such a unit's template (postfix@-.service for postfix.service:
+ * on Debian the process runs in an instance that is PartOf= the unit the
+ * admin restarts, and the drill freezes the parts too; they are restarted
+ * through the named unit, never by themselves), and answers NO to every other
  * manage-units request of that user (start, stop, reset-failed, another
  * unit), so no later rule or default can widen it. It is ES5 (polkitd 122's
  * duktape): var, indexOf, no arrow functions.
@@ -48,8 +52,10 @@ static void put_rule(FILE *f, const Config *c, const char *user) {
                    "// `systemctl reload mailsupd`, which writes it again.\n"
                    "//\n"
                    "// The user %s may restart, and for `mailsupctl drill` signal (KillUnit),\n"
-                   "// exactly the units of the checks with action = restart. Every other\n"
-                   "// request of that user to manage units is refused.\n",
+                   "// exactly the units of the checks with action = restart, and signal\n"
+                   "// the instances NAME@X.service of such a NAME.service (its parts on\n"
+                   "// Debian, e.g. postfix@-.service). Every other request of that user to\n"
+                   "// manage units is refused.\n",
                 c->path ? c->path : "the embedded default configuration", user);
         fputs("polkit.addRule(function(action, subject) {\n"
               "        if (action.id != \"org.freedesktop.systemd1.manage-units\" || subject.user != ", f);
@@ -64,8 +70,13 @@ static void put_rule(FILE *f, const Config *c, const char *user) {
                 put_js_string(f, c->checks[i].unit);
         }
         fputs(n ? "\n        ];\n" : "];\n", f);
-        fputs("        var verb = action.lookup(\"verb\");\n"
-              "        if ((verb == \"restart\" || verb == \"kill\") && units.indexOf(action.lookup(\"unit\")) >= 0)\n"
+        fputs("        var verb = action.lookup(\"verb\"), unit = action.lookup(\"unit\");\n"
+              "        if ((verb == \"restart\" || verb == \"kill\") && units.indexOf(unit) >= 0)\n"
+              "                return polkit.Result.YES;\n"
+              "        // an instance NAME@X.service of a listed NAME.service: kill only (the drill)\n"
+              "        var at = unit ? unit.indexOf(\"@\") : -1;\n"
+              "        if (verb == \"kill\" && at > 0 && unit.slice(-8) == \".service\" &&\n"
+              "            units.indexOf(unit.substring(0, at) + \".service\") >= 0)\n"
               "                return polkit.Result.YES;\n"
               "        return polkit.Result.NO;\n"
               "});\n", f);

@@ -2,7 +2,8 @@
 # The polkit rule that `mailsupd --print-polkit-rule` / `--write-polkit-rule`
 # makes from the configuration, judged by a real polkitd (tests/harness/
 # polkit.sh) for a process of the unprivileged user mailsup:
-#   - pkcheck: restart and kill of a configured unit granted; restart of a
+#   - pkcheck: restart and kill of a configured unit granted, kill (only)
+#     of its template's instances (Debian's postfix@-.service); restart of a
 #     unit only an alert check names, or of any other unit, refused; stop,
 #     start and reset-failed of a configured unit refused;
 #   - real calls to the sandbox's systemd manager as mailsup: RestartUnit of
@@ -69,6 +70,11 @@ expect() { # expect granted|refused UNIT VERB
 }
 expect granted demo.service restart
 expect granted demo.service kill
+expect granted demo@-.service kill
+expect refused demo@-.service restart
+expect refused demo@-.service stop
+expect refused demo@-.socket kill
+expect refused other@-.service kill
 expect granted dovecot.service restart
 expect refused alerted.service restart
 expect refused other.service restart
@@ -76,7 +82,7 @@ expect refused demo.service stop
 expect refused demo.service start
 expect refused demo.service reset-failed
 expect refused dovecot.service stop
-pass "pkcheck: restart and kill of the configured units only; stop, start, reset-failed and other units refused"
+pass "pkcheck: restart and kill of the configured units, kill of their instances; stop, start, reset-failed and other units refused"
 
 sandbox_install_unit demo.service "[Service]
 ExecStart=/bin/sleep 1000"

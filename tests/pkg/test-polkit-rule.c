@@ -47,7 +47,8 @@ static void test_units(void) {
         CHECK_INT(count(rule, "redis-server.service"), 0);
         CHECK_INT(count(rule, "unbound.service"), 0);
         CHECK(strstr(rule, "subject.user != \"mailsup\"") != NULL);
-        CHECK(strstr(rule, "(verb == \"restart\" || verb == \"kill\")") != NULL);
+        CHECK(strstr(rule, "(verb == \"restart\" || verb == \"kill\") && units.indexOf(unit) >= 0") != NULL);
+        CHECK(strstr(rule, "if (verb == \"kill\" && at > 0") != NULL);
         CHECK(strstr(rule, "return polkit.Result.NO;\n});\n") != NULL);
 }
 
