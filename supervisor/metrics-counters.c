@@ -200,6 +200,7 @@ void metrics_tables_free(Metrics *m) {
         free(m->units);
         free(m->channels);
         free(m->values);
+        strmap_clear(&m->values_index);
         m->units = NULL;
         m->channels = NULL;
         m->values = NULL;

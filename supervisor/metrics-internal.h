@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/http-server.h"
+#include "common/strmap.h"
 #include "supervisor/metrics.h"
 
 #define METRICS_FILE_NAME "metrics"
@@ -39,6 +40,7 @@ typedef struct Metrics {
         size_t n_channels;
         MetricsValues *values;
         size_t n_values;
+        StrMap values_index;                    /* check name -> index in values */
 } Metrics;
 
 /* The whole exposition of s, as Prometheus reads it (metrics-page.c). */

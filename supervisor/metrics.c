@@ -113,33 +113,46 @@ static bool observe_unit(Metrics *m, const WatchedUnit *wu) {
         return true;
 }
 
+/* Per probe, so a lookup by name, not a scan of every check's values. */
 static void keep_values(Metrics *m, const Check *c, const ProbeResult *r) {
-        MetricsValues *v = NULL;
+        MetricsValues *v;
+        size_t i;
 
-        for (size_t i = 0; i < m->n_values && !v; i++)
-                if (streq(m->values[i].check, c->config->name))
-                        v = &m->values[i];
-        if (!v) {
+        if (strmap_get(&m->values_index, c->config->name, &i))
+                v = &m->values[i];
+        else {
                 if (r->n_values == 0)
                         return;
                 v = reallocarray(m->values, m->n_values + 1, sizeof(*v));
                 if (!v)
                         return; /* figures, not supervision: leave them out */
                 m->values = v;
-                v = &m->values[m->n_values++];
+                v = &m->values[m->n_values];
                 v->check = xstrdup(c->config->name);
-        }
-        v->n = r->n_values;
-        memcpy(v->values, r->values, sizeof(r->values[0]) * r->n_values);
-}
-
-static void forget_values(Metrics *m, const char *check) {
-        for (size_t i = 0; i < m->n_values; i++)
-                if (streq(m->values[i].check, check)) {
-                        free(m->values[i].check);
-                        m->values[i] = m->values[--m->n_values];
+                if (strmap_put(&m->values_index, v->check, m->n_values) < 0) {
+                        free(v->check);
                         return;
                 }
+                m->n_values++;
+        }
+        v->n = r->n_values;
+        if (r->n_values > 0)
+                memcpy(v->values, r->values, sizeof(r->values[0]) * r->n_values);
+}
+
+/* On reload only: the last entry takes the removed one's place, and the
+ * index is built again. */
+static void forget_values(Metrics *m, const char *check) {
+        size_t i;
+
+        if (!strmap_get(&m->values_index, check, &i))
+                return;
+        free(m->values[i].check);
+        m->values[i] = m->values[--m->n_values];
+        strmap_clear(&m->values_index);
+        for (i = 0; i < m->n_values; i++)
+                if (strmap_put(&m->values_index, m->values[i].check, i) < 0)
+                        abort(); /* out of memory, as in xstrdup() */
 }
 
 static void on_news(Supervisor *s, const News *n, void *userdata) {
