@@ -64,6 +64,32 @@ bool strmap_get(const StrMap *m, const char *key, size_t *ret) {
         return true;
 }
 
+/* Backward-shift deletion: the entries after the removed one that probed
+ * past it move back, so no lookup stops early and no tombstone is left. */
+bool strmap_remove(StrMap *m, const char *key) {
+        size_t mask = m->size - 1, hole, j;
+
+        if (m->size == 0 || !slot_for(m->slots, m->size, key)->key)
+                return false;
+        hole = j = (size_t) (slot_for(m->slots, m->size, key) - m->slots);
+        for (;;) {
+                size_t home;
+
+                j = (j + 1) & mask;
+                if (!m->slots[j].key)
+                        break;
+                home = hash(m->slots[j].key) & mask;
+                /* the entry at j stays if its home lies cyclically in (hole, j] */
+                if (hole <= j ? (hole < home && home <= j) : (hole < home || home <= j))
+                        continue;
+                m->slots[hole] = m->slots[j];
+                hole = j;
+        }
+        m->slots[hole] = (StrMapSlot) {};
+        m->n--;
+        return true;
+}
+
 void strmap_clear(StrMap *m) {
         free(m->slots);
         *m = (StrMap) {};

@@ -28,5 +28,7 @@ typedef struct StrMap {
 int strmap_put(StrMap *m, const char *key, size_t value);
 /* true and *ret (may be NULL) set when key is in the map. */
 bool strmap_get(const StrMap *m, const char *key, size_t *ret);
+/* Removes key; false if it was not there. */
+bool strmap_remove(StrMap *m, const char *key);
 /* Empties the map and frees its table (not the keys). */
 void strmap_clear(StrMap *m);

@@ -1,34 +1,23 @@
 /* condition.c: the condition tracker (see condition.h). */
 #include "notify/condition.h"
 
+#include "common/strmap.h"
+
 typedef struct Condition {
-        char *check;
-        char *kind;
+        char *key;              /* "check\x1fkind": the map's key */
         usec_t since;
         usec_t last_sent;
 } Condition;
 
-/* Conditions per hash bucket of (check, kind): a bucket at 0 answers "not
- * tracked" without a scan, which is the common case. */
-#define CONDITION_BUCKETS 1024U
-
+/* As many conditions as hold (10,000 failing checks are 10,000), each found
+ * by name through a hash map: no scan per probe, no limit that would make a
+ * condition "new" again every cycle. */
 struct ConditionTracker {
         usec_t reminder;
-        Condition items[CONDITION_MAX];
-        size_t n;
-        uint16_t buckets[CONDITION_BUCKETS];
+        Condition *items;
+        size_t n, allocated;
+        StrMap index;           /* key -> position in items */
 };
-
-static unsigned bucket(const char *check, const char *kind) {
-        uint32_t h = 2166136261U; /* FNV-1a */
-
-        for (const char *c = check; *c; c++)
-                h = (h ^ (uint8_t) *c) * 16777619U;
-        h = (h ^ 0xffU) * 16777619U;
-        for (const char *c = kind; *c; c++)
-                h = (h ^ (uint8_t) *c) * 16777619U;
-        return h % CONDITION_BUCKETS;
-}
 
 int condition_tracker_new(usec_t reminder, ConditionTracker **ret) {
         ConditionTracker *t = calloc(1, sizeof(*t));
@@ -43,10 +32,10 @@ int condition_tracker_new(usec_t reminder, ConditionTracker **ret) {
 ConditionTracker *condition_tracker_free(ConditionTracker *t) {
         if (!t)
                 return NULL;
-        for (size_t i = 0; i < t->n; i++) {
-                free(t->items[i].check);
-                free(t->items[i].kind);
-        }
+        for (size_t i = 0; i < t->n; i++)
+                free(t->items[i].key);
+        free(t->items);
+        strmap_clear(&t->index);
         free(t);
         return NULL;
 }
@@ -55,13 +44,54 @@ void condition_tracker_set_reminder(ConditionTracker *t, usec_t reminder) {
         t->reminder = reminder;
 }
 
-static Condition *find(const ConditionTracker *t, const char *check, const char *kind) {
-        if (t->buckets[bucket(check, kind)] == 0)
+/* The key of (check, kind) in buf, or in a new allocation (*heap) when long. */
+static const char *make_key(const char *check, const char *kind, char *buf, size_t size, char **heap) {
+        *heap = NULL;
+        if ((size_t) snprintf(buf, size, "%s\x1f%s", check ? check : "", kind) < size)
+                return buf;
+        if (asprintf(heap, "%s\x1f%s", check ? check : "", kind) < 0)
+                abort(); /* out of memory, as in xstrdup() */
+        return *heap;
+}
+
+static Condition *find(const ConditionTracker *t, const char *key) {
+        size_t i;
+
+        return strmap_get(&t->index, key, &i) ? &t->items[i] : NULL;
+}
+
+static Condition *add(ConditionTracker *t, const char *key, usec_t now) {
+        Condition *c;
+
+        if (t->n == t->allocated) {
+                size_t n = t->allocated ? t->allocated * 2 : 16;
+
+                c = reallocarray(t->items, n, sizeof(*c));
+                if (!c)
+                        return NULL;
+                t->items = c;
+                t->allocated = n;
+        }
+        c = &t->items[t->n];
+        *c = (Condition) { xstrdup(key), now, now };
+        if (strmap_put(&t->index, c->key, t->n) < 0) {
+                free(c->key);
                 return NULL;
-        for (size_t i = 0; i < t->n; i++)
-                if (streq(t->items[i].check, check) && streq(t->items[i].kind, kind))
-                        return (Condition *) &t->items[i];
-        return NULL;
+        }
+        t->n++;
+        return c;
+}
+
+static void drop(ConditionTracker *t, Condition *c) {
+        size_t i = (size_t) (c - t->items);
+
+        (void) strmap_remove(&t->index, c->key);
+        free(c->key);
+        if (i != --t->n) {
+                t->items[i] = t->items[t->n]; /* order does not matter */
+                if (strmap_put(&t->index, t->items[i].key, i) < 0)
+                        abort(); /* replaces an entry: no allocation */
+        }
 }
 
 static bool reminder_due(const ConditionTracker *t, const Condition *c, usec_t now) {
@@ -70,8 +100,10 @@ static bool reminder_due(const ConditionTracker *t, const Condition *c, usec_t n
 
 ConditionChange condition_peek(const ConditionTracker *t, const char *check, const char *kind, bool active,
                                usec_t now) {
-        const Condition *c = find(t, check ? check : "", kind);
+        char buf[256], *heap;
+        const Condition *c = find(t, make_key(check, kind, buf, sizeof(buf), &heap));
 
+        free(heap);
         if (!active)
                 return c ? CONDITION_RESOLVED : CONDITION_NONE;
         if (!c)
@@ -81,37 +113,31 @@ ConditionChange condition_peek(const ConditionTracker *t, const char *check, con
 
 ConditionChange condition_update(ConditionTracker *t, const char *check, const char *kind, bool active,
                                  usec_t now, usec_t *ret_since) {
-        Condition *c = find(t, check ? check : "", kind);
-        usec_t since;
+        char buf[256], *heap;
+        const char *key = make_key(check, kind, buf, sizeof(buf), &heap);
+        Condition *c = find(t, key);
+        ConditionChange change = CONDITION_NONE;
+        usec_t since = now;
 
         if (!active) {
-                if (!c)
-                        return CONDITION_NONE;
-                t->buckets[bucket(c->check, c->kind)]--;
-                since = c->since;
-                free(c->check);
-                free(c->kind);
-                *c = t->items[--t->n]; /* order does not matter */
-                if (ret_since)
-                        *ret_since = since;
-                return CONDITION_RESOLVED;
-        }
-        if (!c) {
-                /* Full: report as new every time rather than stay silent. */
-                if (t->n < CONDITION_MAX) {
-                        t->items[t->n++] = (Condition) { xstrdup(check ? check : ""), xstrdup(kind), now, now };
-                        t->buckets[bucket(check ? check : "", kind)]++;
+                if (c) {
+                        since = c->since;
+                        drop(t, c);
+                        change = CONDITION_RESOLVED;
                 }
-                if (ret_since)
-                        *ret_since = now;
-                return CONDITION_STARTED;
+        } else if (!c) {
+                /* Out of memory: reported as new each time rather than silent. */
+                (void) add(t, key, now);
+                change = CONDITION_STARTED;
+        } else if (reminder_due(t, c, now)) {
+                c->last_sent = now;
+                since = c->since;
+                change = CONDITION_REMINDER;
         }
-        if (!reminder_due(t, c, now))
-                return CONDITION_NONE;
-        c->last_sent = now;
-        if (ret_since)
-                *ret_since = c->since;
-        return CONDITION_REMINDER;
+        free(heap);
+        if (change != CONDITION_NONE && ret_since)
+                *ret_since = since;
+        return change;
 }
 
 size_t condition_active_count(const ConditionTracker *t) {

@@ -12,8 +12,6 @@
 
 #include "common/util.h"
 
-#define CONDITION_MAX 512               /* conditions tracked at once; more are reported each time */
-
 typedef enum ConditionChange {
         CONDITION_NONE,
         CONDITION_STARTED,

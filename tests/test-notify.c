@@ -118,7 +118,9 @@ static void test_outbox_dir(void) {
 }
 
 static void test_conditions(void) {
-        ConditionTracker *t = NULL, *never = NULL;
+        ConditionTracker *t = NULL, *never = NULL, *many = NULL;
+        char name[32];
+        unsigned wrong = 0;
         usec_t h = USEC_PER_HOUR, since = 0;
         static const struct {
                 usec_t at;
@@ -157,6 +159,32 @@ static void test_conditions(void) {
         CHECK_INT(condition_update(never, "", "threshold-breached", true, 1000 * h, NULL), CONDITION_NONE);
         CHECK_INT(condition_update(never, "", "threshold-breached", false, 1001 * h, NULL), CONDITION_RESOLVED);
         condition_tracker_free(never);
+
+        /* 10,000 failing checks: each one new once, then quiet, whichever
+         * resolves first (the tracker once held 512 and called every
+         * further one new in each cycle: a notification per cycle each). */
+        CHECK_INT(condition_tracker_new(0, &many), 0);
+        for (unsigned i = 0; i < 10000; i++) {
+                snprintf(name, sizeof(name), "check-%u", i);
+                if (condition_update(many, name, "check-failed", true, 0, NULL) != CONDITION_STARTED)
+                        wrong++;
+        }
+        for (unsigned i = 0; i < 10000; i += 2) {
+                snprintf(name, sizeof(name), "check-%u", i);
+                if (condition_update(many, name, "check-failed", false, h, NULL) != CONDITION_RESOLVED)
+                        wrong++;
+        }
+        for (unsigned i = 0; i < 10000; i++) {
+                snprintf(name, sizeof(name), "check-%u", i);
+                if (condition_peek(many, name, "check-failed", true, 2 * h) !=
+                            (i % 2 ? CONDITION_NONE : CONDITION_STARTED) ||
+                    condition_update(many, name, "check-failed", true, 2 * h, NULL) !=
+                            (i % 2 ? CONDITION_NONE : CONDITION_STARTED))
+                        wrong++;
+        }
+        CHECK_INT(wrong, 0);
+        CHECK_INT(condition_active_count(many), 10000);
+        condition_tracker_free(many);
 }
 
 /* Parses "key = value" lines; returns verify()'s or the first parse error's message. */

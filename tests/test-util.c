@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "common/json.h"
+#include "common/strmap.h"
 #include "common/trust.h"
 #include "common/util.h"
 #include "tests/tests.h"
@@ -302,6 +303,40 @@ static void test_write_file_atomic(void) {
         CHECK(system(cmd) == 0);
 }
 
+/* The map against a plain array: 5,000 keys put, every third removed (the
+ * backward shift must keep every other key findable), values updated. */
+static void test_strmap(void) {
+        enum { N = 5000 };
+        static char keys[N][16];
+        StrMap m = {};
+        size_t v;
+        unsigned bad = 0;
+
+        for (unsigned i = 0; i < N; i++) {
+                snprintf(keys[i], sizeof(keys[i]), "check-%u", i);
+                CHECK_INT(strmap_put(&m, keys[i], i), 0);
+        }
+        CHECK(m.n == N);
+        for (unsigned i = 0; i < N; i += 3)
+                CHECK(strmap_remove(&m, keys[i]));
+        CHECK(!strmap_remove(&m, keys[0]));
+        CHECK(!strmap_remove(&m, "absent"));
+        for (unsigned i = 0; i < N; i++) {
+                bool in = strmap_get(&m, keys[i], &v);
+
+                if (in != (i % 3 != 0) || (in && v != i))
+                        bad++;
+        }
+        CHECK_INT(bad, 0);
+        CHECK(m.n == N - (N + 2) / 3);
+        CHECK_INT(strmap_put(&m, keys[1], 7), 0);
+        CHECK(strmap_get(&m, keys[1], &v) && v == 7);
+        CHECK_INT(strmap_put(&m, keys[0], 0), 0);
+        CHECK(strmap_get(&m, keys[0], &v) && v == 0);
+        strmap_clear(&m);
+        CHECK(!strmap_get(&m, keys[1], NULL));
+}
+
 int main(void) {
         test_parse_duration();
         test_format_duration();
@@ -312,5 +347,6 @@ int main(void) {
         test_trust_judge();
         test_json_fprint();
         test_write_file_atomic();
+        test_strmap();
         return tests_summary("test-util");
 }
