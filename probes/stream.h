@@ -27,7 +27,7 @@
 #include "probes/tls.h"
 
 #define STREAM_IN_MAX (16U * 1024U)
-#define STREAM_OUT_MAX 512U
+#define STREAM_OUT_MAX 1024U
 
 typedef struct Stream Stream;
 
