@@ -162,14 +162,13 @@ static int read_value(Cursor *c, const char **v, size_t *vlen, unsigned depth) {
                 return 0;
         }
         /* An atom or a number; a section's brackets may hold blanks: BODY[HEADER.FIELDS (A B)]. */
-        for (unsigned brackets = 0; c->p < c->end && (brackets > 0 || (*c->p != ' ' && *c->p != ')' && *c->p != '('));
+        for (unsigned brackets = 0; c->p < c->end && *c->p != '\r' && *c->p != '\n' &&
+                                    (brackets > 0 || (*c->p != ' ' && *c->p != ')' && *c->p != '('));
              c->p++) {
                 if (*c->p == '[')
                         brackets++;
                 else if (*c->p == ']' && brackets > 0)
                         brackets--;
-                else if (*c->p == '\r' || *c->p == '\n')
-                        return -EBADMSG;
         }
         if (c->p == start)
                 return -EBADMSG;

@@ -170,6 +170,6 @@ int postqueue_line_parse(const char *line, size_t len, const char *queue_id, cha
         if (r == 0 && why[0])
                 snprintf(buf, size, "%s: %s", queue, why);
         else
-                snprintf(buf, size, "%s", queue);
+                snprintf(buf, size, "still in the %s queue", queue);
         return 1;
 }

@@ -119,6 +119,6 @@ int canary_header_parse(const char *hdr, size_t len, const char *check, Canary *
 bool header_block_matches(const char *hdr, size_t len, const regex_t *re);
 
 /* One line of postqueue -j: for the message queue_id, "deferred: <the
- * first recipient's delay_reason>" (or the queue's name alone) into buf.
+ * first recipient's delay_reason>" (or "still in the incoming queue") into buf.
  * 1 when the line is that message's; 0 when another's; -EBADMSG. */
 int postqueue_line_parse(const char *line, size_t len, const char *queue_id, char *buf, size_t size);
