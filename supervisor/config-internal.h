@@ -40,6 +40,7 @@ typedef struct CheckMeta {
         bool port_given;
         bool action_given;      /* else the default depends on unit= and the type */
         bool restart_limit_given, restart_window_given, restart_grace_given; /* else [supervisor]'s */
+        ConfigSource depends_on; /* the last depends_on = ..., line 0 if never set */
         ExtraKey *extras;
         size_t n_extras;
 } CheckMeta;
@@ -134,6 +135,10 @@ unsigned config_seen_at(ConfigParser *p, long section, const char *key);
 int config_begin_notify(ConfigParser *p, const char *name);
 void config_notify_key(ConfigParser *p, const char *key, const char *value);
 void config_resolve_notify(ConfigParser *p);
+
+/* config-depends.c: every depends_on resolved to indices, unknown names and
+ * cycles recorded with FILE:LINE. */
+void config_resolve_depends(ConfigParser *p);
 void config_notify_meta_free(ConfigParser *p);
 
 /* config-load.c, for tests: like config_load(path) but, when missing_ok, a path

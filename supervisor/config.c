@@ -108,6 +108,8 @@ Config *config_free(Config *c) {
                 free(cc->host);
                 free(cc->unit);
                 free(cc->source);
+                strv_free(&cc->depends_on, &cc->n_depends_on);
+                free(cc->depends_idx);
         }
         free(c->checks);
         for (size_t i = 0; i < c->n_channels; i++)
@@ -248,6 +250,7 @@ static void resolve(ConfigParser *p) {
                          format_duration(b, sizeof(b), c->interval));
         for (size_t i = 0; i < c->n_checks; i++)
                 resolve_check(p, &c->checks[i], &p->meta[i]);
+        config_resolve_depends(p);
         config_resolve_notify(p);
 }
 

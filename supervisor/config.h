@@ -51,6 +51,9 @@ typedef struct CheckConfig {
         unsigned restart_window;        /* the same for restart_window (cycles) */
         usec_t restart_grace;           /* and restart_grace */
         char *source;                   /* "FILE:LINE" of the section header, for messages */
+        char **depends_on;              /* depends_on = checks whose failure explains this one's */
+        size_t n_depends_on;
+        size_t *depends_idx;            /* resolved: their indices in Config.checks */
 } CheckConfig;
 
 typedef struct Config {
