@@ -403,6 +403,9 @@ static void test_embedded_default(void) {
         if (!c)
                 return;
         CHECK(!c->embedded); /* load_good parses text; config_load decides embedded */
+        /* Root cause first: rspamd cannot scan without Redis. */
+        CHECK(config_find_check(c, "rspamd") && config_find_check(c, "rspamd")->n_depends_on == 1 &&
+              streq(config_find_check(c, "rspamd")->depends_on[0], "redis"));
         CHECK(c->skip_missing_units); /* the text says so: a copy of it behaves the same */
         CHECK_INT(c->bus, BUS_SYSTEM);
         CHECK_INT(c->interval, 2 * USEC_PER_MINUTE);
