@@ -13,6 +13,16 @@
 #   mailflow_lmtp on|off DC_UNIT LMTP_PORT
 #       Dovecot with or without its LMTP listener (a config reload, IMAP
 #       keeps serving): off is "LMTP gone", Postfix defers.
+#   mailflow_rspamd UNIT MILTER_PORT NORMAL_PORT CONTROLLER_PORT
+#       Debian's rspamd 3.4 on a private copy of its config: the proxy as a
+#       milter (self_scan) on MILTER_PORT, the normal worker (/checkv2) and
+#       the controller (/ping) on theirs, no Redis, and X-Spam-Status added
+#       to local mail too. Returns once /ping says pong. Each worker holds
+#       ~240 MB: one per test script.
+#   rspamd_worker_pid UNIT TITLE  a worker's pid ("normal", "controller")
+#   mailflow_milter PF_UNIT MILTER_PORT
+#       Postfix's smtpd passes mail through that milter, and accepts it
+#       unscanned when the milter is gone (milter_default_action = accept).
 #   postfix_qmgr_pid PF_UNIT      the instance's qmgr process
 #   imap_count DC_UNIT USER       messages in USER's INBOX on disk (maildir)
 
@@ -69,6 +79,53 @@ mailflow_stack() {
 		"virtual_transport = lmtp:inet:127.0.0.1:$lmtp" \
 		"queue_run_delay = 2s" "minimal_backoff_time = 2s" "maximal_backoff_time = 4s" || return 1
 	postfix -c "$conf" reload >/dev/null 2>&1 || return 1
+}
+
+mailflow_rspamd() {
+	local unit=$1 milter=$2 normal=$3 controller=$4 d fuzzy
+	d=$SANDBOX_DIR/$unit
+	fuzzy=$(free_port)
+	mkdir -p "$d/db" "$d/run" "$d/log" || return 1
+	cp -r /etc/rspamd "$d/conf" || return 1
+	_mailstack_traversable "$d/conf" || return 1
+	chown _rspamd: "$d/db" "$d/run" "$d/log" || return 1
+	local l=$d/conf/local.d
+	mkdir -p "$l"
+	# One process per worker type, no fuzzy storage: memory is what a test run can spare.
+	printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\nmilter = yes;\ntimeout = 120s;\nupstream "local" {\n  default = yes;\n  self_scan = yes;\n}\n' \
+		"$milter" >"$l/worker-proxy.inc"
+	printf 'bind_socket = "127.0.0.1:%s";\ncount = 1;\n' "$normal" >"$l/worker-normal.inc"
+	printf 'bind_socket = "127.0.0.1:%s";\n' "$controller" >"$l/worker-controller.inc"
+	printf 'bind_socket = "127.0.0.1:%s";\nenabled = false;\n' "$fuzzy" >"$l/worker-fuzzy.inc"
+	printf 'servers = "";\n' >"$l/redis.conf"
+	printf 'skip_local = false;\nskip_authenticated = false;\nuse = ["x-spamd-result", "x-spam-status"];\n' \
+		>"$l/milter_headers.conf"
+	printf 'type = "file";\nfilename = "%s/log/rspamd.log";\nlevel = "warning";\n' "$d" >"$l/logging.inc"
+	sandbox_install_unit "$unit" "[Unit]
+Description=mailsup test rspamd $unit (milter 127.0.0.1:$milter)
+
+[Service]
+ExecStart=/usr/bin/rspamd -f -u _rspamd -g _rspamd -c $d/conf/rspamd.conf --var=CONFDIR=$d/conf --var=LOCAL_CONFDIR=$d/conf --var=DBDIR=$d/db --var=RUNDIR=$d/run --var=LOGDIR=$d/log" || return 1
+	systemctl --user start "$unit" || return 1
+	# Its first start compiles its patterns (hyperscan, ~5 s idle, a minute on a
+	# loaded machine) into DBDIR; a restart reuses them.
+	wait_for "curl -sf http://127.0.0.1:$controller/ping | grep -q pong" 180 "rspamd answers /ping" || {
+		tail -n 20 "$d/log/rspamd.log" >&2
+		ps -o pid,ppid,stat,etime,args -e | grep "[r]spamd" >&2
+		return 1
+	}
+}
+
+rspamd_worker_pid() {
+	pgrep -P "$(unit_prop "$1" MainPID)" -f "rspamd: $2 process" | head -n 1
+}
+
+mailflow_milter() {
+	local conf
+	conf=$(postfix_dir "$1")/conf
+	postconf -c "$conf" -e "smtpd_milters = inet:127.0.0.1:$2" "milter_default_action = accept" \
+		"milter_protocol = 6" || return 1
+	postfix -c "$conf" reload >/dev/null 2>&1
 }
 
 postfix_qmgr_pid() {
