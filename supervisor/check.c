@@ -289,6 +289,9 @@ void supervisor_reset_check(Check *c) {
                    "reset by the operator: %u restart%s forgotten%s; probing now", n, n == 1 ? "" : "s",
                    was_disabled ? ", enabled again" : "");
         check_changed(c, EVENT_CHECK_RESET);
-        /* A probe in flight, or a failure waiting for unit state, is as fresh. */
+        /* A probe in flight, or a failure waiting for unit state, began
+         * before the reset, maybe before the operator's fix: not its answer. */
+        check_cancel_probe(c);
+        c->awaiting_unit = false;
         (void) check_start_probe(c, c->next_probe);
 }

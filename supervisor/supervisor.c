@@ -78,7 +78,11 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         s->cycle_start_mono = now_usec(CLOCK_MONOTONIC);
         s->cycle_outstanding = 0;
         next_real = s->last_cycle_start + interval;
-        (void) sd_event_source_set_time(src, usec + interval);
+        /* Cycles the loop missed (frozen, a stalled machine) are skipped, not
+         * run back to back: each would ping the heartbeat at once and cancel
+         * the ping before it, and probe nothing new. */
+        (void) sd_event_source_set_time(src, usec + interval > s->cycle_start_mono ? usec + interval
+                                                                                 : s->cycle_start_mono + interval);
         (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
         log_debug("cycle %" PRIu64, s->cycles);
         news_publish(s, &(News) { .kind = NEWS_CYCLE_STARTED, .cycle = { .number = s->cycles } });

@@ -10,6 +10,10 @@
 # still accepts, but no greeting comes -- and mailsupd detects it by SMTP
 # and heals it by restarting postfix.service over D-Bus. Leaves nothing
 # running and no cgroup behind.
+# pending Debian layout: needs frozen-master detection
+# (The harness's own Postfix unit, smtpd max_use=1: on Debian's units and
+# stock master.cf a frozen master's warm smtpd children keep greeting, and
+# today's mailsupd does not see it; tests/e2e/postfix-frozen-master.sh.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD

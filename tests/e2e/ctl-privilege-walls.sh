@@ -35,22 +35,7 @@ POLICY=$HERE/../../units/org.mailsup.Supervisor1.conf
 bus_config() {
 	local name=$1
 	shift
-	python3 - "$TMP/$name" "$POLICY" "$@" <<'PY'
-import sys, xml.etree.ElementTree as ET
-out, includes = sys.argv[1], sys.argv[2:]
-root = ET.parse("/usr/share/dbus-1/system.conf").getroot()
-for el in list(root):
-    if el.tag in ("user", "fork", "pidfile", "syslog", "listen", "includedir", "include",
-                  "standard_system_servicedirs", "servicehelper"):
-        root.remove(el)
-ET.SubElement(root, "listen").text = "unix:path=" + out + ".socket"
-for inc in includes:
-    ET.SubElement(root, "include").text = inc
-with open(out + ".conf", "w") as f:
-    f.write('<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"\n'
-            ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">\n')
-    f.write(ET.tostring(root, encoding="unicode"))
-PY
+	python3 "$HERE/../harness/bus-config.py" "$TMP/$name.conf" "unix:path=$TMP/$name.socket" "$POLICY" "$@"
 }
 
 # start_bus NAME: a dbus-daemon on that config; sets ADDR

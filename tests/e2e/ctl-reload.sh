@@ -13,8 +13,8 @@ json_supervisor() {
 }
 
 bport=$(free_port)
-starts=$SANDBOX_DIR/broken.starts
-install_hung_smtp broken.service "$bport" "$starts"
+starts=$SANDBOX_DIR/broken.service.starts
+install_hung_smtp broken.service "$bport"
 
 base="$FAST_CYCLE
 restart_window = 1000

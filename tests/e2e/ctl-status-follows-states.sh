@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # mailsupctl against a running mailsupd: `status` (text and --json) and
-# `follow` track the real states as they change. A frozen Postfix goes
+# `follow` track the real states as they change. A frozen Postfix (Debian's
+# units, every process of postfix@-.service stopped) goes
 # ok -> failing -> restarting -> ok; a service that stays broken after
 # every restart ends disabled; after the operator fixes it, `reset` makes it
 # ok again at once. Exit statuses: 0 all ok, 3 failing or disabled, 1 error.
+#
+# Passing states are seen in `follow` (a signal per change, none missed);
+# `status` and `--json` are compared on states that last (ok, disabled), as
+# a poll can miss a state that lasts a second on a loaded machine.
+# (This test failed in 2 of 3 runs on a loaded machine while the harness ran
+# Postfix as Type=simple `postfix start-fg`: systemd called it active seconds
+# before it listened, the first probe after restart_grace was refused, and
+# mailsupd restarted it again. Debian's postfix@.service is Type=forking
+# around `postfix start`, which returns once the master listens.)
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 
@@ -29,42 +39,17 @@ follow_states() {
 	awk -v n="$1" '$2 == n { print $3 }' "$SANDBOX_DIR/follow.log" | uniq | paste -sd' '
 }
 
-# flaky: an SMTP service that greets, or hangs while the file "broken" exists.
-flag=$SANDBOX_DIR/broken
-cat >"$SANDBOX_DIR/flaky.py" <<'PY'
-import os, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(64)
-held = []
-while True:
-    c, _ = s.accept()
-    if os.path.exists(sys.argv[2]):
-        held.append(c)  # accepted by the kernel, never greeted
-        continue
-    c.settimeout(2)
-    try:
-        c.sendall(b"220 flaky ESMTP\r\n")
-        c.recv(512)
-        c.sendall(b"250 flaky\r\n")
-    except OSError:
-        pass
-    c.close()
-PY
+# flaky: an SMTP service (smtp-peer.py) whose health the test sets.
 fport=$(free_port)
-starts=$SANDBOX_DIR/flaky.starts
-sandbox_install_unit flaky.service "[Service]
-ExecStartPre=/bin/sh -c 'echo start >> $starts'
-ExecStart=/usr/bin/python3 $SANDBOX_DIR/flaky.py $fport $flag
-"
-systemctl --user start flaky.service
+install_peer flaky.service "$fport"
+starts=$SANDBOX_DIR/flaky.service.starts
 pport=$(free_port)
-mailstack_postfix postfix.service "$pport"
+debian_postfix "$pport" || fail "Debian's postfix did not start"
 
-write_config "interval = 1s
-timeout = 500ms
-restart_grace = 3s
+# DEBIAN_CYCLE (lib.sh): probe deadlines that Debian's Postfix meets on a
+# loaded machine. At 500ms, a fresh master's first greeting (a cold,
+# chrooted smtpd) was failed now and then, and restarted again.
+write_config "$DEBIAN_CYCLE
 
 [check postfix]
 type = smtp
@@ -80,7 +65,8 @@ ctl follow >"$SANDBOX_DIR/follow.log" 2>&1 &
 follow_pid=$!
 trap 'kill $follow_pid 2>/dev/null || true' EXIT
 
-wait_for 'both_say postfix ok && both_say flaky ok' 30 "both ok" || fail "checks never ok"
+wait_for '[[ $(check_state postfix) == ok && $(check_state flaky) == ok ]]' 30 "both ok" || fail "checks never ok"
+both_say postfix ok && both_say flaky ok || fail "status and --json disagree"
 [[ $(status_rc) == 0 ]] || fail "status exits $(status_rc) while all is ok"
 out=$(ctl status)
 head -n1 <<<"$out" | grep -q "^mailsupd .*: running, 2 checks, cycle [0-9]* .*, heartbeat not configured, outbox: no channels configured$" ||
@@ -90,36 +76,45 @@ grep -q "^postfix  *smtp  *postfix.service  *ok  .*restarts 0/3 in 5 cycles  EHL
 [[ $out != *$'\e'* ]] || fail "colors when not on a terminal"
 pass "status: header and lines, text and JSON say ok, exit 0"
 
-kill -STOP "$(postfix_master_pid postfix.service)"
-wait_for 'both_say postfix restarting' 30 "postfix restarting" || fail "never restarting"
-out=$(ctl status postfix || true)
-grep -q "Unit: postfix.service: " <<<"$out" || fail "no unit details for a named check: $out"
-wait_for 'both_say postfix ok' 60 "postfix ok again" || fail "postfix never ok again"
+systemctl --user kill --signal=SIGSTOP postfix@-.service
 # (follow may start before the first probe: "unknown" first)
-wait_for '[[ $(follow_states postfix) =~ ^(unknown )?"ok failing restarting ok"$ ]]' 10 "follow shows the sequence" ||
+wait_for '[[ $(follow_states postfix) =~ ^(unknown )?"ok failing restarting ok"$ ]]' 120 "follow shows the sequence" ||
 	fail "follow saw '$(follow_states postfix)', not 'ok failing restarting ok'"
-grep -q " postfix failing no greeting within 500ms$" "$SANDBOX_DIR/follow.log" || fail "follow lacks the failure reason"
+wait_for 'both_say postfix ok' 30 "postfix ok again" || fail "postfix never ok again"
+out=$(ctl status postfix || true)
+grep -q "Unit: postfix.service: active" <<<"$out" || fail "no unit details for a named check: $out"
+grep -q " postfix failing no greeting within 2s$" "$SANDBOX_DIR/follow.log" || fail "follow lacks the failure reason"
+[[ $(count_events unit-restarting) == 1 ]] || fail "expected one restart: $(events unit-restarting)"
 [[ $(ctl status postfix || true) == *"restarts 1/3"* ]] || fail "the restart is not counted in status"
 pass "frozen postfix: ok -> failing -> restarting -> ok, in status, --json and follow"
 
-touch "$flag"
-wait_for 'both_say flaky disabled' 90 "flaky disabled" || fail "flaky never disabled"
+peer_hang flaky.service forever
+wait_for '[[ $(check_state flaky) == disabled ]]' 90 "flaky disabled" || fail "flaky never disabled"
+both_say flaky disabled || fail "status and --json disagree on disabled"
 [[ $(status_rc) == 3 ]] || fail "status exits $(status_rc) with a disabled check, not 3"
 out=$(ctl status flaky || true)
 grep -q "State: disabled; failing since " <<<"$out" || fail "no disabled state in the details: $out"
 [[ $(follow_states flaky) =~ ^(unknown )?"ok failing restarting".*"disabled"$ ]] || fail "follow saw '$(follow_states flaky)'"
 pass "crash loop: disabled after 3 restarts, status exits 3"
 
-rm -f "$flag"
+# The operator fixes flaky while mailsupd's probe of it still waits for a
+# greeting, then resets: that probe began before the fix, so its answer is
+# not the one reset promises (it used to be taken: a restart, "1 of 3").
+probing() {
+	{ ctl status flaky --json || true; } | python3 -c 'import json, sys; print(json.load(sys.stdin)["Checks"][0]["Probing"])'
+}
+wait_for '[[ $(probing) == True ]]' 30 "a probe of flaky in flight" || fail "never saw a probe of flaky in flight"
+peer_hang flaky.service 0
 n_starts=$(count_lines "$starts")
 out=$(ctl reset flaky) || fail "reset failed"
 [[ $out == "reset flaky: restart window cleared, probing now" ]] || fail "reset said: $out"
-wait_for 'both_say flaky ok' 10 "flaky ok after reset" || fail "flaky not ok after reset"
+wait_for '[[ $(check_state flaky) == ok ]]' 10 "flaky ok after reset" || fail "flaky not ok after reset"
+both_say flaky ok || fail "status and --json disagree on ok"
 [[ $(count_lines "$starts") == "$n_starts" ]] || fail "reset restarted the unit; it should only probe"
 [[ $(ctl status flaky || true) == *"restarts 0/3"* ]] || fail "reset did not clear the window"
 [[ $(status_rc) == 0 ]] || fail "status exits $(status_rc) after reset"
 events check-reset | grep -q "flaky: reset by the operator: 3 restarts forgotten, enabled again" || fail "no check-reset event"
-pass "reset: flaky ok again at once, window cleared, exit 0"
+pass "reset during a probe from before the fix: flaky ok again at once, not restarted, window cleared, exit 0"
 
 set +e
 err=$(ctl status nosuch 2>&1); rc=$?

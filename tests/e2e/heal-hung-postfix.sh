@@ -3,6 +3,10 @@
 # TCP connections, but no greeting comes: the SMTP check must call it dead,
 # mailsupd must restart postfix.service over D-Bus, and SMTP must answer
 # again from a new process.
+# pending Debian layout: needs frozen-master detection
+# (The harness's own Postfix unit with smtpd max_use=1, so that a frozen
+# master means no greeting; on Debian's units and stock master.cf warm smtpd
+# children keep greeting: postfix-frozen-master.sh, suite "pending".)
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 
@@ -23,13 +27,13 @@ pass "mailsupctl status shows postfix ok, exit 0"
 old_main=$(unit_prop postfix.service MainPID)
 master=$(postfix_master_pid postfix.service)
 kill -STOP "$master"
-tcp_connects "$port" || fail "a stopped master should still accept TCP"
-! smtp_greets "$port" 1 || fail "a stopped master should not greet"
-pass "frozen master: TCP accepts, no greeting"
-
+# What the frozen master looks like from outside (TCP accepts, no greeting)
+# is mailsupd's own reason below: probing it here as well raced mailsupd's
+# restart on a loaded machine (the harness selftest shows it in isolation).
 wait_for '[[ -n $(events unit-restarted) ]]' 60 "postfix restarted" || fail "no restart after the freeze"
 events check-failed | grep -q "postfix: smtp check failed: no greeting within" ||
-	fail "the failure reason does not name the missing greeting"
+	fail "the failure reason does not name the missing greeting (a refused connection would say so)"
+pass "frozen master: connected, no greeting (mailsupd's reason)"
 wait_for 'smtp_greets '"$port"' 1' 30 "SMTP answers again" || fail "SMTP does not answer after the restart"
 new_main=$(unit_prop postfix.service MainPID)
 [[ $new_main != "$old_main" && $new_main != 0 ]] || fail "MainPID unchanged ($old_main): no real restart"

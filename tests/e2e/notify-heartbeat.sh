@@ -2,7 +2,8 @@
 # The monitor is monitored: mailsupd pings a heartbeat URL after every
 # cycle (healthchecks.io style), URL/fail with a plain-text summary while a
 # check is disabled, and the pings stop while mailsupd is frozen (SIGSTOP),
-# which is what lets the outside service page someone.
+# which is what lets the outside service page someone; thawed, it resumes
+# one ping per cycle, without a burst of caught-up cycles.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 
@@ -30,7 +31,7 @@ pass "a POST to the URL per cycle while all is well, shown by mailsupctl status"
 
 # A check that gets disabled: URL/fail with a body naming it.
 bport=$(free_port)
-install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
+install_hung_smtp broken.service "$bport"
 cat >>"$MAILSUPD_CONF" <<CONF
 
 $(broken_check "$bport")
@@ -43,17 +44,32 @@ body=$(records "$rec" | grep "/ping/abc/fail" | tail -1)
 grep -q '2 checks: 1 ok, 1 disabled (broken)' <<<"$body" || fail "the /fail body lacks the summary: $body"
 pass "URL/fail with a plain-text summary while a check is disabled"
 
-# Frozen: no pings. Counted over windows, not timed.
+# Frozen and thawed. That a SIGSTOPped process pings no one is true of any
+# build; what can go wrong is the thaw: the cycles missed while frozen must
+# not run back to back (each pinged at once and cancelled the ping before
+# it, counted as a heartbeat failure: the outside monitor saw a burst, and
+# status blamed it). After SIGCONT: one cycle, then one per interval.
+json_supervisor() {
+	{ "$MAILSUPCTL" --user status --json || true; } |
+		python3 -c 'import json, sys; print(json.load(sys.stdin)["Supervisor"][sys.argv[1]])' "$1"
+}
 sleep 3
 before=$(pings)
 [[ $before -ge 5 ]] || fail "too few pings so far ($before)"
+hb_failures=$(json_supervisor HeartbeatFailures)
 main=$(unit_prop mailsupd.service MainPID)
 kill -STOP "$main"
 sleep 1 # a ping already in flight may still land
 frozen_start=$(pings)
+cycles_frozen=$(cycle_count)
 sleep 5
 frozen_end=$(pings)
 kill -CONT "$main"
+sleep 0.9
+burst=$(($(cycle_count) - cycles_frozen))
 [[ $frozen_end == "$frozen_start" ]] || fail "pings went on while mailsupd was stopped ($frozen_start -> $frozen_end)"
+((burst <= 2)) || fail "$burst cycles ran in the first 0.9s after SIGCONT: the missed ones were caught up back to back"
 wait_for '[[ $(pings) -ge $((frozen_end + 3)) ]]' 20 "pings resume" || fail "pings did not resume after SIGCONT"
-pass "no pings in 5s while mailsupd was SIGSTOPped ($frozen_start -> $frozen_end); they resume after SIGCONT"
+[[ $(json_supervisor HeartbeatFailures) == "$hb_failures" ]] ||
+	fail "heartbeat failures grew from $hb_failures to $(json_supervisor HeartbeatFailures) after the thaw"
+pass "frozen 5s: no pings; thawed: $burst cycles in the first 0.9s, then one per interval, no ping cancelled by the next"

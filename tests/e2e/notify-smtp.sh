@@ -19,7 +19,7 @@ systemctl --user start relay.service
 wait_for "smtp_greets $rport 1" 20 "relay greets" || fail "the relay does not greet"
 
 bport=$(free_port)
-install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
+install_hung_smtp broken.service "$bport"
 channel="[notify mail]
 type = smtp
 url = smtp://127.0.0.1:$rport

@@ -8,8 +8,8 @@ source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 
 bport=$(free_port)
-starts=$SANDBOX_DIR/broken.starts
-install_hung_smtp broken.service "$bport" "$starts"
+starts=$SANDBOX_DIR/broken.service.starts
+install_hung_smtp broken.service "$bport"
 write_config "$FAST_CYCLE
 restart_limit = 1
 

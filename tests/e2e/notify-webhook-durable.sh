@@ -10,7 +10,7 @@ sandbox_reexec "$@"
 wport=$(free_port)
 rec=$SANDBOX_DIR/webhook.jsonl
 bport=$(free_port)
-install_hung_smtp broken.service "$bport" "$SANDBOX_DIR/broken.starts"
+install_hung_smtp broken.service "$bport"
 write_config "$FAST_CYCLE
 restart_limit = 2
 
@@ -53,9 +53,9 @@ bad=$(grep -vc '"schema": "ok"' "$rec" || true)
 [[ $bad == 0 ]] || fail "$bad bodies fail the webhook schema: $(grep -v '"schema": "ok"' "$rec" | head -1)"
 noauth=$(grep -vc '"authorization": "Bearer t0k3n"' "$rec" || true)
 [[ $noauth == 0 ]] || fail "$noauth requests without the configured header"
-grep -q '"kind": "check-disabled", "severity": "critical", "phase": "firing"' "$rec" ||
-	grep -q '"kind": "check-disabled"' "$rec" || fail "no check-disabled notification"
-grep -q '"kind": "unit-restarted"' "$rec" || fail "no unit-restarted notification"
-grep '"kind": "check-disabled"' "$rec" | grep -q 'failed to restart after 2 attempts within 5 cycles' ||
+notified "$rec" check-disabled critical firing ||
+	fail "no check-disabled notification, critical and firing: $(grep check-disabled "$rec" | head -1)"
+notified "$rec" check-disabled critical firing "broken: failed to restart after 2 attempts within 5 cycles" ||
 	fail "the disable notification does not say why"
-pass "every body passes the schema, carries the header; disabled and restarted are there"
+notified "$rec" unit-restarted info event "broken.service" || fail "no unit-restarted notification, info, an event"
+pass "every body passes the schema, carries the header; disabled (critical, firing) and restarted (info, event) are there"

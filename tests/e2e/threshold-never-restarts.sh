@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
-# A breached threshold is an alert, never a restart: real Redis answering
-# PING but above its max_memory shows as failing with the figures, and
-# its unit is left alone even with action = restart.
+# A breached threshold is an alert, never a restart: real Redis (Debian's
+# redis-server.service and redis.conf) answering PING but above the check's
+# max_memory shows as failing with the figures, and its unit is left alone
+# even with action = restart.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 
 port=$(free_port)
-sandbox_install_unit redis.service "[Service]
-ExecStart=/usr/bin/redis-server --port $port --bind 127.0.0.1 --save '' --appendonly no
-"
-systemctl --user start redis.service
-wait_for 'tcp_connects '"$port"' 1' 20 "redis listens" || fail "redis never listened"
-main=$(unit_prop redis.service MainPID)
+debian_redis "$port" || fail "Debian's redis-server did not start"
+main=$(unit_prop redis-server.service MainPID)
 
 write_config "$FAST_CYCLE
 
@@ -19,7 +16,7 @@ write_config "$FAST_CYCLE
 type = redis
 port = $port
 max_memory = 1kb
-unit = redis.service
+unit = redis-server.service
 action = restart"
 start_mailsupd
 
@@ -28,5 +25,5 @@ out=$("$MAILSUPCTL" --user status redis || true)
 grep -q "above max_memory" <<<"$out" || fail "the reason does not name the threshold: $out"
 sleep 4
 [[ $(count_events unit-restarting) == 0 ]] || fail "a threshold restarted the unit"
-[[ $(unit_prop redis.service MainPID) == "$main" ]] || fail "redis' MainPID changed"
+[[ $(unit_prop redis-server.service MainPID) == "$main" ]] || fail "redis' MainPID changed"
 pass "redis above max_memory: failing with the figures, never restarted"

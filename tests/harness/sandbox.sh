@@ -15,20 +15,24 @@
 #      moves a child process into it;
 #   2. that child enters new mount + PID namespaces
 #      (unshare -m -p -f --mount-proc --propagation private);
-#   3. mounts tmpfs on /run/systemd (+ /run/systemd/system) and /run/user,
-#      makes /run/user/0 (0700), points XDG_* and HOME at a temp dir;
+#   3. mounts a tmpfs on /run (filled by systemd-tmpfiles as at boot), makes
+#      /run/systemd/system and /run/user/0, points XDG_* and HOME at a temp
+#      dir (sandbox-inner.sh does 3.-5.);
 #   4. starts /lib/systemd/systemd --user, waits for /run/user/0/bus and
 #      /run/user/0/systemd/private, exports DBUS_SESSION_BUS_ADDRESS;
 #   5. runs the command, then `systemctl --user exit`, waits for the manager,
 #      and (outside again) removes the cgroup directories depth-first - also
 #      after a failure, Ctrl-C, SIGTERM or a timeout.
 # Beyond the recipe:
-#   - A user manager logs to /dev/console (it reopens it, whatever its
-#     stderr is).  In the private mount namespace a pty is bind-mounted on
-#     /dev/console and copied to $SANDBOX_LOGFILE, so nothing reaches the
-#     machine's console; services default to StandardOutput=tty, so their
-#     output lands there too.  (No journald runs: sd_journal_send() and
-#     StandardOutput=journal go nowhere; use StandardError=append:FILE.)
+#   - A private systemd-journald (SANDBOX_JOURNAL=1, the default): the
+#     manager, the services' stdout/stderr and syslog(3) via /dev/log go
+#     to it, `journalctl` inside reads it (journalctl -u UNIT,
+#     MESSAGE_ID=..., OBJECT_SYSTEMD_UNIT=...), and it is copied as it
+#     comes into $SANDBOX_LOGFILE.  Nothing reaches the machine's journal.
+#   - A user manager logs to /dev/console when told to (it reopens it).  In
+#     the private mount namespace a pty is bind-mounted on /dev/console and
+#     copied to $SANDBOX_LOGFILE, so nothing reaches the machine's console.
+#     With SANDBOX_JOURNAL=0 the manager and the services log there.
 #   - Manager defaults (/run/systemd/user.conf.d): DefaultTimeoutStopSec=20s.
 #   - Cleanup also happens when the caller is killed: if the calling shell
 #     exits, the sandbox is stopped; if this function's own shell is
@@ -65,11 +69,16 @@
 #   ASAN_OPTIONS, UBSAN_OPTIONS
 #                     when set (a sanitized build), every report goes to
 #                     $SANDBOX_DIR/sanitizer/report.PID, and any fails the run
+#   SANDBOX_JOURNAL=0 no journald: logs go to $SANDBOX_LOGFILE only
+#   SANDBOX_BUS_POLICY="FILE..."  the user bus runs on the system bus's
+#                     policy (Debian's system.conf and systemd's policy) plus
+#                     these files, not the session bus's allow-all
 #
 # Environment seen by CMD inside the sandbox
 #   SANDBOX_INSIDE=1, SANDBOX_NAME (cgroup name), SANDBOX_DIR (per-run temp
 #   dir, mode 755), SANDBOX_HARNESS (this directory), SANDBOX_LOGFILE (the
-#   manager's log, which also receives the services' stdout/stderr),
+#   manager's log, which also receives the services' stdout/stderr and,
+#   with a journal, the whole journal), SANDBOX_JOURNAL (1 or 0),
 #   XDG_RUNTIME_DIR=/run/user/0, HOME=$SANDBOX_DIR/home,
 #   XDG_CONFIG_HOME=$HOME/.config (plus XDG_DATA_HOME, XDG_STATE_HOME,
 #   XDG_CACHE_HOME under $HOME), DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus
@@ -82,6 +91,11 @@ if [[ -n ${_SANDBOX_SH_LOADED:-} ]]; then
 	return 0
 fi
 _SANDBOX_SH_LOADED=1
+
+# Debian's own tools first: the packages' python3 (with python3-aiosmtpd
+# and friends), not a python a PATH may put ahead of it (a pyenv shim costs
+# seconds per call on a loaded machine, and has none of Debian's modules).
+export PATH="/usr/sbin:/usr/bin:/sbin:/bin${PATH:+:$PATH}"
 
 SANDBOX_HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _SANDBOX_LIB="$SANDBOX_HARNESS/sandbox.sh"
@@ -242,57 +256,6 @@ _sandbox_remove_cgroups() {
 	return 1
 }
 
-# Python: wait until the process argv[1] is gone; then, unless it cleaned up
-# itself, SIGKILL every process in the cgroups argv[3:]/argv[2] and remove
-# them depth-first.  Killed with SIGTERM when sandbox_run finished normally.
-_SANDBOX_GUARDIAN='
-import os, select, signal, sys, time
-signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
-pid, name, hiers = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
-tops = [os.path.join(h, name) for h in hiers]
-try:
-    fd = os.pidfd_open(pid)
-    select.select([fd], [], [])
-except OSError:
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.5)
-signal.signal(signal.SIGTERM, signal.SIG_IGN)
-def dirs():
-    out = []
-    for top in tops:
-        for root, subdirs, files in os.walk(top, topdown=False):
-            out.append(root)
-    return out
-for attempt in range(100):
-    left = dirs()
-    if not left:
-        break
-    for d in left:
-        try:
-            with open(os.path.join(d, "cgroup.procs")) as f:
-                for p in f.read().split():
-                    try:
-                        os.kill(int(p), signal.SIGKILL)
-                    except OSError:
-                        pass
-        except OSError:
-            pass
-        try:
-            os.rmdir(d)
-        except OSError:
-            pass
-    time.sleep(0.1)
-left = dirs()
-if left:
-    print("sandbox guardian: could not remove", " ".join(left), flush=True)
-elif attempt:
-    print("sandbox guardian: cleaned up after pid", pid, flush=True)
-'
-
 sandbox_run() (
 	set -uo pipefail
 	if [[ $# -lt 1 ]]; then
@@ -390,8 +353,8 @@ sandbox_run() (
 	# outright (SIGKILL, e.g. meson's timeout kills the test's process
 	# group): it kills what is left in our cgroups and removes them.
 	local self=$BASHPID
-	setsid python3 - "$self" "$name" "${hiers[@]}" <<<"$_SANDBOX_GUARDIAN" \
-		>>"$dir/guardian.log" 2>&1 &
+	setsid python3 "$SANDBOX_HARNESS/sandbox-guardian.py" "$self" "$name" "${hiers[@]}" \
+		>>"$dir/guardian.log" 2>&1 </dev/null &
 	guardian=$!
 
 	# 1. one fresh cgroup per hierarchy
@@ -420,8 +383,8 @@ sandbox_run() (
 		exec env SANDBOX_DIR="$dir" SANDBOX_NAME="$name" SANDBOX_TIMEOUT="$timeout" \
 			SANDBOX_HARNESS="$SANDBOX_HARNESS" \
 			unshare -m -p -f --kill-child --mount-proc --propagation private \
-			bash -c 'source "$1" && shift && _sandbox_inner "$@"' \
-			sandbox "$_SANDBOX_LIB" "$@"
+			bash -c 'source "$1" && source "$2" && shift 2 && _sandbox_inner "$@"' \
+			sandbox "$_SANDBOX_LIB" "$SANDBOX_HARNESS/sandbox-inner.sh" "$@"
 	) <&0 &
 	child=$!
 
@@ -448,177 +411,3 @@ sandbox_run() (
 	fi
 	exit "$rc"
 )
-
-# --------------------------------------------------------------------------
-# Inside part: runs as PID 1 of the new PID namespace.
-# --------------------------------------------------------------------------
-
-# Python: allocate a pty, write its slave path to argv[2], copy everything
-# written to it into argv[1] (append) until SIGTERM.  Output processing is
-# off so lines stay "\n"-terminated.
-_SANDBOX_CONSOLE_RELAY='
-import os, signal, sys, termios, time
-master, slave = os.openpty()
-attrs = termios.tcgetattr(slave)
-attrs[1] &= ~termios.OPOST
-termios.tcsetattr(slave, termios.TCSANOW, attrs)
-log = os.open(sys.argv[1], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-stop = False
-def on_term(signum, frame):
-    global stop
-    stop = True
-    os.set_blocking(master, False)
-signal.signal(signal.SIGTERM, on_term)
-tmp = sys.argv[2] + ".tmp"
-with open(tmp, "w") as f:
-    f.write(os.ttyname(slave))
-os.rename(tmp, sys.argv[2])
-while True:
-    try:
-        data = os.read(master, 65536)
-    except InterruptedError:
-        continue
-    except BlockingIOError:
-        break
-    except OSError:
-        if stop:
-            break
-        time.sleep(0.1)
-        continue
-    if not data:
-        break
-    os.write(log, data)
-'
-
-# A sanitized build (tests/run.sh's ASan+UBSan pass sets ASAN_OPTIONS and
-# UBSAN_OPTIONS): every process in here, mailsupd as a unit of the manager
-# too (a user manager hands its environment to its units), writes its reports
-# to files, since a unit's stderr is easily lost. Any report fails the run,
-# also one written at exit (LeakSanitizer) while the manager stops.
-_sandbox_sanitizer_setup() {
-	[[ -n ${ASAN_OPTIONS:-}${UBSAN_OPTIONS:-} ]] || return 0
-	mkdir -m 1777 "$SANDBOX_DIR/sanitizer" || return 1
-	export ASAN_OPTIONS="${ASAN_OPTIONS:-}:log_path=$SANDBOX_DIR/sanitizer/report"
-	export UBSAN_OPTIONS="${UBSAN_OPTIONS:-}:log_path=$SANDBOX_DIR/sanitizer/report"
-}
-
-_sandbox_sanitizer_reports() {
-	local f found=0
-	for f in "$SANDBOX_DIR"/sanitizer/report.*; do
-		[[ -e $f ]] || continue
-		found=1
-		sandbox_log "FAIL: sanitizer report $f:"
-		cat -- "$f" >&2
-	done
-	return "$found"
-}
-
-_sandbox_inner() {
-	set -uo pipefail
-	local sd_pid="" cmd_pid="" relay_pid="" rc=0
-
-	mount -t tmpfs -o mode=755 tmpfs /run/systemd || return 1
-	mkdir /run/systemd/system || return 1
-	mount -t tmpfs -o mode=755 tmpfs /run/user || return 1
-	mkdir -m 700 /run/user/0 || return 1
-
-	export SANDBOX_INSIDE=1
-	export SANDBOX_LOGFILE="$SANDBOX_DIR/systemd.log"
-	export XDG_RUNTIME_DIR=/run/user/0
-	export HOME="$SANDBOX_DIR/home"
-	export XDG_CONFIG_HOME="$HOME/.config"
-	export XDG_DATA_HOME="$HOME/.local/share"
-	export XDG_STATE_HOME="$HOME/.local/state"
-	export XDG_CACHE_HOME="$HOME/.cache"
-	unset DBUS_SESSION_BUS_ADDRESS XDG_DATA_DIRS XDG_CONFIG_DIRS NOTIFY_SOCKET \
-		INVOCATION_ID LISTEN_PID LISTEN_FDS
-	_sandbox_sanitizer_setup
-
-	_sandbox_inner_term() {
-		# forwarded by sandbox_run, or Ctrl-C; stop the command first
-		if [[ -n $cmd_pid ]]; then
-			kill -TERM "$cmd_pid" 2>/dev/null
-		fi
-	}
-	trap _sandbox_inner_term TERM INT HUP
-
-	# There is no journal.  The user manager logs to /dev/console when told
-	# to use the console (it reopens it, ignoring stderr), and the machine's
-	# console is not ours to write on: in this mount namespace a pty, whose
-	# other end is copied into $SANDBOX_LOGFILE, stands in for /dev/console.
-	# Services get StandardOutput=tty (TTYPath=/dev/console), so their
-	# stdout/stderr land in the same file.
-	: >>"$SANDBOX_LOGFILE"
-	python3 - "$SANDBOX_LOGFILE" "$SANDBOX_DIR/.console" <<<"$_SANDBOX_CONSOLE_RELAY" &
-	relay_pid=$!
-	if ! wait_for "[[ -s $SANDBOX_DIR/.console ]]" 10 "the console relay"; then
-		return 1
-	fi
-	mount --bind "$(cat "$SANDBOX_DIR/.console")" /dev/console || return 1
-
-	mkdir -p /run/systemd/user.conf.d || return 1
-	cat >/run/systemd/user.conf.d/50-mailsup-sandbox.conf <<-EOF || return 1
-		[Manager]
-		LogTarget=console
-		LogTime=yes
-		DefaultStandardOutput=tty
-		DefaultStandardError=tty
-		DefaultTimeoutStopSec=20s
-	EOF
-	/lib/systemd/systemd --user </dev/null >>"$SANDBOX_LOGFILE" 2>&1 &
-	sd_pid=$!
-
-	if ! wait_for '[[ -S /run/user/0/bus && -S /run/user/0/systemd/private ]] || ! kill -0 '"$sd_pid"' 2>/dev/null' \
-		30 "the user manager's sockets /run/user/0/bus and /run/user/0/systemd/private" ||
-		! kill -0 "$sd_pid" 2>/dev/null; then
-		sandbox_log "systemd --user did not come up; its log:"
-		tail -n 30 "$SANDBOX_LOGFILE" >&2
-		kill -KILL "$sd_pid" 2>/dev/null
-		return 1
-	fi
-	export DBUS_SESSION_BUS_ADDRESS=unix:path=/run/user/0/bus
-	# let the initial transaction (default.target, dbus.socket) settle
-	timeout 30 systemctl --user is-system-running --wait >/dev/null 2>&1 || true
-	local cgroup
-	cgroup=$(systemctl --user show -P ControlGroup -- init.scope 2>/dev/null)
-	if [[ $cgroup != "/$SANDBOX_NAME/"* ]]; then
-		# Cannot happen with the private cgroup above; never run tests if it does.
-		sandbox_log "ERROR: the manager's init.scope is in '$cgroup', not under /$SANDBOX_NAME"
-		rc=1
-	fi
-
-	if ((rc == 0)); then
-		# Run the command; explicit <&0 keeps stdin (bash would use
-		# /dev/null for a background job).
-		timeout --foreground --kill-after=10 "$SANDBOX_TIMEOUT" "$@" <&0 &
-		cmd_pid=$!
-		while true; do
-			wait "$cmd_pid"
-			rc=$?
-			# a trapped signal interrupts wait with status > 128
-			kill -0 "$cmd_pid" 2>/dev/null || break
-		done
-		cmd_pid=""
-		if ((rc == 124)); then
-			sandbox_log "command timed out after ${SANDBOX_TIMEOUT}s: $*"
-		fi
-	fi
-
-	# Orderly shutdown of the manager and all its units.
-	timeout 20 systemctl --user exit >/dev/null 2>&1 || true
-	local _
-	for _ in $(seq 1 300); do
-		kill -0 "$sd_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$sd_pid" 2>/dev/null; then
-		sandbox_log "systemd --user did not exit in time: killing it"
-		kill -KILL "$sd_pid" 2>/dev/null
-	fi
-	wait "$sd_pid" 2>/dev/null
-	kill -TERM "$relay_pid" 2>/dev/null
-	wait "$relay_pid" 2>/dev/null
-	_sandbox_sanitizer_reports || rc=1
-	# Leaving PID 1 of the namespace kills anything still left in it.
-	return "$rc"
-}

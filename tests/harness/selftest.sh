@@ -4,7 +4,9 @@
 # systemd --user manager in its own cgroup and namespaces (sandbox.sh), a
 # private Postfix and Dovecot under it (mailstack.sh), a restart through the
 # manager's D-Bus API, the SIGSTOP fault that only a protocol probe detects,
-# and a clean machine afterwards (no cgroup, process or mount left).
+# Debian's own unit files on private copies of their configs (debian.sh)
+# with their logs in the sandbox's journal, and a clean machine afterwards
+# (no cgroup, process, mount, journal entry or changed file left).
 #
 # Usage (as root): bash tests/harness/selftest.sh
 # Prints PASS/FAIL lines and a final "N passed, N failed"; exits non-zero on
@@ -13,8 +15,8 @@
 set -euo pipefail
 
 HARNESS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/harness/mailstack.sh
-source "$HARNESS/mailstack.sh"
+# shellcheck source=tests/harness/debian.sh
+source "$HARNESS/debian.sh"
 
 passed=0
 failed=0
@@ -68,7 +70,7 @@ inside() {
 	local old_main new_main old_master job
 	old_main=$(unit_prop "$pf" MainPID)
 	old_master=$(postfix_master_pid "$pf") || old_master=""
-	echo "postfix: MainPID $old_main (postfix-script), master $old_master"
+	echo "postfix: MainPID $old_main, master $old_master"
 	if job=$(busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
 		org.freedesktop.systemd1.Manager RestartUnit ss "$pf" replace); then
 		pass "RestartUnit via busctl returned a job: $job"
@@ -121,8 +123,47 @@ inside() {
 	check "dovecot greets again after SIGCONT" \
 		wait_for "imap_greets $imap_port 2" 30 "dovecot greeting after SIGCONT"
 
+	debian_layout
+	journal_checks
+
 	echo "$passed $failed" >"$SELFTEST_STATE"
 	((failed == 0))
+}
+
+# Debian's units, unchanged, on private copies of their configs.
+debian_layout() {
+	local port iport master old_master
+	port=$(free_port)
+	iport=$(free_port)
+	check "Debian's postfix.service starts postfix@-.service, greets on 127.0.0.1:$port" debian_postfix "$port"
+	check "postfix.service is a oneshot, active (exited)" \
+		test "$(unit_prop postfix.service SubState)" == exited
+	check "postfix@-.service is PartOf postfix.service (ConsistsOf)" \
+		test "$(unit_prop postfix.service ConsistsOf)" == postfix@-.service
+	old_master=$(debian_postfix_master) || old_master=""
+	busctl --user call org.freedesktop.systemd1 /org/freedesktop/systemd1 \
+		org.freedesktop.systemd1.Manager RestartUnit ss postfix.service replace >/dev/null
+	check "RestartUnit(postfix.service) gives postfix@-.service a new master" \
+		wait_for "master=\$(debian_postfix_master 2>/dev/null) && [[ \$master != $old_master ]] && smtp_greets $port 1" \
+		60 "a new master greeting"
+	master=$(debian_postfix_master) || master=""
+	check "Postfix logs to the sandbox's journal (journalctl -u postfix@-.service)" \
+		wait_for "journalctl -q -u postfix@-.service | grep -q 'postfix/master\\[$master\\]: daemon started'" 10 "the master's log line"
+	check "Debian's dovecot.service greets on 127.0.0.1:$iport" debian_dovecot "$iport"
+	check "Debian's opendkim.service listens on its stock socket" debian_opendkim
+	check "Debian's redis-server.service (drop-in: ProtectHome=read-only)" debian_redis "$(free_port)"
+	check "Debian's unbound.service" debian_unbound "$(free_port)"
+	check "Debian's postsrsd.service" debian_postsrsd "$(free_port)" "$(free_port)"
+}
+
+journal_checks() {
+	local id=SELFTEST-$$-$RANDOM
+	logger -t selftest "$id"
+	check "syslog(3) through /dev/log reaches the sandbox's journal" \
+		wait_for "journalctl -q -t selftest | grep -q $id" 10 "the logger line"
+	systemd-cat -t selftest-cat echo "$id-cat"
+	check "journalctl -t finds systemd-cat's line" wait_for "journalctl -q -t selftest-cat | grep -q $id-cat" 10 "systemd-cat"
+	echo "$id" >"$SELFTEST_STATE.journal"
 }
 
 # --------------------------------------------------------------- outside ---
@@ -134,7 +175,7 @@ outside() {
 	local state
 	state=$(mktemp /tmp/mailsup-selftest.XXXXXX)
 	# shellcheck disable=SC2064
-	trap "rm -f '$state' '$state.dir'" EXIT
+	trap "rm -f '$state' '$state.dir' '$state.journal'" EXIT
 	local pid1_cgroup_before
 	pid1_cgroup_before=$(cat /proc/1/cgroup)
 
@@ -188,9 +229,19 @@ outside() {
 	else
 		fail "the inside part did not report its namespaces"
 	fi
-	check "no /run/systemd, /run/user or /dev/console mount leaked to the machine" \
-		bash -c '! findmnt -rn /run/systemd >/dev/null && ! findmnt -rn /run/user >/dev/null && ! findmnt -rn /dev/console >/dev/null'
+	check "no /run, /run/systemd, /run/user, /dev or /dev/console mount leaked to the machine" \
+		bash -c '! findmnt -rn /run >/dev/null && ! findmnt -rn /run/systemd >/dev/null && ! findmnt -rn /run/user >/dev/null &&
+			! findmnt -rn -t overlay /dev >/dev/null && ! findmnt -rn /dev/console >/dev/null'
 	check "PID 1's cgroups are unchanged" test "$(cat /proc/1/cgroup)" == "$pid1_cgroup_before"
+	local id changed
+	id=$(cat "$state.journal" 2>/dev/null) || id=""
+	check "the sandbox's journal entries are not in the machine's journal" \
+		bash -c "[[ -n '$id' ]] && ! journalctl -q --no-pager 2>/dev/null | grep -q '$id'"
+	check "no /dev/log left on the machine" test ! -e /dev/log
+	changed=$(find /etc/postfix /etc/dovecot /etc/redis /etc/unbound /etc/default/postsrsd \
+		/var/spool/postfix /var/lib/postfix /var/lib/dovecot /var/lib/redis /var/log/redis /var/lib/unbound \
+		/var/lib/postsrsd -newer "$state" 2>/dev/null | head -5)
+	check "the machine's service configs and data are untouched${changed:+: $changed}" test -z "$changed"
 	if [[ -n $dir && ${SANDBOX_KEEP:-0} != 1 ]]; then
 		check "the sandbox's temp dir was removed after success" test ! -e "$dir"
 	fi
