@@ -122,14 +122,18 @@ static void test_config(void) {
         net_config_error("[check r]\ntype = roundtrip\nfrom = nobody\n", "", "invalid address 'nobody' for from");
 }
 
-static const char *probe_conf(uint16_t smtp, uint16_t imap) {
+static const char *probe_conf_with(uint16_t smtp, uint16_t imap, const char *extra) {
         static char pw[256];
 
         snprintf(pw, sizeof(pw), "%s/pw", net_dir);
         net_write("pw", "secret\n");
         CHECK(chmod(pw, 0600) == 0);
         return net_conf("type = roundtrip\nport = %u\nfrom = a@b.invalid\nto = c@d.invalid\nimap_port = %u\n"
-                        "imap_user = c\nimap_password_file = %s\njunk_mailbox = none\n", smtp, imap, pw);
+                        "imap_user = c\nimap_password_file = %s\n%s", smtp, imap, pw, extra);
+}
+
+static const char *probe_conf(uint16_t smtp, uint16_t imap) {
+        return probe_conf_with(smtp, imap, "junk_mailbox = none\n");
 }
 
 #define IMAP_SWEPT "* OK hi\r\nm1 OK in\r\nm2 OK [READ-WRITE] selected\r\n* SEARCH\r\nm3 OK done\r\n"
@@ -172,6 +176,42 @@ static void test_hostile(void) {
                      PROBE_OK, "canary queued as 4XyZABC12, not arrived yet");
 }
 
+/* A scripted IMAP server that holds one canary of check "t", sent 3 s
+ * before it arrived, in INBOX or in Junk, with or without X-Spam-Status. */
+static void found_case(const char *name, bool junk, bool scanned, ProbeStatus status, const char *words) {
+        static const char smtp[] = "220 hi\r\n250 hello\r\n250 ok\r\n250 ok\r\n354 go\r\n"
+                                   "250 2.0.0 Ok: queued as 5AB12C\r\n";
+        char hdr[512], imap[2048], date[64];
+        time_t arrived = time(NULL) - 5;
+        struct tm tm;
+        uint16_t iport, sport;
+        pid_t ipid, spid;
+        int n;
+
+        strftime(date, sizeof(date), "%d-%b-%Y %H:%M:%S +0000", gmtime_r(&arrived, &tm));
+        n = snprintf(hdr, sizeof(hdr), "Return-Path: <a@b.invalid>\r\n%sX-Mailsup-Canary: check=t; sent=%llu; "
+                     "id=0a1b\r\nSubject: mailsup canary 0a1b\r\n\r\n", scanned ? "X-Spam-Status: No, score=0.1\r\n" : "",
+                     (unsigned long long) (arrived - 3) * 1000000ULL);
+        snprintf(imap, sizeof(imap),
+                 "* OK hi\r\nm1 OK in\r\nm2 OK selected\r\n%s"
+                 "* 1 FETCH (UID 9 INTERNALDATE \"%s\" BODY[HEADER] {%d}\r\n%s)\r\nm%d OK\r\nm%d OK\r\nm%d OK\r\n%s",
+                 junk ? "* SEARCH\r\nm3 OK\r\nm4 OK selected\r\n* SEARCH 9\r\nm5 OK\r\n" : "* SEARCH 9\r\nm3 OK\r\n",
+                 date, n, hdr, junk ? 6 : 4, junk ? 7 : 5, junk ? 8 : 6,
+                 junk ? "" : "m7 NO [NONEXISTENT] Mailbox doesn't exist: Junk\r\n");
+        ipid = hostile_stream_peer(&(HostileStream) { imap, strlen(imap) }, &iport);
+        spid = hostile_stream_peer(&(HostileStream) { B(smtp) }, &sport);
+        net_expect(name, probe_conf_with(sport, iport, "expect_header = ^X-Spam-Status:\n"), status, words);
+        net_kill(ipid);
+        net_kill(spid);
+}
+
+static void test_found(void) {
+        found_case("canary delivered", false, true, PROBE_OK, "delivered in 4.0s");
+        found_case("canary unscanned", false, false, PROBE_BAD_REPLY,
+                   "arrived in 4.0s without a header matching '^X-Spam-Status:'");
+        found_case("canary filed as spam", true, true, PROBE_THRESHOLD, "filed as spam: arrived in 4.0s in 'Junk'");
+}
+
 int main(void) {
         test_response_span();
         test_search();
@@ -180,6 +220,7 @@ int main(void) {
         test_config();
         net_setup();
         test_hostile();
+        test_found();
         net_cleanup();
         return tests_summary("test-roundtrip");
 }
