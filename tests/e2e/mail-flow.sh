@@ -86,11 +86,11 @@ start_mailsupd
 status() { "$MAILSUPCTL" --user status "$1"; }
 
 # 1. Healthy.
-wait_for 'status flow | grep -q "delivered in"' 60 "a canary delivered" || fail "no canary delivered: $(status flow)"
+wait_for 'grep -q "delivered in" <<<"$(status flow)"' 60 "a canary delivered" || fail "no canary delivered: $(status flow)"
 [[ $(check_state flow) == ok ]] || fail "flow not ok: $(status flow)"
 grep -Eq 'delivered in [0-9]+\.[0-9]s \(queued as [0-9A-Za-z]+\)' <<<"$(status flow)" ||
 	fail "status does not show the latency and queue id: $(status flow)"
-pass "healthy pipeline: $(status flow | grep -o 'delivered in [^;]*(queued as [^)]*)')"
+pass "healthy pipeline: $(status flow | grep -o 'delivered in [^;]*(queued as [^)]*)' | head -n 1)"
 for _ in 1 2 3 4 5; do
 	n=$(imap_count dovecot.service $user)
 	((n <= 2)) || fail "$n messages in the mailbox: canaries pile up"
@@ -116,7 +116,7 @@ wait_for '[[ $(check_state rspamd) == ok ]]' 30 "the scan check recovers" || fai
 qmgr=$(postfix_qmgr_pid postfix.service) || fail "no qmgr"
 kill -STOP "$qmgr"
 frozen_at=$SECONDS
-wait_for 'status flow | grep -q "not delivered within 12s"' 40 "flow fails" ||
+wait_for 'grep -q "not delivered within 12s" <<<"$(status flow)"' 40 "flow fails" ||
 	fail "flow never failed for the frozen qmgr: $(status flow)"
 took=$((SECONDS - frozen_at))
 ((took <= 12 + 4 + 6)) || fail "failure after ${took}s, more than max_delay plus a cycle (and the run)"
@@ -124,7 +124,7 @@ took=$((SECONDS - frozen_at))
 [[ $(check_state smtp) == ok ]] || fail "the smtp check should stay ok while qmgr is frozen"
 grep -Eq 'not delivered within 12s \(queued as [0-9A-Za-z]+, accepted [0-9.ms]+ ago\); still in the incoming queue' \
 	<<<"$(status flow)" || fail "the failure does not name the queue id and queue: $(status flow)"
-pass "qmgr frozen: smtp ok, flow failed after ${took}s: $(status flow | grep -o 'not delivered.*')"
+pass "qmgr frozen: smtp ok, flow failed after ${took}s: $(status flow | grep -o 'not delivered.*' | head -n 1)"
 kill -CONT "$qmgr"
 wait_for '[[ $(check_state flow) == ok ]]' 60 "flow recovers" || fail "flow did not recover after SIGCONT"
 wait_for '(( $(imap_count dovecot.service '"$user"') <= 2 ))' 20 "late canaries cleaned up" ||
@@ -140,24 +140,24 @@ wait_for '[[ $(check_state flow) == ok ]]' 30 "flow ok after the reload" || fail
 
 # 4. LMTP gone: deferred, and why.
 mailflow_lmtp off dovecot.service "$lmtp" || fail "could not stop LMTP"
-wait_for 'status flow | grep -q "deferred: "' 60 "failure names the deferral" || fail "no deferred reason: $(status flow)"
+wait_for 'grep -q "deferred: " <<<"$(status flow)"' 60 "failure names the deferral" || fail "no deferred reason: $(status flow)"
 grep -q "not delivered within 12s .*; deferred: connect to 127.0.0.1\[127.0.0.1\]:$lmtp: Connection refused; lmtp is failing" \
 	<<<"$(status flow)" || fail "the deferral reason is not Postfix's with the cause: $(status flow)"
-events stand-aside | grep -q "flow: failing while lmtp is failing: the restart of postfix.service waits" ||
+grep -q "flow: failing while lmtp is failing: the restart of postfix.service waits" <<<"$(events stand-aside)" ||
 	fail "no stand-aside naming lmtp: $(events stand-aside)"
 [[ $(count_events unit-restarting) == 0 ]] || fail "postfix was restarted: $(events unit-restarting)"
-pass "LMTP gone: $(status flow | grep -o 'deferred: .*'); postfix not restarted"
+pass "LMTP gone: $(status flow | grep -o 'deferred: .*' | head -n 1); postfix not restarted"
 mailflow_lmtp on dovecot.service "$lmtp" || fail "could not restart LMTP"
 wait_for '[[ $(check_state flow) == ok ]]' 60 "flow recovers" || fail "flow did not recover with LMTP back"
 pass "LMTP back: flow ok"
 
 # 5. rspamd gone: mail passes unscanned.
 systemctl --user stop rspamd.service
-wait_for 'status flow | grep -q "without a header matching"' 40 "flow names the header" ||
+wait_for 'grep -q "without a header matching" <<<"$(status flow)"' 40 "flow names the header" ||
 	fail "no missing-header failure: $(status flow)"
 grep -Eq "arrived in [0-9.]+s without a header matching '\^X-Spam-Status:' \(queued as [0-9A-Za-z]+\); rspamd is failing" \
 	<<<"$(status flow)" || fail "the failure does not say the header and the cause: $(status flow)"
-events stand-aside | grep -q "flow: failing while rspamd is failing: the restart of postfix.service waits" ||
+grep -q "flow: failing while rspamd is failing: the restart of postfix.service waits" <<<"$(events stand-aside)" ||
 	fail "no stand-aside naming rspamd: $(events stand-aside)"
 [[ $(count_events unit-restarting) == 0 ]] || fail "postfix was restarted: $(events unit-restarting)"
-pass "rspamd stopped: $(status flow | grep -o 'arrived in.*'); postfix not restarted"
+pass "rspamd stopped: $(status flow | grep -o 'arrived in.*' | head -n 1); postfix not restarted"
