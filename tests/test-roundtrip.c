@@ -6,8 +6,9 @@
  * Then whole runs of the probe against scripted loopback peers that
  * attack it: an IMAP literal of 1 GB announced, a SEARCH response that
  * never ends, SMTP's 250 without a queue id, RCPT refused. Each must end
- * in a bounded, named failure, in bounded memory and time. The real
- * pipeline is tests/e2e/mail-flow.sh.
+ * in a bounded, named failure, in bounded memory and time. Scripted
+ * servers then refuse AUTH, and hold a canary delivered, unscanned or in
+ * Junk. The real pipeline is tests/e2e/mail-flow.sh.
  *
  * See also: probes/roundtrip.h, probes/imap-response.h, test-hostile.h.
  */
@@ -176,6 +177,28 @@ static void test_hostile(void) {
                      PROBE_OK, "canary queued as 4XyZABC12, not arrived yet");
 }
 
+/* AUTH PLAIN with username and password_file: refused, or not offered. */
+static void test_auth(void) {
+        HostileStream swept = { B(IMAP_SWEPT) };
+        uint16_t iport, sport;
+        pid_t ipid = hostile_stream_peer(&swept, &iport), spid;
+        char extra[300];
+
+        spid = hostile_stream_peer(&(HostileStream) { B("220 hi\r\n250-hello\r\n250 AUTH PLAIN LOGIN\r\n"
+                                                        "535 5.7.8 Error: authentication failed\r\n") }, &sport);
+        snprintf(extra, sizeof(extra), "junk_mailbox = none\nusername = u\npassword_file = %s/pw\n", net_dir);
+        net_expect("smtp AUTH refused", probe_conf_with(sport, iport, extra), PROBE_BAD_REPLY,
+                   "submission: AUTH answered 535 5.7.8 Error: authentication failed");
+        net_kill(ipid);
+        net_kill(spid);
+        ipid = hostile_stream_peer(&swept, &iport);
+        spid = hostile_stream_peer(&(HostileStream) { B("220 hi\r\n250-hello\r\n250 SIZE 10240000\r\n") }, &sport);
+        net_expect("smtp AUTH not offered", probe_conf_with(sport, iport, extra), PROBE_BAD_REPLY,
+                   "submission: AUTH PLAIN not offered (without TLS)");
+        net_kill(ipid);
+        net_kill(spid);
+}
+
 /* A scripted IMAP server that holds one canary of check "t", sent 3 s
  * before it arrived, in INBOX or in Junk, with or without X-Spam-Status. */
 static void found_case(const char *name, bool junk, bool scanned, ProbeStatus status, const char *words) {
@@ -220,6 +243,7 @@ int main(void) {
         test_config();
         net_setup();
         test_hostile();
+        test_auth();
         test_found();
         net_cleanup();
         return tests_summary("test-roundtrip");
