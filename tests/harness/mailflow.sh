@@ -18,7 +18,10 @@
 #       milter (self_scan) on MILTER_PORT, the normal worker (/checkv2) and
 #       the controller (/ping) on theirs, no Redis, and X-Spam-Status added
 #       to local mail too. Returns once /ping says pong. Each worker holds
-#       ~240 MB: one per test script.
+#       ~240 MB: one per test script. With MAILSUP_RSPAMD_CACHE set (a
+#       directory), rspamd's compiled patterns (hyperscan databases, checked
+#       by rspamd against its own patterns and CPU) are taken from there
+#       and put back, so only the first start of a build compiles them.
 #   rspamd_worker_pid UNIT TITLE  a worker's pid ("normal", "controller")
 #   mailflow_milter PF_UNIT MILTER_PORT
 #       Postfix's smtpd passes mail through that milter, and accepts it
@@ -89,6 +92,9 @@ mailflow_rspamd() {
 	cp -r /etc/rspamd "$d/conf" || return 1
 	_mailstack_traversable "$d/conf" || return 1
 	chown _rspamd: "$d/db" "$d/run" "$d/log" || return 1
+	if [[ -n ${MAILSUP_RSPAMD_CACHE:-} && -d $MAILSUP_RSPAMD_CACHE ]]; then
+		cp -p "$MAILSUP_RSPAMD_CACHE"/*.hs* "$d/db/" 2>/dev/null || true
+	fi
 	local l=$d/conf/local.d
 	mkdir -p "$l"
 	# One process per worker type, no fuzzy storage: memory is what a test run can spare.
@@ -108,12 +114,15 @@ Description=mailsup test rspamd $unit (milter 127.0.0.1:$milter)
 ExecStart=/usr/bin/rspamd -f -u _rspamd -g _rspamd -c $d/conf/rspamd.conf --var=CONFDIR=$d/conf --var=LOCAL_CONFDIR=$d/conf --var=DBDIR=$d/db --var=RUNDIR=$d/run --var=LOGDIR=$d/log" || return 1
 	systemctl --user start "$unit" || return 1
 	# Its first start compiles its patterns (hyperscan, ~5 s idle, a minute on a
-	# loaded machine) into DBDIR; a restart reuses them.
-	wait_for "curl -sf http://127.0.0.1:$controller/ping | grep -q pong" 180 "rspamd answers /ping" || {
+	# loaded machine: the bound is generous) into DBDIR; a restart reuses them.
+	wait_for "curl -sf http://127.0.0.1:$controller/ping | grep -q pong" 300 "rspamd answers /ping" || {
 		tail -n 20 "$d/log/rspamd.log" >&2
 		ps -o pid,ppid,stat,etime,args -e | grep "[r]spamd" >&2
 		return 1
 	}
+	if [[ -n ${MAILSUP_RSPAMD_CACHE:-} ]]; then
+		mkdir -p "$MAILSUP_RSPAMD_CACHE" && cp -p "$d/db"/*.hs* "$MAILSUP_RSPAMD_CACHE/" 2>/dev/null || true
+	fi
 }
 
 rspamd_worker_pid() {
