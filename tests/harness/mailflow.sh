@@ -17,7 +17,9 @@
 #       Debian's rspamd 3.4 on a private copy of its config: the proxy as a
 #       milter (self_scan) on MILTER_PORT, the normal worker (/checkv2) and
 #       the controller (/ping) on theirs, no Redis, and X-Spam-Status added
-#       to local mail too. Returns once /ping says pong. Each worker holds
+#       to local mail too. Returns once it scans: GTUBE posted to /checkv2
+#       comes back rejected (/ping answers earlier, while the normal worker
+#       still loads its patterns and times out a scan). Each worker holds
 #       ~240 MB: one per test script. With MAILSUP_RSPAMD_CACHE set (a
 #       directory), rspamd's compiled patterns (hyperscan databases, checked
 #       by rspamd against its own patterns and CPU) are taken from there
@@ -33,6 +35,7 @@ if [[ -n ${_MAILFLOW_SH_LOADED:-} ]]; then
 	return 0
 fi
 _MAILFLOW_SH_LOADED=1
+_MAILFLOW_GTUBE=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../data" && pwd)/gtube.eml
 
 # shellcheck source=tests/harness/mailstack.sh
 source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/mailstack.sh"
@@ -115,7 +118,8 @@ ExecStart=/usr/bin/rspamd -f -u _rspamd -g _rspamd -c $d/conf/rspamd.conf --var=
 	systemctl --user start "$unit" || return 1
 	# Its first start compiles its patterns (hyperscan, ~5 s idle, a minute on a
 	# loaded machine: the bound is generous) into DBDIR; a restart reuses them.
-	wait_for "curl -sf http://127.0.0.1:$controller/ping | grep -q pong" 300 "rspamd answers /ping" || {
+	wait_for "curl -sf http://127.0.0.1:$controller/ping | grep -q pong && _mailflow_scans $normal" 300 \
+		"rspamd scans (GTUBE rejected)" || {
 		tail -n 20 "$d/log/rspamd.log" >&2
 		ps -o pid,ppid,stat,etime,args -e | grep "[r]spamd" >&2
 		return 1
@@ -123,6 +127,13 @@ ExecStart=/usr/bin/rspamd -f -u _rspamd -g _rspamd -c $d/conf/rspamd.conf --var=
 	if [[ -n ${MAILSUP_RSPAMD_CACHE:-} ]]; then
 		mkdir -p "$MAILSUP_RSPAMD_CACHE" && cp -p "$d/db"/*.hs* "$MAILSUP_RSPAMD_CACHE/" 2>/dev/null || true
 	fi
+}
+
+# _mailflow_scans PORT: GTUBE posted to the normal worker comes back rejected.
+_mailflow_scans() {
+	local out
+	out=$(curl -sf -m 5 --data-binary "@$_MAILFLOW_GTUBE" "http://127.0.0.1:$1/checkv2") &&
+		grep -Eq '"action": *"reject"' <<<"$out"
 }
 
 rspamd_worker_pid() {
