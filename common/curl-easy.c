@@ -14,8 +14,30 @@ static size_t discard(char *ptr, size_t size, size_t nmemb, void *userdata) {
         return size * nmemb;
 }
 
+/* Every header line of every response curl reads, counted; past a bound
+ * the transfer is cut (CURLE_WRITE_ERROR) and refused names it. */
+static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata) {
+        EasyHeaders *h = userdata;
+        size_t n = size * nitems;
+
+        h->bytes += n;
+        if (++h->lines > EASY_HEADER_LINES_MAX)
+                snprintf(h->refused, sizeof(h->refused), "response of more than %u header lines",
+                         EASY_HEADER_LINES_MAX);
+        else if (h->bytes > EASY_HEADER_BYTES_MAX)
+                snprintf(h->refused, sizeof(h->refused), "response headers of more than %u bytes",
+                         EASY_HEADER_BYTES_MAX);
+        else
+                return n;
+        return 0;
+}
+
 int easy_setup(CURL *e, const EasySetup *o) {
         long ms = (long) (o->timeout / USEC_PER_MSEC);
+
+        if (!o->headers)
+                return -EINVAL;
+        *o->headers = (EasyHeaders) {};
 
         if (curl_easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
@@ -26,6 +48,8 @@ int easy_setup(CURL *e, const EasySetup *o) {
             curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, o->opensocket_data) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, o->write ? o->write : discard) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_WRITEDATA, o->write_data) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
+            curl_easy_setopt(e, CURLOPT_HEADERDATA, o->headers) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
             /* A lookup still running at the deadline must not be joined: detach it. */
             curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK)

@@ -46,7 +46,8 @@ int json_escape(char *dst, size_t size, size_t *pos, const char *src, size_t len
                                         goto fail;
                                 continue;
                         }
-                        r = put(dst, size, pos, "\xef\xbf\xbd", 3); /* U+FFFD */
+                        snprintf(esc, sizeof(esc), "\\\\x%02x", s[i]); /* "\xNN", as text_clean() */
+                        r = put(dst, size, pos, esc, 5);
                 }
                 if (r < 0)
                         goto fail;

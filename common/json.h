@@ -3,8 +3,9 @@
  * Webhook and Alertmanager bodies are small objects of strings and numbers.
  * Rather than a new dependency, this writes them into a caller's fixed
  * buffer with correct string escaping (RFC 8259: '"', '\\', control
- * characters as \uXXXX; bytes >= 0x80 pass through, invalid UTF-8 becomes
- * U+FFFD so a peer's odd bytes in a reason can never make the body invalid).
+ * characters as \uXXXX; valid UTF-8 passes through, and a byte that is
+ * not UTF-8 becomes the text "\xNN", as text_clean() shows it everywhere, so
+ * a peer's odd bytes in a reason can never make the body invalid).
  * Overflow is sticky: json_finish() then returns -ENOBUFS, never a cut body.
  *
  * See also: notify/webhook.c, notify/alertmanager.c, ctl/ctl-dict.c.

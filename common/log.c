@@ -46,8 +46,12 @@ static const char *priority_tag(int priority) {
 
 void log_struct(int priority, const char *message_id, const char *kind,
                 const char *check, const char *unit, const char *message) {
+        char text[2048];
+
         if (priority > log_settings.max_priority)
                 return;
+        /* journalctl shows a MESSAGE that is not UTF-8 as "[blob data]". */
+        message = utf8_checked(message, text, sizeof(text));
         if (log_settings.journal) {
                 char f_msg[2048], f_prio[32], f_id[64], f_kind[96], f_check[288], f_unit[320];
                 struct iovec iov[6];

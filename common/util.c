@@ -90,18 +90,6 @@ const char *format_duration(char *buf, size_t size, usec_t d) {
         return buf;
 }
 
-void sanitize_line(char *dst, size_t max, const char *src, size_t len) {
-        size_t j = 0;
-
-        if (max == 0)
-                return;
-        for (size_t i = 0; i < len && j + 1 < max; i++) {
-                unsigned char c = (unsigned char) src[i];
-                dst[j++] = (c < 0x20 || c == 0x7f) ? '?' : (char) c;
-        }
-        dst[j] = '\0';
-}
-
 size_t utf8_char_len(const char *str, size_t left) {
         const unsigned char *s = (const unsigned char *) str;
         size_t n;
@@ -128,23 +116,54 @@ size_t utf8_char_len(const char *str, size_t left) {
         return n;
 }
 
-void utf8_sanitize(char *dst, size_t size, const char *src) {
-        size_t len = strlen(src), j = 0;
+bool utf8_valid(const char *s, size_t len) {
+        for (size_t i = 0, n; i < len; i += n) {
+                n = utf8_char_len(s + i, len - i);
+                if (n == 0)
+                        return false;
+        }
+        return true;
+}
+
+/* C0, DEL, and C1 (U+0080..U+009F, which some terminals obey as escapes). */
+static bool is_control(const unsigned char *s, size_t n) {
+        return (n == 1 && (s[0] < 0x20 || s[0] == 0x7f)) || (n == 2 && s[0] == 0xc2 && s[1] < 0xa0);
+}
+
+size_t text_clean(char *dst, size_t size, const char *src, size_t len, TextMode mode) {
+        size_t j = 0;
 
         if (size == 0)
-                return;
-        for (size_t i = 0; i < len;) {
-                size_t n = utf8_char_len(src + i, len - i);
-                const char *from = n ? src + i : "\xef\xbf\xbd"; /* U+FFFD */
-                size_t m = n ? n : 3;
+                return 0;
+        for (size_t i = 0, n; i < len; i += n) {
+                const unsigned char *s = (const unsigned char *) src + i;
+                const char *from = src + i;
+                char esc[8];
+                size_t m;
 
+                n = m = utf8_char_len(src + i, len - i);
+                if (n == 0 || (mode == TEXT_ANY && s[0] == 0)) {
+                        snprintf(esc, sizeof(esc), "\\x%02x", s[0]);
+                        from = esc, n = 1, m = 4;
+                } else if (mode != TEXT_ANY && is_control(s, n) &&
+                           !(mode == TEXT_LINES && (s[0] == '\n' || s[0] == '\t')))
+                        from = "?", m = 1;
                 if (j + m + 1 > size)
-                        break; /* cut at a character, never inside one */
+                        break; /* cut at a character or escape, never inside one */
                 memcpy(dst + j, from, m);
                 j += m;
-                i += n ? n : 1;
         }
         dst[j] = '\0';
+        return j;
+}
+
+const char *utf8_checked(const char *s, char *buf, size_t size) {
+        size_t len = strlen(s);
+
+        if (utf8_valid(s, len))
+                return s;
+        (void) text_clean(buf, size, s, len, TEXT_ANY);
+        return buf;
 }
 
 char *xstrdup(const char *s) {

@@ -74,16 +74,43 @@ int parse_duration(const char *s, usec_t *ret);
 /* Writes a short human form of d ("2min", "500ms", "1h 5min") into buf. */
 const char *format_duration(char *buf, size_t size, usec_t d);
 
-/* Replace control characters with '?' and cut at max-1 bytes: text from a
- * peer goes into one-line log messages and reasons. */
-void sanitize_line(char *dst, size_t max, const char *src, size_t len);
+/* Text that leaves mailsupd (D-Bus, JSON, the journal, the state file, a
+ * terminal) must be valid UTF-8, yet much of it comes from peers: a reason
+ * in Latin-1, a cut multi-byte sequence. text_clean() is the one place
+ * that makes bytes into such text. Copies len bytes of src into dst[size]:
+ * every byte that is not part of a valid UTF-8 character (overlong forms,
+ * surrogates, beyond U+10FFFF, cut sequences) becomes "\xNN"; control
+ * characters (C0, DEL, C1) become '?' (TEXT_LINE), or all but line feed
+ * and tab do (TEXT_LINES), or are kept (TEXT_ANY; a NUL becomes "\x00").
+ * The copy ends at a whole character or escape, never inside one, and is
+ * NUL-terminated; cleaning it again changes nothing. dst and src must not
+ * overlap. Returns the length written. */
+typedef enum TextMode {
+        TEXT_LINE,              /* one line: a reason, a log field */
+        TEXT_LINES,             /* a message body: keeps \n and \t */
+        TEXT_ANY,               /* only what UTF-8 forbids */
+} TextMode;
+size_t text_clean(char *dst, size_t size, const char *src, size_t len, TextMode mode);
 
 /* The length of the valid UTF-8 character at s (at most left bytes): 1 for
  * ASCII, 0 for an invalid, overlong or cut sequence. */
 size_t utf8_char_len(const char *s, size_t left);
-/* Copy src to dst[size], each invalid UTF-8 byte as U+FFFD, cut at a whole
- * character: a peer's bytes in text that must be UTF-8. */
-void utf8_sanitize(char *dst, size_t size, const char *src);
+/* Whether s[len] is all valid UTF-8 (NUL bytes included). */
+bool utf8_valid(const char *s, size_t len);
+/* Where text leaves: s when it is valid UTF-8, else its text_clean(TEXT_ANY)
+ * copy in buf[size]. */
+const char *utf8_checked(const char *s, char *buf, size_t size);
+/* utf8_checked() with a buffer of its own that lives to the end of the block. */
+#define TEXT_OUT(s) utf8_checked((s), (char[1024]) {}, 1024)
+
+/* One line from a peer, for a reason or a log message: text_clean(TEXT_LINE). */
+static inline void sanitize_line(char *dst, size_t max, const char *src, size_t len) {
+        (void) text_clean(dst, max, src, len, TEXT_LINE);
+}
+/* A message body (an ntfy message, lines kept): text_clean(TEXT_LINES). */
+static inline void utf8_sanitize(char *dst, size_t size, const char *src) {
+        (void) text_clean(dst, size, src, strlen(src), TEXT_LINES);
+}
 
 /* strdup that aborts on out-of-memory, for configuration and state. */
 char *xstrdup(const char *s);

@@ -78,6 +78,20 @@ static int get_dict(Ctl *ctl, const char *method, const char *name, CtlDict *ret
         return r;
 }
 
+/* What mailsupd cannot write to disk, one line each while it lasts. */
+static void print_disk_trouble(const Ctl *ctl, const CtlDict *sup) {
+        const char *save = ctl_dict_str(sup, "StateSaveError"), *outbox = ctl_dict_str(sup, "OutboxWriteError");
+
+        if (save[0])
+                printf("%s%s%sstate file not saved: %s (%" PRIu64 " failed saves); restart history in memory only\n",
+                       ctl_state_color(ctl, "failing"), ctl_dot(ctl), ctl_normal(ctl), save,
+                       ctl_dict_num(sup, "StateSaveFailures"));
+        if (outbox[0])
+                printf("%s%s%soutbox not written: %s; %" PRIu64 " notifications in memory only\n",
+                       ctl_state_color(ctl, "failing"), ctl_dot(ctl), ctl_normal(ctl), outbox,
+                       ctl_dict_num(sup, "OutboxUnwritten"));
+}
+
 static void print_header(const Ctl *ctl, const CtlDict *sup) {
         const char *state = ctl_dict_str(sup, "State");
         const CtlEntry *outbox = ctl_dict_get(sup, "Outbox");
@@ -103,6 +117,7 @@ static void print_header(const Ctl *ctl, const CtlDict *sup) {
                         printf("%s %s %" PRIu64, i ? "," : "", outbox->strv[i], outbox->nums[i]);
                 printf("\n");
         }
+        print_disk_trouble(ctl, sup);
 }
 
 static void print_rows(const Ctl *ctl, const Rows *rows, char **names, int n) {

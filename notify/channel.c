@@ -38,7 +38,8 @@ int channel_request_new(const ChannelConfig *c, ChannelRequest **ret) {
                 return -ENOMEM;
         req->easy = curl_easy_init();
         if (!req->easy || easy_setup(req->easy, &(EasySetup) { .url = c->url, .timeout = c->timeout,
-                                                              .errbuf = req->errbuf, .ca_file = c->ca_file }) < 0) {
+                                                              .errbuf = req->errbuf, .ca_file = c->ca_file,
+                                                              .headers = &req->response_headers }) < 0) {
                 channel_request_free(req);
                 return -ENOMEM;
         }
@@ -94,7 +95,10 @@ int channel_request_post(const ChannelConfig *c, ChannelRequest *req, const char
 }
 
 int channel_curl_error(ChannelRequest *req, CURLcode result, char *reason, size_t size) {
-        snprintf(reason, size, "%s", req->errbuf[0] ? req->errbuf : curl_easy_strerror(result));
+        const char *why = req->response_headers.refused[0] ? req->response_headers.refused
+                          : req->errbuf[0] ? req->errbuf : curl_easy_strerror(result);
+
+        sanitize_line(reason, size, why, strlen(why)); /* libcurl may quote the receiver */
         switch (result) {
         case CURLE_OK:
                 return 0;

@@ -32,6 +32,7 @@
 
 #include <curl/curl.h>
 
+#include "common/curl-easy.h"
 #include "notify/notification.h"
 
 #define CHANNEL_BODY_MAX (16 * 1024)
@@ -68,6 +69,7 @@ typedef struct ChannelRequest {
         struct curl_slist *headers;
         struct curl_slist *recipients;
         char errbuf[CURL_ERROR_SIZE];
+        EasyHeaders response_headers;   /* the receiver's, counted and bounded */
 } ChannelRequest;
 
 struct ChannelType {

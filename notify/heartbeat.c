@@ -16,6 +16,7 @@ struct Heartbeat {
         CURL *easy;                     /* the ping in flight, or NULL */
         char body[HEARTBEAT_BODY_MAX + 1];
         char errbuf[CURL_ERROR_SIZE];
+        EasyHeaders headers;            /* the ping's response headers, bounded */
         HeartbeatStats stats;
 };
 
@@ -50,7 +51,8 @@ static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) 
 
         (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
         if (result != CURLE_OK)
-                fail(hb, hb->errbuf[0] ? hb->errbuf : curl_easy_strerror(result));
+                fail(hb, hb->headers.refused[0] ? hb->headers.refused
+                         : hb->errbuf[0] ? hb->errbuf : curl_easy_strerror(result));
         else if (code < 200 || code > 299) {
                 snprintf(status, sizeof(status), "status %ld", code);
                 fail(hb, status);
@@ -134,7 +136,7 @@ static int setup(Heartbeat *hb, const char *url, bool post) {
         CURL *e = hb->easy;
 
         if (easy_setup(e, &(EasySetup) { .url = url, .protocols = "http,https", .timeout = hb->timeout,
-                                         .errbuf = hb->errbuf }) < 0)
+                                         .errbuf = hb->errbuf, .headers = &hb->headers }) < 0)
                 return -EINVAL;
         if (post && (curl_easy_setopt(e, CURLOPT_POSTFIELDS, hb->body) != CURLE_OK ||
                      curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(hb->body)) != CURLE_OK))

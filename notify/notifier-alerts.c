@@ -179,6 +179,8 @@ Notifier *notifier_free(Notifier *nf) {
 void notifier_get_stats(const Notifier *nf, NotifierStats *ret) {
         *ret = nf->stats;
         ret->pending = nf->outbox->n;
+        ret->unstored = nf->outbox->unstored;
+        ret->write_error = nf->outbox->unstored > 0 ? nf->outbox->write_error : 0;
 }
 
 bool notifier_idle(const Notifier *nf) {

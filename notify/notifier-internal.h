@@ -43,6 +43,8 @@ struct Notifier {
         NotifierResultCallback observer;
         void *observer_userdata;
         Transfer *tests;                /* test transfers in flight */
+        bool write_failing;             /* outbox files not written (said once) */
+        usec_t next_store;              /* CLOCK_MONOTONIC: next try to write them */
 };
 
 Channel *notifier_find_channel(Notifier *nf, const char *name);

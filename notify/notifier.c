@@ -123,6 +123,22 @@ int notifier_start_transfer(Notifier *nf, Channel *ch, OutboxEntry *e, const Not
         return r;
 }
 
+/* Whether the outbox's files are written: said once when they stop being
+ * written, and once when they are again, never per notification. */
+static void note_outbox_writes(Notifier *nf, int written) {
+        Outbox *o = nf->outbox;
+
+        if (o->unstored > 0 && !nf->write_failing) {
+                nf->write_failing = true;
+                log_error("cannot write outbox: %s (%s); notifications are kept in memory, delivered, "
+                          "and written when it can", strerror(-o->write_error), o->dir);
+        } else if (o->unstored == 0 && nf->write_failing) {
+                nf->write_failing = false;
+                log_notice("outbox %s is written again: %d notification%s kept in memory now on disk", o->dir,
+                           written, written == 1 ? "" : "s");
+        }
+}
+
 static void expire(Notifier *nf, OutboxEntry *e) {
         nf->stats.expired++;
         log_warning("notification %s (%s, %s) to %s dropped: not accepted within max_age after %u attempts",
@@ -135,6 +151,14 @@ static usec_t dispatch(Notifier *nf) {
         usec_t now = now_usec(CLOCK_MONOTONIC), rt = now_usec(CLOCK_REALTIME), next = USEC_INFINITY;
         OutboxEntry *e, *following;
 
+        if (nf->outbox->unstored > 0 && now >= nf->next_store) {
+                int r = outbox_store_pending(nf->outbox);
+
+                note_outbox_writes(nf, r);
+                nf->next_store = now + nf->retry_min;
+        }
+        if (nf->outbox->unstored > 0)
+                next = nf->next_store;
         for (e = nf->outbox->head; e; e = following) {
                 Channel *ch = notifier_find_channel(nf, e->channel);
                 usec_t max_age = ch ? ch->config.max_age : 24 * USEC_PER_HOUR;
@@ -204,18 +228,19 @@ static void make_id(char id[static NOTIFY_ID_LEN + 1], uint64_t *counter) {
 }
 
 /* Room for one more item of severity s: drop the least severe oldest one,
- * unless the newcomer is the least severe (then it is the one dropped). */
+ * unless the newcomer is the least severe (then it is the one dropped).
+ * Only ever for outbox_max: a write error never evicts anything. */
 static int make_room(Notifier *nf, const Notification *n, const char *channel) {
         OutboxEntry *v = outbox_victim(nf->outbox);
 
         nf->stats.dropped++;
         if (!v || v->n.severity > n->severity) {
-                log_warning("outbox full (%zu items): notification %s (%s, %s) for %s dropped",
-                            nf->outbox->n, n->id, n->kind, severity_to_string(n->severity), channel);
-                return -ENOSPC;
+                log_warning("outbox full (outbox_max = %zu items): notification %s (%s, %s) for %s dropped",
+                            nf->outbox->max, n->id, n->kind, severity_to_string(n->severity), channel);
+                return -EXFULL;
         }
-        log_warning("outbox full (%zu items): dropped older notification %s (%s, %s) for %s",
-                    nf->outbox->n, v->n.id, v->n.kind, severity_to_string(v->n.severity), v->channel);
+        log_warning("outbox full (outbox_max = %zu items): dropped older notification %s (%s, %s) for %s",
+                    nf->outbox->max, v->n.id, v->n.kind, severity_to_string(v->n.severity), v->channel);
         if (v->transfer)
                 notifier_transfer_free(nf, v->transfer);
         (void) outbox_remove(nf->outbox, v);
@@ -225,16 +250,17 @@ static int make_room(Notifier *nf, const Notification *n, const char *channel) {
 static int queue_one(Notifier *nf, Channel *ch, const Notification *n) {
         int r = outbox_add(nf->outbox, n, ch->config.name, NULL);
 
-        if (r == -ENOSPC) {
+        if (r == -EXFULL) {
                 r = make_room(nf, n, ch->config.name);
                 if (r < 0)
                         return r;
                 r = outbox_add(nf->outbox, n, ch->config.name, NULL);
         }
         if (r < 0)
-                return log_error_errno(r, "cannot write notification %s for %s to the outbox %s: %s",
-                                       n->id, ch->config.name, nf->outbox->dir, strerror(-r));
+                return log_error_errno(r, "cannot queue notification %s for %s: %s", n->id, ch->config.name,
+                                       strerror(-r));
         nf->stats.queued++;
+        note_outbox_writes(nf, 0);
         return 0;
 }
 
@@ -259,7 +285,7 @@ int notifier_submit(Notifier *nf, const Notification *in) {
                 r = queue_one(nf, ch, &n);
                 if (r >= 0)
                         queued++;
-                else if (r != -ENOSPC)
+                else if (r != -EXFULL)
                         failed = r;
         }
         if (queued > 0)

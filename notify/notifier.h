@@ -9,7 +9,9 @@
  * exponential backoff (retry_min doubling up to retry_max) until the
  * channel's max_age; then it is dropped, counted and logged. A full outbox
  * drops the least severe, oldest item (never a more severe one for a less
- * severe newcomer). Pending items survive notifier_free(), a restart and
+ * severe newcomer); a file that cannot be written (a full disk) drops
+ * nothing: the item is kept in memory, delivered, and written when the disk
+ * takes it again. Pending items survive notifier_free(), a restart and
  * SIGKILL: notifier_new() on the same directory resumes them. Delivery is
  * at-least-once; every notification has a stable id for deduplication.
  *
@@ -56,10 +58,12 @@ typedef struct NotifierStats {
         uint64_t delivered;
         uint64_t failed_attempts;
         uint64_t expired;               /* dropped after max_age */
-        uint64_t dropped;               /* dropped because the outbox was full */
+        uint64_t dropped;               /* dropped because the outbox was full (outbox_max) */
         uint64_t refreshes;             /* Alertmanager re-sends accepted */
         size_t pending;                 /* items in the outbox now */
         unsigned corrupt;               /* outbox files set aside at start */
+        size_t unstored;                /* of pending, held in memory: their files could not be written */
+        int write_error;                /* why (-errno), 0 when every file is written */
 } NotifierStats;
 
 int notifier_new(sd_event *e, const NotifierOptions *o, Notifier **ret);

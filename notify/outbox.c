@@ -148,6 +148,7 @@ static int load_one(Outbox *o, const char *name) {
                 free(e);
                 return -EBADMSG;
         }
+        e->stored = true;
         insert_sorted(o, e);
         return 0;
 }
@@ -202,7 +203,7 @@ int outbox_open(const char *dir, size_t max, Outbox **ret) {
                 return -ENOMEM;
         o->dir = xstrdup(dir);
         o->max = max > 0 ? max : OUTBOX_DEFAULT_MAX;
-        o->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        o->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW); /* never through a link */
         r = o->dir_fd < 0 ? -errno : outbox_scan(o);
         if (r < 0) {
                 outbox_free(o);
@@ -245,22 +246,12 @@ static int write_file(Outbox *o, const char *tmp, const char *buf, size_t len) {
         return fsync(fd) < 0 ? -errno : 0;
 }
 
-int outbox_add(Outbox *o, const Notification *n, const char *channel, OutboxEntry **ret) {
+/* The item's file: written to a temp name, fsynced, renamed, directory fsynced. */
+static int store(Outbox *o, OutboxEntry *e) {
         char buf[OUTBOX_FILE_MAX], name[NAME_MAX + 1], tmp[NAME_MAX + 16];
-        OutboxEntry *e;
         int len, r;
 
-        if (!outbox_channel_name_valid(channel) || !id_valid(n->id))
-                return -EINVAL;
-        if (o->n >= o->max)
-                return -ENOSPC;
-        e = calloc(1, sizeof(*e));
-        if (!e)
-                return -ENOMEM;
-        e->n = *n;
-        snprintf(e->channel, sizeof(e->channel), "%s", channel);
-        e->queued = now_usec(CLOCK_REALTIME);
-        snprintf(name, sizeof(name), "%s.%s", n->id, channel);
+        snprintf(name, sizeof(name), "%s.%s", e->n.id, e->channel);
         snprintf(tmp, sizeof(tmp), ".tmp.%s", name);
         len = outbox_format(e, buf, sizeof(buf));
         r = len < 0 ? len : write_file(o, tmp, buf, (size_t) len);
@@ -270,13 +261,54 @@ int outbox_add(Outbox *o, const Notification *n, const char *channel, OutboxEntr
                 r = -errno;
         if (r < 0) {
                 (void) unlinkat(o->dir_fd, tmp, 0);
-                free(e);
+                o->write_error = r;
                 return r;
         }
+        e->stored = true;
+        return 0;
+}
+
+int outbox_add(Outbox *o, const Notification *n, const char *channel, OutboxEntry **ret) {
+        OutboxEntry *e;
+        int r;
+
+        if (!outbox_channel_name_valid(channel) || !id_valid(n->id))
+                return -EINVAL;
+        if (o->n >= o->max)
+                return -EXFULL;
+        e = calloc(1, sizeof(*e));
+        if (!e)
+                return -ENOMEM;
+        e->n = *n;
+        snprintf(e->channel, sizeof(e->channel), "%s", channel);
+        e->queued = now_usec(CLOCK_REALTIME);
+        /* Behind items not yet written, this one waits too: files reach the disk in order. */
+        r = o->unstored > 0 ? -EAGAIN : store(o, e);
         insert_sorted(o, e);
         if (ret)
                 *ret = e;
-        return 0;
+        if (r >= 0)
+                return 0;
+        o->unstored++;
+        return 1;
+}
+
+int outbox_store_pending(Outbox *o) {
+        int written = 0;
+
+        for (OutboxEntry *e = o->head; e && o->unstored > 0; e = e->next) {
+                int r;
+
+                if (e->stored)
+                        continue;
+                r = store(o, e);
+                if (r < 0)
+                        return r;
+                o->unstored--;
+                written++;
+        }
+        o->write_error = 0;
+        return written;
 }
 
 int outbox_remove(Outbox *o, OutboxEntry *e) {
@@ -284,7 +316,9 @@ int outbox_remove(Outbox *o, OutboxEntry *e) {
         int r = 0;
 
         snprintf(name, sizeof(name), "%s.%s", e->n.id, e->channel);
-        if (unlinkat(o->dir_fd, name, 0) < 0 && errno != ENOENT)
+        if (!e->stored)
+                o->unstored--; /* delivered (or dropped) before its file could be written */
+        else if (unlinkat(o->dir_fd, name, 0) < 0 && errno != ENOENT)
                 r = -errno;
         for (OutboxEntry **i = &o->head; *i; i = &(*i)->next)
                 if (*i == e) {

@@ -84,7 +84,19 @@ Child *child_free(Child *c) {
         return NULL;
 }
 
-__attribute__((noreturn)) static void child_exec(char *const *argv, int out) {
+/* In the child: only fds 0-2 stay open. */
+static void close_other_fds(void) {
+        long max;
+
+        if (close_range(3, ~0U, 0) == 0)
+                return;
+        max = sysconf(_SC_OPEN_MAX); /* a kernel before 5.9 */
+        for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+                (void) close(fd);
+}
+
+__attribute__((noreturn)) static void child_exec(const char *exe, char *const *argv, int out) {
+        static char *clean_env[] = { (char *) "PATH=" CHILD_PATH, (char *) "LANG=C", NULL };
         sigset_t none;
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 
@@ -94,12 +106,17 @@ __attribute__((noreturn)) static void child_exec(char *const *argv, int out) {
         (void) signal(SIGPIPE, SIG_DFL); /* the daemon ignores it; exec keeps ignored signals */
         if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
                 _exit(126);
-        execvp(argv[0], argv);
+        close_other_fds();
+        environ = clean_env;
+        if (exe)
+                execv(exe, argv);
+        else
+                execvp(argv[0], argv); /* searched in CHILD_PATH, the environment's now */
         dprintf(2, "cannot execute %s: %m", argv[0]);
         _exit(127);
 }
 
-static int child_fork(Child *c, sd_event *e, char *const *argv) {
+static int child_fork(Child *c, sd_event *e, const char *exe, char *const *argv) {
         int fds[2], r;
         sigset_t chld;
 
@@ -119,7 +136,7 @@ static int child_fork(Child *c, sd_event *e, char *const *argv) {
         }
         c->pid = fork();
         if (c->pid == 0)
-                child_exec(argv, fds[1]);
+                child_exec(exe, argv, fds[1]);
         r = c->pid < 0 ? -errno : 0;
         close(fds[1]);
         if (r < 0)
@@ -135,14 +152,14 @@ static int child_fork(Child *c, sd_event *e, char *const *argv) {
         return sd_event_add_io(e, &c->io, c->fd, EPOLLIN, on_output, c);
 }
 
-int child_spawn(sd_event *e, char *const *argv, const ChildOps *ops, void *userdata, Child **ret) {
+int child_spawn(sd_event *e, const char *exe, char *const *argv, const ChildOps *ops, void *userdata, Child **ret) {
         Child *c = calloc(1, sizeof(*c));
         int r;
 
         if (!c)
                 return -ENOMEM;
         *c = (Child) { .ops = ops, .userdata = userdata, .fd = -1 };
-        r = child_fork(c, e, argv);
+        r = child_fork(c, e, exe, argv);
         if (r < 0) {
                 child_free(c);
                 return r;

@@ -2,7 +2,9 @@
  *
  * fork/exec without a shell, in a process group of its own, stdin from
  * /dev/null, stdout and stderr to one pipe read without blocking and handed
- * to output() as it comes; its exit comes from sd-event's child source.
+ * to output() as it comes, every other fd closed (libcurl's socketpairs,
+ * for one, lack CLOEXEC) and a clean environment (PATH=CHILD_PATH, LANG=C,
+ * nothing inherited); its exit comes from sd-event's child source.
  * child_free() before the exit SIGKILLs the whole group and leaves the
  * reaping to the loop (a floating source), never a blocking wait.
  * sd_event_add_child() needs SIGCHLD blocked: the first spawn blocks it in
@@ -26,9 +28,13 @@ typedef struct ChildOps {
         void (*exited)(Child *c, const siginfo_t *si, void *userdata);
 } ChildOps;
 
-/* Starts argv (argv[0] searched in PATH). 0 and the child in *ret, or -errno
- * for a local failure (no pipe, no fork): then there is no child. */
-int child_spawn(sd_event *e, char *const *argv, const ChildOps *ops, void *userdata, Child **ret);
+#define CHILD_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Starts exe (NULL: argv[0] searched in CHILD_PATH) with argv. 0 and the
+ * child in *ret, or -errno for a local failure (no pipe, no fork): then
+ * there is no child. */
+int child_spawn(sd_event *e, const char *exe, char *const *argv, const ChildOps *ops, void *userdata,
+                Child **ret);
 /* Hand over what the pipe holds now (before a deadline's verdict). */
 void child_drain(Child *c);
 /* A running command's group is killed; the loop reaps it later. */

@@ -40,9 +40,7 @@ typedef struct Http {
         char errbuf[CURL_ERROR_SIZE];
         size_t body_len;
         bool truncated;
-        unsigned header_lines;
-        size_t header_bytes;
-        char refused[64];       /* the header bound broken, "" if none */
+        EasyHeaders headers;    /* counted and bounded by easy_setup()'s callback */
         char *request;          /* a POST's body */
         size_t request_len;
         char body[HTTP_BODY_MAX + 1];
@@ -76,23 +74,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata) {
         memcpy(h->body + h->body_len, ptr, n);
         h->body_len += n;
         return n;
-}
-
-/* Every header line of every response curl reads, counted; past a bound
- * the transfer is cut (CURLE_WRITE_ERROR) and refused names it. */
-static size_t on_header(char *buf, size_t size, size_t nitems, void *userdata) {
-        Http *h = userdata;
-        size_t n = size * nitems;
-
-        h->header_bytes += n;
-        if (++h->header_lines > HTTP_HEADERS_MAX)
-                snprintf(h->refused, sizeof(h->refused), "response of more than %u header lines", HTTP_HEADERS_MAX);
-        else if (h->header_bytes > HTTP_HEADER_BYTES_MAX)
-                snprintf(h->refused, sizeof(h->refused), "response headers of more than %u bytes",
-                         HTTP_HEADER_BYTES_MAX);
-        else
-                return n;
-        return 0;
 }
 
 /* Every socket curl opens: close-on-exec and non-blocking from the start. */
@@ -220,8 +201,8 @@ static void http_judge(Http *h) {
 static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) {
         Http *h = userdata;
 
-        if (h->refused[0])
-                probe_finish(h->probe, PROBE_OVERLONG, "%s", h->refused);
+        if (h->headers.refused[0])
+                probe_finish(h->probe, PROBE_OVERLONG, "%s", h->headers.refused);
         else if (result == CURLE_OK || (result == CURLE_WRITE_ERROR && h->truncated))
                 http_judge(h);
         else
@@ -233,12 +214,10 @@ static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
          * (describe_timeout) wins and curl's limits are only a backstop. */
         EasySetup setup = { .url = o->url, .protocols = "http,https", .timeout = timeout + USEC_PER_SEC,
                             .errbuf = h->errbuf, .ca_file = o->ca_file, .write = on_body, .write_data = h,
-                            .opensocket = on_opensocket, .opensocket_data = h };
+                            .opensocket = on_opensocket, .opensocket_data = h, .headers = &h->headers };
         CURL *e = h->easy;
 
         if (easy_setup(e, &setup) < 0 ||
-            curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_HEADERDATA, h) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
             curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket) != CURLE_OK ||

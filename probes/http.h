@@ -17,8 +17,6 @@
 #include "probes/probe.h"
 
 #define HTTP_BODY_MAX (64U * 1024U)
-#define HTTP_HEADERS_MAX 100    /* header lines of a run: 1xx, the final response, trailers */
-#define HTTP_HEADER_BYTES_MAX (32U * 1024U)
 
 typedef struct HttpOptions {
         char *url;

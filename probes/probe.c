@@ -114,6 +114,7 @@ int probe_add_value(Probe *p, const char *name, const char *help, const char *la
 static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap)
         _printf_(4, 0);
 static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap) {
+        char reason[2 * PROBE_REASON_MAX];
         int r;
 
         if (p->finished)
@@ -123,7 +124,9 @@ static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, 
         p->result.severity = status != PROBE_THRESHOLD ? PROBE_SEVERITY_NONE
                              : severity == PROBE_SEVERITY_NONE ? PROBE_SEVERITY_CRITICAL : severity;
         p->result.latency = now_usec(CLOCK_MONOTONIC) - p->started;
-        vsnprintf(p->result.reason, sizeof(p->result.reason), fmt, ap);
+        /* Where a peer's text enters: one line of UTF-8, cut at a character. */
+        vsnprintf(reason, sizeof(reason), fmt, ap);
+        sanitize_line(p->result.reason, sizeof(p->result.reason), reason, strlen(reason));
 
         /* Stop I/O now: a finished probe must not keep reading from its peer. */
         if (p->type->stop)

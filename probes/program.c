@@ -7,18 +7,28 @@
  * the deadline the whole group gets SIGKILL and is reaped later by the
  * loop, never with a blocking wait.
  *
+ * The child gets only stdin (/dev/null), stdout and stderr and a clean
+ * environment (child.h). A command without a '/' is looked up in
+ * CHILD_PATH once, at load; the executable that runs must be trusted as a
+ * config file is (common/trust.h): one that anyone but root can change is
+ * refused.
+ *
  * Keys: command (required).
  *
  * See also: program.h, child.h, probe.h.
  */
 #include "probes/program.h"
 
+#include <limits.h>
+
 #include "common/options.h"
+#include "common/trust.h"
 #include "probes/child.h"
 #include "probes/probe.h"
 
 typedef struct ProgramOptions {
         char **argv;
+        char *exe;                      /* argv[0] found in CHILD_PATH, or as given; NULL: not found */
 } ProgramOptions;
 
 typedef struct Program {
@@ -83,19 +93,21 @@ char **program_argv_free(char **argv) {
 }
 
 void program_output_line(char *dst, size_t size, const char *out, size_t len) {
+        char folded[PROGRAM_OUTPUT_MAX];
         size_t n = 0;
 
         /* Blanks and line ends fold into one space, none at either end;
-         * other control bytes become '?', as sanitize_line() has them. */
-        for (size_t i = 0; i < len && n + 1 < size; i++) {
+         * other control bytes become '?' and bytes that are not UTF-8
+         * "\xNN", as sanitize_line() has them. */
+        for (size_t i = 0; i < len && n < sizeof(folded); i++) {
                 char c = out[i] == '\n' || out[i] == '\r' || out[i] == '\t' ? ' ' : out[i];
 
-                if (c != ' ' || (n > 0 && dst[n - 1] != ' '))
-                        dst[n++] = c;
+                if (c != ' ' || (n > 0 && folded[n - 1] != ' '))
+                        folded[n++] = c;
         }
-        while (n > 0 && dst[n - 1] == ' ')
+        while (n > 0 && folded[n - 1] == ' ')
                 n--;
-        sanitize_line(dst, size, dst, n);
+        sanitize_line(dst, size, folded, n);
 }
 
 /* The first PROGRAM_OUTPUT_MAX bytes are kept; the rest is dropped. */
@@ -145,7 +157,7 @@ static int program_start(Probe *p) {
                 return -ENOMEM;
         pr->probe = p;
         p->data = pr;
-        r = child_spawn(p->event, o->argv, &program_child_ops, pr, &pr->child);
+        r = child_spawn(p->event, o->exe, o->argv, &program_child_ops, pr, &pr->child);
         if (r < 0) /* a local failure: the run's result, from the loop */
                 probe_finish(p, PROBE_INTERNAL_ERROR, "cannot run %s: %s", o->argv[0], strerror(-r));
         return 0;
@@ -163,7 +175,27 @@ static void program_describe_timeout(Probe *p, ProbeStatus *status, char *reason
                  format_duration(buf, sizeof(buf), p->config->timeout), out[0] ? ": " : "", out);
 }
 
+/* name as given when it has a '/', else the first executable in CHILD_PATH;
+ * NULL when there is none. */
+static char *program_find(const char *name) {
+        char path[PATH_MAX];
+
+        if (strchr(name, '/'))
+                return xstrdup(name);
+        for (const char *dir = CHILD_PATH; *dir;) {
+                size_t len = strcspn(dir, ":");
+
+                snprintf(path, sizeof(path), "%.*s/%s", (int) len, dir, name);
+                if (access(path, X_OK) == 0)
+                        return xstrdup(path);
+                dir += len + (dir[len] == ':');
+        }
+        return NULL;
+}
+
 static int program_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
+        _cleanup_free_ char *exe = NULL;
+        char why[PATH_MAX + 128];
         ProgramOptions *o;
         char **argv;
         int r;
@@ -174,14 +206,21 @@ static int program_parse_key(ProbeConfig *c, const char *key, const char *value,
         if (r < 0)
                 return option_error(error, "invalid command '%s': %s", value,
                                     r == -E2BIG ? "too many arguments" : "empty or an unterminated quote");
+        exe = program_find(argv[0]);
         if (strchr(argv[0], '/') && access(argv[0], X_OK) < 0) {
                 r = errno;
                 program_argv_free(argv);
                 return option_error(error, "invalid command '%s': cannot execute: %s", value, strerror(r));
         }
+        if (exe && trust_path(exe, why, sizeof(why)) == -EPERM) {
+                program_argv_free(argv);
+                return option_error(error, "command '%s' is not trusted: %s", value, why);
+        }
         o = option_get(&c->options, sizeof(ProgramOptions));
         program_argv_free(o->argv);
+        free(o->exe);
         o->argv = argv;
+        o->exe = TAKE_PTR(exe);
         return 0;
 }
 
@@ -199,6 +238,7 @@ static void program_free_options(ProbeConfig *c) {
         if (!o)
                 return;
         program_argv_free(o->argv);
+        free(o->exe);
         free(o);
         c->options = NULL;
 }

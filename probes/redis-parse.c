@@ -70,6 +70,11 @@ int redis_max_memory_parse(const char *s, RedisMaxMemory *ret) {
         return -EINVAL;
 }
 
+uint64_t redis_percent_of(uint64_t max, uint64_t percent) {
+        /* max = 100q + r: max * p / 100 = q * p + r * p / 100, neither term past max. */
+        return max / 100 * percent + max % 100 * percent / 100;
+}
+
 const char *redis_format_bytes(char *buf, size_t size, uint64_t n) {
         if (n < 1024)
                 snprintf(buf, size, "%lluB", (unsigned long long) n);

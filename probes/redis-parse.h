@@ -28,6 +28,10 @@ typedef struct RedisMaxMemory {
 /* "1000", "100kb", "512MB", "1g" (k=1000, kb=1024, as redis.conf), "80%". */
 int redis_max_memory_parse(const char *s, RedisMaxMemory *ret);
 
+/* percent (1..100) of max, rounded down, for any max the peer may claim:
+ * never wraps. */
+uint64_t redis_percent_of(uint64_t max, uint64_t percent);
+
 /* "512B", "12KB", "600MB", "1.5GB" (1024-based). */
 const char *redis_format_bytes(char *buf, size_t size, uint64_t n);
 

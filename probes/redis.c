@@ -132,7 +132,8 @@ static void on_info(redisAsyncContext *ac, void *reply, void *privdata) {
                         (unsigned long long) o->max_memory.value);
                 return;
         }
-        limit = o->max_memory.percent ? max * o->max_memory.value / 100 : o->max_memory.value; /* max < 2^57 */
+        /* max is the peer's word: any 64-bit value. */
+        limit = o->max_memory.percent ? redis_percent_of(max, o->max_memory.value) : o->max_memory.value;
         redis_format_bytes(a, sizeof(a), used);
         redis_format_bytes(b, sizeof(b), limit);
         if (o->max_memory.percent)

@@ -174,7 +174,7 @@ static void sessions_over(Roundtrip *rt) {
         if (rt->late && rt->o->postqueue) {
                 if (rt->o->config_directory)
                         argv[1] = "-c", argv[2] = rt->o->config_directory, argv[3] = "-j";
-                if (child_spawn(rt->probe->event, argv, &pq_ops, rt, &rt->postqueue) >= 0)
+                if (child_spawn(rt->probe->event, NULL, argv, &pq_ops, rt, &rt->postqueue) >= 0)
                         return;
                 snprintf(rt->stuck, sizeof(rt->stuck), "postqueue could not be run");
         }

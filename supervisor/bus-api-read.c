@@ -10,6 +10,7 @@
 #include "supervisor/alerting.h"
 #include "supervisor/bus-api-internal.h"
 #include "supervisor/drill.h"
+#include "supervisor/saver.h"
 #include "supervisor/units.h"
 
 int bus_dict_append(sd_bus_message *m, const char *key, const char *type, ...) {
@@ -94,7 +95,7 @@ static int append_check(sd_bus_message *reply, const Supervisor *s, const Check 
                                      cc->name, cc->type->name, cc->unit ? cc->unit : "",
                                      check_state_to_string(check_state(c)),
                                      check_action_to_string(cc->action),
-                                     c->rec.has_result ? c->rec.reason : "",
+                                     TEXT_OUT(c->rec.has_result ? c->rec.reason : ""),
                                      (uint64_t) c->rec.latency, (uint64_t) c->rec.last_change,
                                      (uint32_t) c->rec.consecutive_failures,
                                      (uint32_t) policy_restarts_in_window(&c->rec.policy, cc->restart_window),
@@ -141,7 +142,7 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
         ADD("State", "s", check_state_to_string(check_state(c)));
         ADD("Action", "s", check_action_to_string(cc->action));
         ADD("Result", "s", !rec->has_result ? "" : rec->ok ? "ok" : "failed");
-        ADD("Reason", "s", rec->has_result ? rec->reason : "");
+        ADD("Reason", "s", TEXT_OUT(rec->has_result ? rec->reason : ""));
         ADD("Latency", "t", (uint64_t) rec->latency);
         ADD("LastChange", "t", (uint64_t) rec->last_change);
         ADD("LastProbe", "t", (uint64_t) c->last_probe);
@@ -218,12 +219,17 @@ static int append_notify(sd_bus_message *reply, const Supervisor *s) {
         if (r >= 0)
                 r = bus_dict_append(reply, "HeartbeatSent", "t", (uint64_t) st.heartbeat.sent);
         if (r >= 0)
-                r = bus_dict_append(reply, "HeartbeatLastError", "s", st.heartbeat.last_error);
+                r = bus_dict_append(reply, "HeartbeatLastError", "s", TEXT_OUT(st.heartbeat.last_error));
         if (r >= 0)
                 r = bus_dict_append(reply, "NotificationsDelivered", "t", (uint64_t) st.notifier.delivered);
         if (r >= 0)
                 r = bus_dict_append(reply, "NotificationsDropped", "t",
                                     (uint64_t) (st.notifier.dropped + st.notifier.expired));
+        if (r >= 0)
+                r = bus_dict_append(reply, "OutboxWriteError", "s",
+                                    st.notifier.write_error < 0 ? strerror(-st.notifier.write_error) : "");
+        if (r >= 0)
+                r = bus_dict_append(reply, "OutboxUnwritten", "u", (uint32_t) st.notifier.unstored);
         if (r >= 0)
                 r = append_outbox(reply, s);
         return r;
@@ -231,6 +237,7 @@ static int append_notify(sd_bus_message *reply, const Supervisor *s) {
 
 static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
         const Config *cfg = s->config;
+        uint64_t save_failures = 0;
         int r;
 
 #define ADD(key, type, value) do { r = bus_dict_append(reply, key, type, value); if (r < 0) return r; } while (0)
@@ -252,6 +259,8 @@ static int append_supervisor_dict(sd_bus_message *reply, const Supervisor *s) {
         ADD("NextCycle", "t", (uint64_t) next_cycle(s));
         ADD("LastReload", "t", (uint64_t) s->last_reload);
         ADD("Drill", "s", drill_check_name(s));
+        ADD("StateSaveError", "s", saver_error(s, &save_failures) < 0 ? strerror(-saver_error(s, NULL)) : "");
+        ADD("StateSaveFailures", "t", save_failures);
 #undef ADD
         return append_notify(reply, s);
 }

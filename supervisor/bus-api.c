@@ -217,7 +217,7 @@ static const sd_bus_vtable supervisor_vtable[] = {
 
 static void emit_check_changed(Supervisor *s, const char *name, const char *state, const char *reason) {
         (void) sd_bus_emit_signal(s->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "CheckChanged", "sss", name,
-                                  state, reason);
+                                  state, TEXT_OUT(reason));
 }
 
 static void on_news(Supervisor *s, const News *n, void *userdata) {
@@ -235,8 +235,8 @@ static void on_news(Supervisor *s, const News *n, void *userdata) {
                 break;
         case NEWS_DRILL_STEP:
                 (void) sd_bus_emit_signal(s->bus, MAILSUP_BUS_PATH, MAILSUP_BUS_INTERFACE, "DrillStep", "sssts",
-                                          n->drill_step.check, n->drill_step.step, n->drill_step.result,
-                                          (uint64_t) n->drill_step.elapsed, n->drill_step.detail);
+                                          n->drill_step.check, n->drill_step.step, TEXT_OUT(n->drill_step.result),
+                                          (uint64_t) n->drill_step.elapsed, TEXT_OUT(n->drill_step.detail));
                 break;
         default:
                 break;

@@ -78,15 +78,19 @@ void check_announce(Check *c) {
 static void format_reason(Check *c, PolicyResult res, const char *reason) {
         CheckRecord *r = &c->rec;
         unsigned streak = r->policy.streak;
+        char head[101];
 
+        /* Cut at a character, never inside one: the reason goes out as UTF-8. */
+        sanitize_line(streak == 0 ? r->reason : head, streak == 0 ? sizeof(r->reason) : sizeof(head), reason,
+                      strlen(reason));
         if (streak == 0)
-                snprintf(r->reason, sizeof(r->reason), "%.*s", (int) sizeof(r->reason) - 1, reason);
-        else if (res == RESULT_OK)
-                snprintf(r->reason, sizeof(r->reason), "%.100s (ok %u of %u before recovered)", reason,
+                return;
+        if (res == RESULT_OK)
+                snprintf(r->reason, sizeof(r->reason), "%s (ok %u of %u before recovered)", head,
                          streak, c->config->recover_after);
         else
-                snprintf(r->reason, sizeof(r->reason), "%.100s (pending: failure %u of %u before failing)",
-                         reason, streak, c->config->fail_after);
+                snprintf(r->reason, sizeof(r->reason), "%s (pending: failure %u of %u before failing)",
+                         head, streak, c->config->fail_after);
 }
 
 /* Count a result (c->threshold says whether it is a breached threshold)

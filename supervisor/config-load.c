@@ -6,6 +6,9 @@
  * skipped. Each file is read whole, at most CONFIG_FILE_MAX bytes, and
  * parsed by config-parse.c. With the default path and neither the file nor
  * its .d directory present, the embedded default (config-default.c) is used.
+ * A file or drop-in directory that anyone but root (or mailsupd's user) can
+ * change, itself or through a directory above it, is refused (trust.h):
+ * what it says runs as root.
  *
  * See also: config.c, config-parse.c.
  */
@@ -15,12 +18,24 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include "common/trust.h"
+
 #define CONFIG_FILE_MAX ((size_t) 1024 * 1024)
 #define EMBEDDED_NAME "(embedded default)"
 
 static int file_error(ConfigErrors *e, const char *path, const char *what, int r) {
         config_errors_add(e, path, 0, "%s: %s", what, strerror(-r));
         return r;
+}
+
+/* "FILE: not trusted: DIR is writable by everyone (mode 0777)". */
+static int check_trust(ConfigErrors *e, const char *path) {
+        char why[PATH_MAX + 128];
+        int r = trust_path(path, why, sizeof(why));
+
+        if (r == -EPERM)
+                config_errors_add(e, path, 0, "not trusted: %s", why);
+        return r == -EPERM ? r : 0; /* one that cannot be examined is said when it is opened */
 }
 
 /* The whole file, NUL-terminated, at most CONFIG_FILE_MAX bytes. */
@@ -41,6 +56,8 @@ static int read_file(ConfigErrors *e, const char *path, char **ret, size_t *ret_
                 config_errors_add(e, path, 0, "cannot read: not a regular file");
                 return -EBADFD;
         }
+        if (check_trust(e, path) < 0)
+                return -EPERM;
         for (;;) {
                 ssize_t k;
 
@@ -104,6 +121,8 @@ static int list_dropins(ConfigErrors *e, const char *dir, PathList *ret) {
 
         if (!d)
                 return errno == ENOENT ? -ENOENT : file_error(e, dir, "cannot open", -errno);
+        if (check_trust(e, dir) < 0)
+                return -EPERM;
         for (errno = 0; (de = readdir(d)); errno = 0) {
                 size_t len = strlen(de->d_name);
 

@@ -70,6 +70,16 @@ void config_errors_addv(ConfigErrors *e, const char *file, unsigned line, const 
                 r = asprintf(&s, "%s:%u: %s", file, line, msg);
         if (r < 0)
                 abort();
+        if (!utf8_valid(s, (size_t) r)) { /* a value quoted from a file in Latin-1: shown as "\xNN" */
+                size_t size = 4 * (size_t) r + 1;
+                char *clean = malloc(size);
+
+                if (!clean)
+                        abort();
+                (void) text_clean(clean, size, s, (size_t) r, TEXT_ANY);
+                free(s);
+                s = clean;
+        }
         e->lines = config_grow(e->lines, e->n, sizeof(char *));
         e->lines[e->n++] = s;
 }

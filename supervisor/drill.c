@@ -90,8 +90,9 @@ static int reply(Drill *d, bool ok) {
         if (r >= 0)
                 r = sd_bus_message_open_container(m, 'a', MAILSUP_DRILL_STEP_SIGNATURE);
         for (size_t i = 0; r >= 0 && i < d->n_steps; i++)
-                r = sd_bus_message_append(m, MAILSUP_DRILL_STEP_SIGNATURE, d->steps[i].step, d->steps[i].result,
-                                          (uint64_t) d->steps[i].elapsed, d->steps[i].detail);
+                r = sd_bus_message_append(m, MAILSUP_DRILL_STEP_SIGNATURE, d->steps[i].step,
+                                          TEXT_OUT(d->steps[i].result), (uint64_t) d->steps[i].elapsed,
+                                          TEXT_OUT(d->steps[i].detail));
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)

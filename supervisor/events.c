@@ -41,6 +41,8 @@ static const struct {
                                       EVENT_ALERT_CONDITION },
         [EVENT_THRESHOLD_CRITICAL] = { "threshold-critical", "37e0a4ca4d6b47628d1d7e909f890505", SEVERITY_CRITICAL,
                                        EVENT_ALERT_CONDITION },
+        [EVENT_STATE_SAVE_FAILED] = { "state-save-failed", "7c3f5a0e9d2b4e61a8f4c2d9b6e1a053", SEVERITY_WARNING,
+                                      EVENT_ALERT_ONCE },
 };
 
 const char *event_kind_to_string(EventKind k) {

@@ -35,6 +35,7 @@ typedef enum EventKind {
         EVENT_THRESHOLD_BREACHED,       /* an alert-only value past its level (memory, disk, ...) */
         EVENT_THRESHOLD_WARNING,        /* conditions of a breached threshold, by the probe's severity */
         EVENT_THRESHOLD_CRITICAL,
+        EVENT_STATE_SAVE_FAILED,        /* the state file cannot be written (a full disk): once per spell */
         _EVENT_KIND_MAX,
 } EventKind;
 

@@ -7,16 +7,57 @@
  * routine result (same state, one more cycle) waits for the cycle's end:
  * a thousand checks make one write per cycle, not a thousand.
  *
+ * A save that fails (a full disk) is an event, state-save-failed, once per
+ * spell of failures; it shows in mailsupctl status and the heartbeat's
+ * summary while it lasts, is retried at every cycle's end, and is logged
+ * again at most every SAVER_LOG_EVERY, then once when a save works again.
+ *
  * See also: state.c (the file), news.h.
  */
 #include "supervisor/saver.h"
 
+#include <inttypes.h>
+
 #include "common/log.h"
+#include "supervisor/news.h"
+
+#define SAVER_LOG_EVERY (10 * USEC_PER_MINUTE)
 
 typedef struct Saver {
         sd_event_source *defer;
         bool at_cycle_end;              /* routine results wait for the cycle end */
+        int error;                      /* the last save's error, 0 when it worked */
+        uint64_t failures;              /* failed saves in this spell */
+        usec_t logged;                  /* CLOCK_MONOTONIC, when last said */
 } Saver;
+
+/* Said once when saves start failing, at most every SAVER_LOG_EVERY while
+ * they do, once when they work again. */
+static void note_save(Supervisor *s, Saver *sv, int r) {
+        const char *dir = s->config->state_directory;
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+
+        if (r >= 0) {
+                if (sv->failures > 0)
+                        log_notice("state saved to %s again, after %" PRIu64 " failed save%s", dir, sv->failures,
+                                   sv->failures == 1 ? "" : "s");
+                sv->error = 0, sv->failures = 0;
+                return;
+        }
+        sv->error = r;
+        sv->at_cycle_end = true; /* retried at the cycle's end */
+        if (sv->failures++ == 0) {
+                sv->logged = now;
+                news_event(s, EVENT_STATE_SAVE_FAILED, NULL, NULL, "cannot save state to %s: %s; "
+                           "the restart history is kept in memory and saved when it can", dir, strerror(-r));
+        } else if (now - sv->logged >= SAVER_LOG_EVERY) {
+                sv->logged = now;
+                log_error("still cannot save state to %s: %s (%" PRIu64 " failed saves)", dir, strerror(-r),
+                          sv->failures);
+        } else
+                log_debug("cannot save state to %s: %s (%" PRIu64 " failed saves)", dir, strerror(-r),
+                          sv->failures);
+}
 
 int saver_save_now(Supervisor *s) {
         _cleanup_free_ StateEntry *entries = calloc(s->n_checks + 1, sizeof(StateEntry));
@@ -29,7 +70,9 @@ int saver_save_now(Supervisor *s) {
         for (size_t i = 0; i < s->n_checks; i++)
                 entries[i] = (StateEntry) { .name = s->checks[i].config->name, .record = s->checks[i].rec };
         r = state_write(s->config->state_directory, entries, s->n_checks);
-        if (r < 0)
+        if (s->saver)
+                note_save(s, s->saver, r);
+        else if (r < 0)
                 log_error_errno(r, "cannot save state to %s: %m", s->config->state_directory);
         return r;
 }
@@ -83,6 +126,12 @@ int saver_start(Supervisor *s) {
         s->saver = sv;
         news_subscribe(s, "state-saver", on_news, sv);
         return 0;
+}
+
+int saver_error(const Supervisor *s, uint64_t *ret_failures) {
+        if (ret_failures)
+                *ret_failures = s->saver ? s->saver->failures : 0;
+        return s->saver ? s->saver->error : 0;
 }
 
 void saver_stop(Supervisor *s) {

@@ -4,7 +4,11 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <ini.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/stat.h>
+
+#include "common/trust.h"
 
 #define STATE_VERSION 1
 
@@ -47,26 +51,50 @@ void state_format(FILE *f, const StateEntry *entries, size_t n) {
                 write_entry(f, &entries[i]);
 }
 
-static int fsync_directory(const char *dir) {
-        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+int state_directory_open(const char *dir, char *why, size_t size) {
+        _cleanup_close_ int fd = -EBADF;
+        char parent[PATH_MAX];
+        struct stat st;
+        int r;
 
-        if (fd < 0 || fsync(fd) < 0)
-                return -errno;
-        return 0;
+        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+                return r = -errno, snprintf(why, size, "cannot create %s: %s", dir, strerror(-r)), r;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+        if (fd < 0 && lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+                snprintf(why, size, "%s is a symbolic link: not followed", dir);
+                return -ELOOP;
+        }
+        if (fd < 0 || fstat(fd, &st) < 0)
+                return r = -errno, snprintf(why, size, "cannot open %s: %s", dir, strerror(-r)), r;
+        if (st.st_uid != geteuid()) {
+                snprintf(why, size, "%s is owned by uid %u, not by mailsupd's user (uid %u)", dir,
+                         (unsigned) st.st_uid, (unsigned) geteuid());
+                return -EPERM;
+        }
+        if (st.st_mode & 022) {
+                snprintf(why, size, "%s is writable by %s (mode %04o)", dir,
+                         st.st_mode & 002 ? "everyone" : "its group", (unsigned) (st.st_mode & 07777));
+                return -EPERM;
+        }
+        snprintf(parent, sizeof(parent), "%s", dir);
+        r = trust_path(dirname(parent), why, size); /* nobody else may swap it either */
+        if (r < 0)
+                return r;
+        r = fd;
+        fd = -EBADF;
+        return r;
 }
 
 int state_write(const char *dir, const StateEntry *entries, size_t n) {
-        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        char why[PATH_MAX + 128];
         FILE *f;
         int fd, r = 0;
 
-        if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-                return -errno;
-        if (asprintf(&path, "%s/" STATE_FILE_NAME, dir) < 0 ||
-            asprintf(&tmp, "%s/." STATE_FILE_NAME ".tmp", dir) < 0)
-                return -ENOMEM;
-
-        fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+        dfd = state_directory_open(dir, why, sizeof(why));
+        if (dfd < 0)
+                return dfd;
+        fd = openat(dfd, "." STATE_FILE_NAME ".tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
         if (fd < 0)
                 return -errno;
         f = fdopen(fd, "w");
@@ -82,13 +110,13 @@ int state_write(const char *dir, const StateEntry *entries, size_t n) {
                 r = -errno;
         if (r < 0)
                 goto fail;
-        if (rename(tmp, path) < 0) {
+        if (renameat(dfd, "." STATE_FILE_NAME ".tmp", dfd, STATE_FILE_NAME) < 0) {
                 r = -errno;
                 goto fail;
         }
-        return fsync_directory(dir);
+        return fsync(dfd) < 0 ? -errno : 0;
 fail:
-        (void) unlink(tmp);
+        (void) unlinkat(dfd, "." STATE_FILE_NAME ".tmp", 0);
         return r;
 }
 
@@ -132,8 +160,9 @@ static int entry_set(CheckRecord *r, const char *key, const char *v) {
                 return 0;
         }
         if (streq(key, "reason")) {
-                snprintf(r->reason, sizeof(r->reason), "%s", v);
-                return 0;
+                /* An older mailsupd saved a peer's bytes as they came: repaired here. */
+                sanitize_line(r->reason, sizeof(r->reason), v, strlen(v));
+                return utf8_valid(v, strlen(v)) ? 0 : 1;
         }
         if (streq(key, "latency_usec"))
                 return parse_u64(v, &r->latency);
@@ -179,7 +208,10 @@ static int on_key(void *userdata, const char *section, const char *key, const ch
                                 goto bad;
                         rd->current = entry_new(rd->file, name);
                 }
-                if (entry_set(&rd->current->record, key, value) >= 0)
+                int r = entry_set(&rd->current->record, key, value);
+
+                rd->file->repaired += r > 0;
+                if (r >= 0)
                         return 1;
         }
 bad:
@@ -188,13 +220,13 @@ bad:
         return 0;
 }
 
-static void set_aside(const char *path, char **problem) {
+static void set_aside(int dfd, const char *dir, char **problem) {
         _cleanup_free_ char *aside = NULL, *msg = NULL;
 
-        if (asprintf(&aside, "%s.corrupt-%" PRIu64, path, now_usec(CLOCK_REALTIME) / USEC_PER_SEC) < 0)
+        if (asprintf(&aside, STATE_FILE_NAME ".corrupt-%" PRIu64, now_usec(CLOCK_REALTIME) / USEC_PER_SEC) < 0)
                 return;
-        if (asprintf(&msg, "%s; moved to %s%s", *problem ? *problem : "unreadable", aside,
-                     rename(path, aside) < 0 ? " failed" : "") < 0)
+        if (asprintf(&msg, "%s; moved to %s/%s%s", *problem ? *problem : "unreadable", dir, aside,
+                     renameat(dfd, STATE_FILE_NAME, dfd, aside) < 0 ? " failed" : "") < 0)
                 return;
         free(*problem);
         *problem = TAKE_PTR(msg);
@@ -227,20 +259,34 @@ int state_parse(const char *text, size_t len, StateFile *ret, char **problem) {
         return -EBADMSG;
 }
 
-/* The whole file into a NUL-terminated buffer; -EFBIG beyond STATE_FILE_MAX. */
-static int read_text(const char *path, char **ret, size_t *ret_len) {
-        _cleanup_fclose_ FILE *f = fopen(path, "re");
+/* The whole file into a NUL-terminated buffer; -EFBIG beyond STATE_FILE_MAX.
+ * Never through a link, never a FIFO or device. */
+static int read_text(int dfd, char **ret, size_t *ret_len) {
+        _cleanup_close_ int fd = openat(dfd, STATE_FILE_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
         _cleanup_free_ char *buf = NULL;
-        size_t n;
+        struct stat st;
+        size_t n = 0;
 
-        if (!f)
+        if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return -EBADFD;
         buf = malloc(STATE_FILE_MAX + 1);
         if (!buf)
                 return -ENOMEM;
-        n = fread(buf, 1, STATE_FILE_MAX + 1, f);
-        if (ferror(f))
-                return -EIO;
+        while (n <= STATE_FILE_MAX) {
+                ssize_t l = read(fd, buf + n, STATE_FILE_MAX + 1 - n);
+
+                if (l < 0 && errno == EINTR)
+                        continue;
+                if (l < 0)
+                        return -errno;
+                if (l == 0)
+                        break;
+                n += (size_t) l;
+        }
         if (n > STATE_FILE_MAX)
                 return -EFBIG;
         buf[n] = '\0';
@@ -250,22 +296,29 @@ static int read_text(const char *path, char **ret, size_t *ret_len) {
 }
 
 int state_read(const char *dir, StateFile *ret, char **problem) {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_close_ int dfd = -EBADF;
+        _cleanup_free_ char *text = NULL;
+        char why[PATH_MAX + 128];
         size_t len = 0;
         int r;
 
         *ret = (StateFile) {};
         *problem = NULL;
-        if (asprintf(&path, "%s/" STATE_FILE_NAME, dir) < 0)
-                return -ENOMEM;
-        r = read_text(path, &text, &len);
+        dfd = state_directory_open(dir, why, sizeof(why));
+        if (dfd < 0) {
+                *problem = xstrdup(why);
+                return dfd;
+        }
+        r = read_text(dfd, &text, &len);
         if (r == -EFBIG && asprintf(problem, "larger than %u bytes", STATE_FILE_MAX) < 0)
                 *problem = NULL;
+        else if (r == -EBADFD)
+                *problem = xstrdup("not a regular file");
         else if (r >= 0)
                 r = state_parse(text, len, ret, problem);
-        if (r != -EBADMSG && r != -EFBIG)
+        if (r != -EBADMSG && r != -EFBIG && r != -EBADFD)
                 return r;
-        set_aside(path, problem);
+        set_aside(dfd, dir, problem);
         return -EBADMSG;
 }
 

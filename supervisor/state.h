@@ -7,6 +7,11 @@
  * file, fsync, rename, fsync of the directory) after every change; a
  * corrupt or unreadable file is set aside (renamed) and reported, never
  * fatal. Format: an INI file read with inih, "[check NAME]" per check.
+ * The directory must be mailsupd's own (owned by its user, writable by no
+ * one else) and the file is opened on its fd without following links, so
+ * another user cannot point mailsupd's writes elsewhere. Reasons are one
+ * line of UTF-8; one that is not (saved by an older mailsupd) is repaired
+ * on load, its bad bytes shown as "\xNN".
  *
  * See also: policy.h (PolicyState), supervisor.c.
  */
@@ -36,16 +41,25 @@ typedef struct StateEntry {
 typedef struct StateFile {
         StateEntry *entries;
         size_t n;
+        unsigned repaired;              /* reasons that held bytes that are not UTF-8, now "\xNN" */
 } StateFile;
+
+/* DIR, created (0700) if missing, opened without following a link: an fd,
+ * or -errno with why[] saying what is wrong. Refused (-EPERM): a directory
+ * not owned by mailsupd's user, writable by anyone else, or below one that
+ * others could swap (trust.h). */
+int state_directory_open(const char *dir, char *why, size_t size);
 
 /* Write all entries to DIR/state atomically; creates DIR (0700) if needed. */
 int state_write(const char *dir, const StateEntry *entries, size_t n);
 /* The file's text, as state_write() writes it. */
 void state_format(FILE *f, const StateEntry *entries, size_t n);
 
-/* Read DIR/state. -ENOENT: no file (first start). On a corrupt file: renames
- * it to "state.corrupt-<epoch>", returns -EBADMSG, and *problem says why
- * (malloc'd). */
+/* Read DIR/state, never through a link. -ENOENT: no file (first start). On
+ * a corrupt file (or one that is not a regular file): renames it to
+ * "state.corrupt-<epoch>", returns -EBADMSG, and *problem says why
+ * (malloc'd). A directory refused by state_directory_open(): its -errno,
+ * and *problem says why. */
 int state_read(const char *dir, StateFile *ret, char **problem);
 /* The same over the file's text, without I/O (tests, fuzzers): -EBADMSG and
  * *problem for text that is not a state file. */

@@ -4,13 +4,17 @@
  * 1 disabled (postfix)". The line follows the news (news.h): a change that
  * shows, a reload, a removed check; many in one loop iteration make one
  * sd_notify(). The same summary, with a line per check that is not ok, is
- * the heartbeat's body (alerting.c).
+ * the heartbeat's body (alerting.c). What mailsupd cannot write to disk
+ * (the state file, the outbox) is said in both while it lasts.
  *
  * See also: supervisor.h (supervisor_summary), news.h.
  */
 #include "supervisor/status.h"
 
 #include <systemd/sd-daemon.h>
+
+#include "supervisor/alerting.h"
+#include "supervisor/saver.h"
 
 typedef struct StatusLine {
         sd_event_source *defer;
@@ -23,6 +27,20 @@ const char *supervisor_state(const Supervisor *s) {
                         return "degraded";
         }
         return "running";
+}
+
+/* "; state not saved: ERROR", "; outbox not written: ERROR" at buf + l. */
+static size_t disk_trouble(const Supervisor *s, char *buf, size_t size, size_t l) {
+        AlertingStatus st;
+        int r = saver_error(s, NULL);
+
+        if (r < 0 && l < size)
+                l += (size_t) snprintf(buf + l, size - l, "; state not saved: %s", strerror(-r));
+        alerting_get_status(s, &st);
+        if (st.notifier.write_error < 0 && l < size)
+                l += (size_t) snprintf(buf + l, size - l, "; outbox not written: %s (%zu in memory)",
+                                       strerror(-st.notifier.write_error), st.notifier.unstored);
+        return l;
 }
 
 void supervisor_summary(const Supervisor *s, bool details, char *buf, size_t size) {
@@ -47,6 +65,7 @@ void supervisor_summary(const Supervisor *s, bool details, char *buf, size_t siz
                 }
         if (len && l < size)
                 l += (size_t) snprintf(buf + l, size - l, " (%s)", names);
+        l = disk_trouble(s, buf, size, l);
         for (size_t i = 0; details && i < s->n_checks && l < size; i++) {
                 const Check *c = &s->checks[i];
                 CheckState st = check_state(c);

@@ -138,9 +138,14 @@ static int load_state(Supervisor *s, StateFile *saved) {
         if (r == -EBADMSG)
                 log_error("state file in %s is corrupt: %s; starting with no history",
                           s->config->state_directory, problem);
+        else if (r < 0 && problem) /* the directory itself is refused: nothing in it is safe to write */
+                return log_error_errno(r, "state_directory %s is refused: %s", s->config->state_directory, problem);
         else if (r < 0 && r != -ENOENT)
                 log_error_errno(r, "cannot read state from %s: %m; starting with no history",
                                 s->config->state_directory);
+        else if (r >= 0 && saved->repaired > 0)
+                log_warning("state file in %s: %u reason%s held bytes that are not UTF-8; repaired, shown as \\xNN",
+                            s->config->state_directory, saved->repaired, saved->repaired == 1 ? "" : "s");
         return 0;
 }
 
@@ -218,7 +223,9 @@ int supervisor_new(Config *config, const char *config_arg, Supervisor **ret) {
         if (r < 0)
                 goto fail;
         units_setup(s);
-        load_state(s, &saved);
+        r = load_state(s, &saved);
+        if (r < 0)
+                goto fail;
         setup_checks(s, &saved);
         state_file_done(&saved);
         r = subscribe(s);

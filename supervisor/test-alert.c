@@ -55,7 +55,7 @@ static int reply(TestAlert *t) {
                 r = sd_bus_message_open_container(m, 'a', "(sbs)");
         for (size_t i = 0; r >= 0 && i < t->n; i++)
                 r = sd_bus_message_append(m, "(sbs)", t->results[i].channel, (int) t->results[i].accepted,
-                                          t->results[i].detail);
+                                          TEXT_OUT(t->results[i].detail));
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)

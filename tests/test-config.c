@@ -584,6 +584,59 @@ static void test_missing(const char *dir) {
         check_load(nul, -EINVAL, E(msg, msg2));
 }
 
+/* StrictModes: a file, a drop-in directory or a directory above them that
+ * anyone but root can change is refused, with the path and the reason. */
+static void test_trust(const char *dir) {
+        _cleanup_free_ char *sub = path_join(dir, "trust"), *main_path = NULL, *d = NULL, *drop = NULL;
+        _cleanup_free_ char *m1 = NULL, *m2 = NULL, *m3 = NULL, *m4 = NULL, *m5 = NULL, *m6 = NULL;
+        Config *c = NULL;
+
+        CHECK(mkdir(sub, 0755) == 0);
+        main_path = path_join(sub, "t.conf");
+        d = path_join(sub, "t.conf.d");
+        drop = path_join(d, "10-x.conf");
+        WRITE(sub, "t.conf", "[check a]\ntype = tcp\nport = 1\n");
+        CHECK_INT(config_load(main_path, &c, NULL), 0);
+        c = config_free(c);
+
+        CHECK(chmod(main_path, 0666) == 0);
+        CHECK(asprintf(&m1, "%s: not trusted: %s is writable by everyone (mode 0666)", main_path, main_path) > 0);
+        check_load(main_path, -EPERM, E(m1));
+        CHECK(chmod(main_path, 0664) == 0); /* group root may write: root's */
+        CHECK_INT(config_load(main_path, &c, NULL), 0);
+        c = config_free(c);
+        CHECK(chown(main_path, 0, 65534) == 0);
+        CHECK(asprintf(&m2, "%s: not trusted: %s is writable by group 65534 (mode 0664)", main_path, main_path) > 0);
+        check_load(main_path, -EPERM, E(m2));
+        CHECK(chmod(main_path, 0644) == 0 && chown(main_path, 65534, 0) == 0);
+        CHECK(asprintf(&m3, "%s: not trusted: %s is owned by uid 65534, not by root", main_path, main_path) > 0);
+        check_load(main_path, -EPERM, E(m3));
+        CHECK(chown(main_path, 0, 0) == 0);
+
+        /* A directory above: anyone could replace the file. Sticky (as /tmp) is fine. */
+        CHECK(chmod(sub, 0777) == 0);
+        CHECK(asprintf(&m4, "%s: not trusted: %s is writable by everyone (mode 0777)", main_path, sub) > 0);
+        check_load(main_path, -EPERM, E(m4));
+        CHECK(chmod(sub, 01777) == 0);
+        CHECK_INT(config_load(main_path, &c, NULL), 0);
+        c = config_free(c);
+        CHECK(chmod(sub, 0755) == 0);
+
+        /* The drop-in directory itself, and a drop-in file. */
+        CHECK(mkdir(d, 0755) == 0);
+        WRITE(d, "10-x.conf", "[check a]\nport = 2\n");
+        CHECK(chmod(d, 01777) == 0); /* sticky is no excuse for the directory that is read */
+        CHECK(asprintf(&m5, "%s: not trusted: %s is writable by everyone (mode 1777)", d, d) > 0);
+        check_load(main_path, -EPERM, E(m5));
+        CHECK(chmod(d, 0755) == 0 && chmod(drop, 0646) == 0);
+        CHECK(asprintf(&m6, "%s: not trusted: %s is writable by everyone (mode 0646)", drop, drop) > 0);
+        check_load(main_path, -EPERM, E(m6));
+        CHECK(chmod(drop, 0644) == 0);
+        CHECK_INT(config_load(main_path, &c, NULL), 0);
+        CHECK(c && c->checks[0].port == 2);
+        c = config_free(c);
+}
+
 static void test_notify(const char *dir);
 
 static void test_files(void) {
@@ -597,6 +650,10 @@ static void test_files(void) {
         test_dropin_errors(dir);
         test_missing(dir);
         test_notify(dir);
+        if (geteuid() == 0) /* chown */
+                test_trust(dir);
+        else
+                printf("test_trust skipped: needs root\n");
         CHECK(nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS) == 0);
 }
 
@@ -621,6 +678,15 @@ static void test_notify(const char *dir) {
         CHECK(asprintf(&msg, "%s:5: header_file '%s' is readable by every user (mode 0644): chmod o-r it, "
                        "it holds a secret in [notify ops]", main_path, secret) > 0);
         check_load(main_path, -EINVAL, E(msg));
+
+        /* A FIFO (or any file that is not regular) is refused, never waited on. */
+        _cleanup_free_ char *fifo = path_join(dir, "fifo"), *text2 = NULL, *msg2 = NULL;
+        CHECK(mkfifo(fifo, 0600) == 0);
+        CHECK(asprintf(&text2, "[notify ops]\ntype = ntfy\nurl = http://h.example/t\ntoken_file = %s\n", fifo) > 0);
+        WRITE(dir, "n.conf", text2);
+        CHECK(asprintf(&msg2, "%s:1: token_file '%s' is not a regular file in [notify ops]", main_path, fifo) > 0);
+        check_load(main_path, -EINVAL, E(msg2));
+        WRITE(dir, "n.conf", text);
 
         CHECK(chmod(secret, 0600) == 0);
         CHECK(mkdir(d, 0755) == 0);

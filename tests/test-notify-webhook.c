@@ -9,12 +9,14 @@
  * (at least once), with a valid body, its token header, and its reason
  * escaped correctly; the outbox is empty afterwards. Then a receiver that
  * answers 500 keeps the item queued, and one that was never reachable
- * expires after max_age.
+ * expires after max_age. A hostile receiver answering with endless header
+ * lines is cut at the bound at once, in bounded memory, and the item stays.
  *
  * See also: notify/notifier.c, notify/outbox.c, notify/webhook.c.
  */
 #include <dirent.h>
 
+#include "tests/test-hostile.h"
 #include "tests/test-notify-net.h"
 
 #define N_BEFORE 4
@@ -142,7 +144,7 @@ static void test_receiver_down(sd_event *e) {
         CHECK_INT(notify_count(rec, "\"content_type\": \"application/json\""), notify_count(rec, "\"method\""));
         CHECK(strstr(rec, "\"reason\": \"greeting 421 \\\"busy\\\" \\\\ try later\""));
         CHECK(strstr(rec, "\"reason\": \"tab?here \\u00fcn\\u00efc\\u00f6d\\u00e9\"")); /* control char cleaned */
-        CHECK(strstr(rec, "\"reason\": \"bad utf-8 \\ufffd\\ufffd end\""));
+        CHECK(strstr(rec, "\"reason\": \"bad utf-8 \\\\xff\\\\xfe end\""));
         CHECK(strstr(rec, "\"host\": \"mx-test\""));
         CHECK(!strstr(rec, "below min_severity"));
         printf("receiver back: %u requests, all %" PRIu64 " notifications delivered\n",
@@ -174,6 +176,61 @@ static void test_rejected_and_expired(sd_event *e) {
         net_kill(rcv);
 }
 
+typedef struct Attempt {
+        bool done;
+        int r;
+        char reason[256];
+} Attempt;
+
+static void on_attempt(const Notification *n, const char *channel, int r, const char *reason, void *userdata) {
+        Attempt *a = userdata;
+
+        if (a->done)
+                return;
+        *a = (Attempt) { .done = true, .r = r };
+        snprintf(a->reason, sizeof(a->reason), "%s", reason);
+}
+
+static bool attempted(void *ud) {
+        return ((Attempt *) ud)->done;
+}
+
+/* Endless header lines from the receiver: cut at the general bound that
+ * every libcurl transfer has (common/curl-easy.c), not at the timeout. */
+static void test_hostile_receiver(sd_event *e) {
+        const HostileStream flood = { "HTTP/1.1 200 OK\r\n", 17, "X-Flood: 1\r\n", 12, .max_bytes = 64 << 20 };
+        uint16_t saved = port;
+        long before = hostile_status_kb("VmRSS"), growth;
+        Attempt a = {};
+        NotifierStats st;
+        Notification n;
+        Notifier *nf;
+        pid_t pid;
+        double t0;
+
+        pid = hostile_stream_peer(&flood, &port);
+        nf = notifier(e, "");
+        port = saved;
+        notifier_set_observer(nf, on_attempt, &a);
+        CHECK(hostile_reset_peak());
+        t0 = hostile_now();
+        make_notification(&n, 300, SEVERITY_CRITICAL, "to a hostile receiver");
+        CHECK_INT(notifier_submit(nf, &n), 1);
+        CHECK(notify_run(e, attempted, &a, 5 * USEC_PER_SEC));
+        growth = hostile_status_kb("VmHWM") - before;
+        printf("hostile receiver: %s (%d) after %.2fs, peak RSS %+ld kB\n", a.reason, a.r, hostile_now() - t0, growth);
+        CHECK(a.r < 0);
+        CHECK_STREQ(a.reason, "response of more than 100 header lines");
+        CHECK(hostile_now() - t0 < 1.5); /* the channel's timeout is 2s: cut by the bound, not the clock */
+        CHECK(growth < 20 << 10);
+        notifier_get_stats(nf, &st);
+        CHECK_INT(st.delivered, 0);
+        CHECK_INT(st.pending, 1); /* kept, retried later */
+        notifier_free(nf);
+        net_kill(pid);
+        CHECK(unlink(net_path("outbox/00000000000000000000000000abc12c.ops")) == 0); /* 0xabc000 + 300 */
+}
+
 int main(void) {
         sd_event *e = NULL;
 
@@ -183,6 +240,7 @@ int main(void) {
         CHECK(sd_event_new(&e) >= 0);
         test_receiver_down(e);
         test_rejected_and_expired(e);
+        test_hostile_receiver(e);
         sd_event_unref(e);
         net_cleanup();
         return tests_summary("test-notify-webhook");

@@ -176,6 +176,11 @@ static void test_redis(void) {
                      "12TB", "99999999999999999999", NULL }; *bad; bad++)
                 CHECK_INT(redis_max_memory_parse(*bad, &m), -EINVAL);
 
+        CHECK_INT(redis_percent_of(10485760, 90), 9437184);
+        CHECK_INT(redis_percent_of(199, 50), 99);
+        CHECK_INT(redis_percent_of(UINT64_MAX, 100), UINT64_MAX);
+        CHECK_INT(redis_percent_of(UINT64_MAX, 80), 14757395258967641292ULL); /* floor((2^64-1) * 0.8) */
+        CHECK_INT(redis_percent_of(230584300921369396ULL, 80), 184467440737095516ULL); /* * 80 wraps 2^64 */
         CHECK_STREQ(redis_format_bytes(buf, sizeof(buf), 600ULL << 20), "600MB");
         CHECK_STREQ(redis_format_bytes(buf, sizeof(buf), 512), "512B");
         CHECK_STREQ(redis_format_bytes(buf, sizeof(buf), 3ULL << 29), "1.5GB");

@@ -91,6 +91,66 @@ static void test_sleeper(void) {
         CHECK_INT(live_in_group(pgid), 0);
 }
 
+/* The child gets fds 0-2 only and a clean environment, whatever mailsupd
+ * holds: here an fd without CLOEXEC (as libcurl's socketpairs) and a
+ * variable of the daemon's own. */
+static void expect_exactly(const char *name, const char *body, const char *reason) {
+        ProbeResult r = {};
+
+        CHECK(net_probe(body, &r));
+        printf("%-36s %s \"%s\"\n", name, probe_status_to_string(r.status), r.reason);
+        CHECK_INT(r.status, PROBE_OK);
+        CHECK_STREQ(r.reason, reason);
+}
+
+static void test_isolation(void) {
+        int leak = open("/dev/null", O_RDONLY); /* no O_CLOEXEC, on purpose */
+
+        CHECK(leak >= 3 && dup2(leak, 9) == 9);
+        setenv("MAILSUP_DAEMON_SECRET", "s3cret", 1);
+        expect_exactly("program env", "type = program\ncommand = /usr/bin/env\n",
+                       "exited 0: PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C");
+        /* Every fd the child has open, found by fstat(). */
+        net_write("fds.py", "#!/usr/bin/python3\nimport os\nfds = []\nfor fd in range(1024):\n"
+                            "    try:\n        os.fstat(fd)\n        fds.append(fd)\n    except OSError:\n"
+                            "        pass\nprint('fds:', *fds)\n");
+        CHECK(chmod(net_path("fds.py"), 0755) == 0);
+        expect_exactly("program fds", net_conf("type = program\ncommand = %s\n", net_path("fds.py")),
+                       "exited 0: fds: 0 1 2");
+        close(leak);
+        close(9);
+        unsetenv("MAILSUP_DAEMON_SECRET");
+}
+
+/* An executable anyone but root can change is refused, as sshd's StrictModes. */
+static void test_trust(void) {
+        char expect[1024];
+        Config *c = NULL;
+        ConfigErrors errors = {};
+        const char *dir = net_path("scripts"), *script = net_path("scripts/check.sh");
+
+        CHECK(mkdir(dir, 0755) == 0);
+        net_write("scripts/check.sh", "#!/bin/sh\nexit 0\n");
+        CHECK(chmod(script, 0757) == 0);
+        CHECK(config_load_string(net_conf("[check t]\ntype = program\ncommand = %s -v\n", script), "t.conf", &c,
+                                 &errors) < 0);
+        snprintf(expect, sizeof(expect), "t.conf:3: command '%s -v' is not trusted: %s is writable by everyone "
+                 "(mode 0757) in [check t]", script, script);
+        CHECK(errors.n == 1 && streq(errors.lines[0], expect));
+        if (errors.n > 0)
+                printf("config error: %s\n", errors.lines[0]);
+        config_errors_clear(&errors);
+
+        CHECK(chmod(script, 0755) == 0 && chown(script, 65534, 65534) == 0);
+        net_config_error("[check t]\ntype = program\n", net_conf("command = %s\n", script),
+                         "check.sh is owned by uid 65534, not by root in [check t]");
+        CHECK(chown(script, 0, 0) == 0 && chmod(dir, 0777) == 0);
+        snprintf(expect, sizeof(expect), "is not trusted: %s is writable by everyone (mode 0777)", dir);
+        net_config_error("[check t]\ntype = program\n", net_conf("command = %s\n", script), expect);
+        CHECK(chmod(dir, 0755) == 0);
+        net_expect("program trusted", net_conf("type = program\ncommand = %s\n", script), PROBE_OK, "exited 0");
+}
+
 int main(void) {
         sigset_t chld;
 
@@ -114,6 +174,11 @@ int main(void) {
         net_expect("program 1 MB output", "type = program\ncommand = /bin/sh -c \"yes x | head -c 1000000; exit 2\"\n",
                    PROBE_BAD_REPLY, "exited 2: x x x x x x x x x x");
         test_sleeper();
+        test_isolation();
+        if (geteuid() == 0) /* chown */
+                test_trust();
+        else
+                printf("test_trust skipped: needs root\n");
         net_cleanup();
         return tests_summary("test-program");
 }

@@ -50,6 +50,12 @@ static void test_hostile(void) {
         net_expect("redis endless bulk", net_conf("type = redis\nport = %u\n", p), PROBE_OVERLONG,
                    "reply to PING longer than 65536 bytes");
         net_kill(pid);
+        /* A maxmemory whose 80% once wrapped 2^64 to a limit of 0: a healthy server "above max_memory 0B". */
+        static const char huge[] = "+PONG\r\n$58\r\n# Memory\r\nused_memory:1000\r\nmaxmemory:230584300921369396\r\n\r\n";
+        pid = net_hostile_peer(&p, huge, sizeof(huge) - 1, 1);
+        net_expect("redis huge maxmemory", net_conf("type = redis\nport = %u\nmax_memory = 80%%\n", p), PROBE_OK,
+                   "used_memory 1000B within max_memory");
+        net_kill(pid);
         pid = hostile_stream_peer(&(HostileStream) { .close = true }, &p); /* accepts, then closes */
         net_expect("redis closed", net_conf("type = redis\nport = %u\n", p), PROBE_CLOSED,
                    "connection closed by peer while waiting for reply to PING");

@@ -126,6 +126,111 @@ static void test_corrupt(const char *dir) {
         CHECK(count_prefix(dir, "state.corrupt-") >= 1);
 }
 
+/* A reason saved by an older mailsupd with a peer's raw bytes is repaired
+ * on load (shown as "\xNN", counted), and a reason cut to its bound is cut
+ * at a character; what is written back is UTF-8. */
+static void test_repair(const char *dir) {
+        char text[512], long_reason[STATE_REASON_MAX + 8];
+        StateFile out;
+        char *problem = NULL;
+        const StateEntry *e;
+
+        memset(long_reason, 'a', STATE_REASON_MAX - 2);
+        strcpy(long_reason + STATE_REASON_MAX - 2, "\xc3\xa9"); /* the bound falls inside the last char */
+        snprintf(text, sizeof(text), "[mailsupd]\nversion = 1\n[check latin1]\nresult = failed\n"
+                 "reason = greeting 554 r\xe9" "essayez \xc3\n[check long]\nresult = failed\nreason = %s\n"
+                 "[check fine]\nresult = failed\nreason = caf\xc3\xa9\n", long_reason);
+        write_text(dir, text);
+        CHECK_INT(state_read(dir, &out, &problem), 0);
+        CHECK(problem == NULL);
+        CHECK_INT(out.repaired, 1);
+        e = state_file_find(&out, "latin1");
+        CHECK(e && streq(e->record.reason, "greeting 554 r\\xe9" "essayez \\xc3"));
+        e = state_file_find(&out, "long");
+        CHECK(e && strlen(e->record.reason) == STATE_REASON_MAX - 2 && e->record.reason[0] == 'a');
+        e = state_file_find(&out, "fine");
+        CHECK(e && streq(e->record.reason, "caf\xc3\xa9"));
+
+        /* written back, the file reads clean */
+        CHECK_INT(state_write(dir, out.entries, out.n), 0);
+        state_file_done(&out);
+        CHECK_INT(state_read(dir, &out, &problem), 0);
+        CHECK_INT(out.repaired, 0);
+        e = state_file_find(&out, "latin1");
+        CHECK(e && streq(e->record.reason, "greeting 554 r\\xe9" "essayez \\xc3"));
+        state_file_done(&out);
+}
+
+static void expect_refused(const char *dir, int r, const char *why) {
+        char got[1024] = "";
+        int fd = state_directory_open(dir, got, sizeof(got));
+
+        CHECK_INT(fd, r);
+        CHECK_STREQ(got, why);
+        if (fd >= 0)
+                close(fd);
+}
+
+/* The state file is never written or read through a link, and only in a
+ * directory that is mailsupd's own. */
+static void test_links_and_owner(const char *top) {
+        char dir[600], target[600], link[700], why[1400], text[64] = "";
+        StateEntry in[1] = { { .name = (char *) "postfix" } };
+        StateFile out;
+        char *problem = NULL;
+        FILE *f;
+
+        snprintf(dir, sizeof(dir), "%s/own", top);
+        snprintf(target, sizeof(target), "%s/precious", top);
+        policy_state_init(&in[0].record.policy);
+        CHECK_INT(state_write(dir, in, 1), 0);
+        f = fopen(target, "we");
+        CHECK(f && fputs("precious\n", f) >= 0 && fclose(f) == 0);
+
+        /* DIR/state a link: not read; replaced by the next write, its target untouched. */
+        snprintf(link, sizeof(link), "%s/state", dir);
+        CHECK(unlink(link) == 0 && symlink(target, link) == 0);
+        CHECK_INT(state_read(dir, &out, &problem), -ELOOP);
+        free(problem);
+        problem = NULL;
+        CHECK_INT(state_write(dir, in, 1), 0);
+        /* DIR/.state.tmp a link: the write fails rather than follow it. */
+        snprintf(link, sizeof(link), "%s/.state.tmp", dir);
+        CHECK(symlink(target, link) == 0);
+        CHECK_INT(state_write(dir, in, 1), -ELOOP);
+        CHECK(unlink(link) == 0);
+        f = fopen(target, "re");
+        CHECK(f && fgets(text, sizeof(text), f));
+        if (f)
+                fclose(f);
+        CHECK_STREQ(text, "precious\n");
+
+        /* The directory: a link, another owner, writable by others, under a directory anyone may write. */
+        snprintf(link, sizeof(link), "%s/via-link", top);
+        CHECK(symlink(dir, link) == 0);
+        snprintf(why, sizeof(why), "%s is a symbolic link: not followed", link);
+        expect_refused(link, -ELOOP, why);
+        CHECK_INT(state_read(link, &out, &problem), -ELOOP);
+        CHECK_STREQ(problem, why);
+        free(problem);
+        problem = NULL;
+        CHECK(chmod(dir, 0770) == 0);
+        snprintf(why, sizeof(why), "%s is writable by its group (mode 0770)", dir);
+        expect_refused(dir, -EPERM, why);
+        CHECK(chmod(dir, 0707) == 0);
+        snprintf(why, sizeof(why), "%s is writable by everyone (mode 0707)", dir);
+        expect_refused(dir, -EPERM, why);
+        CHECK_INT(state_write(dir, in, 1), -EPERM);
+        CHECK(chmod(dir, 0700) == 0 && chown(dir, 65534, 65534) == 0);
+        snprintf(why, sizeof(why), "%s is owned by uid 65534, not by mailsupd's user (uid 0)", dir);
+        expect_refused(dir, -EPERM, why);
+        CHECK(chown(dir, 0, 0) == 0 && chmod(top, 0777) == 0);
+        snprintf(why, sizeof(why), "%s is writable by everyone (mode 0777)", top);
+        expect_refused(dir, -EPERM, why);
+        CHECK(chmod(top, 0700) == 0);
+        expect_refused(dir, 3, "");
+}
+
 int main(void) {
         char dir[] = "/tmp/test-state-XXXXXX";
         StateFile out;
@@ -137,6 +242,11 @@ int main(void) {
         CHECK_INT(state_read(sub, &out, &problem), -ENOENT);
         test_round_trip(sub);
         test_corrupt(sub);
+        test_repair(sub);
+        if (geteuid() == 0) /* chown */
+                test_links_and_owner(dir);
+        else
+                printf("test_links_and_owner skipped: needs root\n");
 
         char cmd[700];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -7,7 +7,10 @@
  * signs, fractions and unknown or upper-case units. Overflow fails rather
  * than wraps.
  */
+#include <sys/stat.h>
+
 #include "common/json.h"
+#include "common/trust.h"
 #include "common/util.h"
 #include "tests/tests.h"
 
@@ -133,19 +136,117 @@ static void test_strings(void) {
         free(s);
 }
 
-/* Text that must be UTF-8 (an ntfy message): bad bytes become U+FFFD, and
- * a cut never splits a character. */
+/* Text that must be UTF-8 (an ntfy message): lines kept, bad bytes as
+ * "\xNN", and a cut never splits a character. */
 static void test_utf8_sanitize(void) {
         char buf[16];
 
         utf8_sanitize(buf, sizeof(buf), "gr\xc3\xb6\xc3\x9f" "e");
         CHECK_STREQ(buf, "gr\xc3\xb6\xc3\x9f" "e");
-        utf8_sanitize(buf, sizeof(buf), "a\xff" "b\xc3");
-        CHECK_STREQ(buf, "a\xef\xbf\xbd" "b\xef\xbf\xbd");
+        utf8_sanitize(buf, sizeof(buf), "a\xff" "b\n\tc\r\xc3");
+        CHECK_STREQ(buf, "a\\xff" "b\n\tc?\\xc3");
         utf8_sanitize(buf, 4, "ab\xc3\xb6");
         CHECK_STREQ(buf, "ab");
         CHECK_INT(utf8_char_len("\xed\xa0\x80", 3), 0); /* a surrogate */
         CHECK_INT(utf8_char_len("\xf0\x9f\x98\x80", 4), 4);
+}
+
+/* text_clean() on hostile bytes: what a peer may send into a reason. */
+static void test_text_clean(void) {
+        static const struct {
+                const char *in;
+                size_t len;
+                const char *out;
+        } cases[] = {
+#define IN(s) s, sizeof(s) - 1
+                /* the Latin-1 refusal that once broke ListChecks */
+                { IN("554 5.3.2 Serveur indisponible, r\xe9" "essayez"),
+                  "554 5.3.2 Serveur indisponible, r\\xe9" "essayez" },
+                { IN("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80" },
+                /* overlong encodings of '/' and of NUL, and a 3-byte overlong */
+                { IN("\xc0\xaf"), "\\xc0\\xaf" },
+                { IN("\xc0\x80"), "\\xc0\\x80" },
+                { IN("\xe0\x80\xaf"), "\\xe0\\x80\\xaf" },
+                { IN("\xf0\x80\x80\xaf"), "\\xf0\\x80\\x80\\xaf" },
+                /* surrogates, alone and as a CESU-8 pair; beyond U+10FFFF */
+                { IN("\xed\xa0\x80"), "\\xed\\xa0\\x80" },
+                { IN("\xed\xa0\xbd\xed\xb8\x80"), "\\xed\\xa0\\xbd\\xed\\xb8\\x80" },
+                { IN("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80" },
+                { IN("\xf8\x88\x80\x80\x80"), "\\xf8\\x88\\x80\\x80\\x80" },
+                /* truncated sequences: at the end, and before ASCII */
+                { IN("ab\xc3"), "ab\\xc3" },
+                { IN("\xe2\x82" "x"), "\\xe2\\x82x" },
+                { IN("\xf0\x9f\x98"), "\\xf0\\x9f\\x98" },
+                /* a lone continuation byte, and 0xfe/0xff */
+                { IN("\x80\xbf\xfe\xff"), "\\x80\\xbf\\xfe\\xff" },
+                /* NUL and controls, C1 ones too (U+009B is a terminal's CSI) */
+                { IN("a\0b"), "a?b" },
+                { IN("\x1b[31mred\x7f"), "?[31mred?" },
+                { IN("\xc2\x9b" "2J \xc2\xa0"), "?2J \xc2\xa0" },
+                { IN(""), "" },
+        };
+#undef IN
+        char buf[64], again[64];
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                size_t n = text_clean(buf, sizeof(buf), cases[i].in, cases[i].len, TEXT_LINE);
+
+                CHECK_STREQ(buf, cases[i].out);
+                CHECK_INT(n, strlen(cases[i].out));
+                CHECK(utf8_valid(buf, n));
+                /* cleaning what was cleaned changes nothing */
+                (void) text_clean(again, sizeof(again), buf, n, TEXT_LINE);
+                CHECK_STREQ(again, buf);
+        }
+
+        /* Cut at a bound: never inside a character nor inside an escape. */
+        CHECK_INT(text_clean(buf, 6, "ab\xe2\x82\xac", 5, TEXT_LINE), 5);
+        CHECK_STREQ(buf, "ab\xe2\x82\xac");
+        CHECK_INT(text_clean(buf, 5, "ab\xe2\x82\xac", 5, TEXT_LINE), 2);
+        CHECK_STREQ(buf, "ab");
+        CHECK_INT(text_clean(buf, 6, "ab\xe9", 3, TEXT_LINE), 2);
+        CHECK_STREQ(buf, "ab");
+        CHECK_INT(text_clean(buf, 7, "ab\xe9", 3, TEXT_LINE), 6);
+        CHECK_STREQ(buf, "ab\\xe9");
+        CHECK_INT(text_clean(buf, 1, "abc", 3, TEXT_LINE), 0);
+        CHECK_STREQ(buf, "");
+        CHECK_INT(text_clean(buf, 0, "abc", 3, TEXT_LINE), 0);
+        for (size_t size = 1; size <= 12; size++) {
+                /* every bound over a mixed string ends on a boundary */
+                size_t n = text_clean(buf, size, "\xc3\xa9\xff\xf0\x9f\x98\x80z", 8, TEXT_LINE);
+                CHECK(n < size);
+                CHECK(utf8_valid(buf, n));
+                CHECK(strncmp(buf, "\xc3\xa9\\xff\xf0\x9f\x98\x80z", n) == 0);
+                CHECK(n == 0 || n == 2 || n == 6 || n == 10 || n == 11);
+        }
+
+        /* TEXT_ANY keeps controls but not what UTF-8 forbids; NUL is shown. */
+        CHECK_INT(text_clean(buf, sizeof(buf), "a\n\x1b\0\xe9", 5, TEXT_ANY), 11);
+        CHECK_STREQ(buf, "a\n\x1b\\x00\\xe9");
+        CHECK(!utf8_valid("r\xe9", 2));
+        CHECK(utf8_valid("r\xc3\xa9\n", 4));
+
+        /* utf8_checked(): valid text as is (the same pointer), else cleaned. */
+        const char *ok = "d\xc3\xa9j\xc3\xa0 vu";
+        CHECK(utf8_checked(ok, buf, sizeof(buf)) == ok);
+        CHECK_STREQ(utf8_checked("d\xe9j\xe0 vu", buf, sizeof(buf)), "d\\xe9j\\xe0 vu");
+        CHECK_STREQ(TEXT_OUT("r\xe9"), "r\\xe9");
+}
+
+/* trust_judge(): sshd's StrictModes, with a sticky directory above allowed. */
+static void test_trust_judge(void) {
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 0644, 0, 0, false), TRUST_OK);
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 0664, 0, 0, false), TRUST_OK);          /* group root */
+        CHECK_INT(trust_judge(0, 100, S_IFREG | 0664, 0, 0, false), TRUST_GROUP_WRITABLE);
+        CHECK_INT(trust_judge(0, 100, S_IFREG | 0664, 999, 100, false), TRUST_OK);    /* our own group */
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 0646, 0, 0, false), TRUST_OTHERS_WRITABLE);
+        CHECK_INT(trust_judge(1000, 0, S_IFREG | 0600, 0, 0, false), TRUST_OWNER);
+        CHECK_INT(trust_judge(999, 999, S_IFREG | 0600, 999, 999, false), TRUST_OK);  /* mailsupd's user */
+        CHECK_INT(trust_judge(0, 0, S_IFDIR | 01777, 0, 0, true), TRUST_OK);          /* /tmp above */
+        CHECK_INT(trust_judge(0, 0, S_IFDIR | 01777, 0, 0, false), TRUST_OTHERS_WRITABLE); /* the dir read */
+        CHECK_INT(trust_judge(0, 0, S_IFDIR | 0777, 0, 0, true), TRUST_OTHERS_WRITABLE);
+        CHECK_INT(trust_judge(1000, 1000, S_IFDIR | 01777, 0, 0, true), TRUST_OWNER);
+        CHECK_INT(trust_judge(0, 0, S_IFREG | 01666, 0, 0, true), TRUST_OTHERS_WRITABLE); /* sticky file: no */
 }
 
 /* mailsupctl --json: every string quoted and escaped, the empty one too. */
@@ -158,7 +259,7 @@ static void test_json_fprint(void) {
         json_fprint_string(f, "a\"b\n");
         json_fprint_string(f, "\xff");
         fclose(f);
-        CHECK_STREQ(out, "\"\"\"a\\\"b\\u000a\"\"\xef\xbf\xbd\"");
+        CHECK_STREQ(out, "\"\"\"a\\\"b\\u000a\"\"\\\\xff\"");
 }
 
 int main(void) {
@@ -167,6 +268,8 @@ int main(void) {
         test_sanitize_line();
         test_strings();
         test_utf8_sanitize();
+        test_text_clean();
+        test_trust_judge();
         test_json_fprint();
         return tests_summary("test-util");
 }

@@ -3,7 +3,8 @@
  * state_parse() is what state_read() does with the file once read (a
  * corrupt file is set aside, never fatal). Properties: a corrupt text always
  * says why; a parsed file names each check once and holds at most
- * POLICY_MAX_RESTARTS restarts per check; and what mailsupd writes back
+ * POLICY_MAX_RESTARTS restarts per check, and each reason is one line of
+ * UTF-8 whatever bytes the file held; and what mailsupd writes back
  * (state_format()) reads again, and is written the same from then on: the
  * state survives any number of restarts unchanged.
  *
@@ -53,6 +54,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         for (size_t i = 0; i < f.n; i++) {
                 FUZZ_CHECK(f.entries[i].record.policy.n_restarts <= POLICY_MAX_RESTARTS);
                 FUZZ_CHECK(state_file_find(&f, f.entries[i].name) == &f.entries[i]);
+                FUZZ_CHECK(utf8_valid(f.entries[i].record.reason, strlen(f.entries[i].record.reason)));
+                FUZZ_CHECK(!strpbrk(f.entries[i].record.reason, "\n\r"));
         }
         once = format(&f, &once_len);
         if (parse(once, once_len, &g) < 0) {

@@ -17,7 +17,7 @@
 #     live in /run/user/0, which ProtectHome=yes hides (on a server they are
 #     /run/systemd/notify and /run/dbus/system_bus_socket);
 #   - a cycle of 2s (restart_grace 10s: a frozen master's restart takes
-#     Postfix 6-7s), StandardError= to a file, and state_directory where
+#     Postfix 6-7s), and state_directory where
 #     systemd 252's user manager puts StateDirectory= ($XDG_CONFIG_HOME/
 #     mailsup, owned by mailsup), not /var/lib/mailsup.
 # Nothing here writes the machine's /etc: /etc/mailsup, /etc/passwd and
@@ -29,6 +29,8 @@ source "$(dirname "$0")/../e2e/lib.sh"
 # shellcheck source=../harness/polkit.sh
 source "$(dirname "$0")/../harness/polkit.sh"
 sandbox_reexec "$@"
+# mailsupd logs to the sandbox's journald, as on a server
+export MAILSUPD_LOG=journal
 
 getent passwd mailsup >/dev/null || fail "the package did not create the user mailsup"
 [[ -f /lib/systemd/system/mailsupd.service ]] || fail "the package did not install mailsupd.service"
@@ -63,25 +65,20 @@ out=$(/usr/sbin/mailsupd --check-config 2>&1) || fail "the installed mailsupd re
 [[ $out == *"check queue: as user mailsup"*"cannot read $(postfix_dir postfix.service)/spool/"*"Permission denied"* ]] ||
 	fail "--check-config does not say that mailsup cannot read the Postfix queue: $out"
 
-# On a server /run is a tmpfs of its own; here it is a directory of the
-# root file system, and ProtectKernelTunables= / ProtectControlGroups= (which
-# imply MountAPIVFS=) would mount an empty tmpfs over it, hiding the bus and
-# the notify socket: make it a mount point, with what is mounted below it.
-mount --rbind /run /run
+# On a server /run is a tmpfs of its own, and so it is in the sandbox
+# (tests/harness/sandbox-inner.sh); ProtectKernelTunables= /
+# ProtectControlGroups= (which imply MountAPIVFS=) need it to be a mount
+# point, or they would mount an empty tmpfs over it, hiding the bus and the
+# notify socket.
+mountpoint -q /run || mount --rbind /run /run
 # The system manager's notify socket is open to every user; a user
 # manager's is its own user's (0755): let the mailsup process send READY=1.
 chmod 0777 /run/user/0/systemd/notify
-# The nodes a system manager makes at boot, which the sandboxing options
-# mount over what they hide (/proc/kallsyms, /dev/kmsg, ...): the user
-# manager expects them in /run/systemd (a tmpfs of the sandbox).
-mkdir -m 0755 /run/systemd/inaccessible
-install -m 0000 /dev/null /run/systemd/inaccessible/reg
-mkdir -m 0000 /run/systemd/inaccessible/dir
-mkfifo -m 0000 /run/systemd/inaccessible/fifo
-python3 -c 'import socket; socket.socket(socket.AF_UNIX).bind("/run/systemd/inaccessible/sock")'
-chmod 0000 /run/systemd/inaccessible/sock
-mknod -m 0000 /run/systemd/inaccessible/chr c 0 0
-mknod -m 0000 /run/systemd/inaccessible/blk b 0 0
+# The nodes a system manager makes at boot (systemd-tmpfiles makes them in
+# the sandbox's /run too), which the sandboxing options mount over what
+# they hide (/proc/kallsyms, /dev/kmsg, ...).
+[[ -e /run/systemd/inaccessible/reg && -e /run/systemd/inaccessible/sock ]] ||
+	fail "the sandbox's /run has no /run/systemd/inaccessible nodes"
 
 unitdir=$XDG_CONFIG_HOME/systemd/user
 cp /lib/systemd/system/mailsupd.service "$unitdir/"
@@ -89,7 +86,6 @@ mkdir -p "$unitdir/mailsupd.service.d"
 cat >"$unitdir/mailsupd.service.d/50-sandbox.conf" <<EOF2
 [Service]
 ProtectHome=read-only
-StandardError=append:$SANDBOX_DIR/mailsupd.log
 EOF2
 systemctl --user daemon-reload
 # shellcheck disable=SC2034 # lib.sh's fail() shows it
@@ -123,6 +119,14 @@ wait_for '[[ $(check_state postfix) == ok ]]' 30 "postfix ok again" || fail "che
 restarts=$(count_events unit-restarted)
 [[ $restarts == "$(count_events unit-restarting)" ]] || fail "a restart was not done: $(events unit-restarting) $(events unit-restarted)"
 pass "frozen Postfix restarted by the unprivileged mailsupd through polkit ($restarts restart(s), MainPID $old_main -> $new_main)"
+
+# The journal, as an admin reads it. journalctl -u postfix.service shows
+# OBJECT_SYSTEMD_UNIT= entries only from senders with _UID=0 (systemd's
+# rule against spoofing), so for the unprivileged mailsupd the admin's filter
+# is OBJECT_SYSTEMD_UNIT= itself (mailsupd(8) says so).
+n=$(journalctl -q --no-pager -o cat OBJECT_SYSTEMD_UNIT=postfix.service MAILSUP_EVENT=unit-restarted _UID="$(id -u mailsup)" | wc -l)
+[[ $n == "$restarts" ]] || fail "journalctl OBJECT_SYSTEMD_UNIT=postfix.service shows $n restarts by uid mailsup, want $restarts"
+pass "journalctl OBJECT_SYSTEMD_UNIT=postfix.service shows the $restarts restart(s) by the user mailsup"
 
 # The drill: KillUnit (SIGSTOP) as mailsup, granted by the rule's "kill".
 "$MAILSUPCTL" --user reset postfix >/dev/null || fail "root could not reset postfix"
