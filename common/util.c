@@ -2,7 +2,11 @@
 #include "common/util.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <libgen.h>
+#include <sys/stat.h>
 
 usec_t now_usec(clockid_t clock) {
         struct timespec ts;
@@ -88,6 +92,19 @@ const char *format_duration(char *buf, size_t size, usec_t d) {
         else
                 snprintf(buf, size, "%" PRIu64 "us", d);
         return buf;
+}
+
+void strbuf_add(char *buf, size_t size, const char *sep, const char *fmt, ...) {
+        size_t len = strlen(buf), k = strlen(sep);
+        va_list ap;
+
+        if (len > 0 && buf[len - 1] != ' ' && len + k < size) {
+                memcpy(buf + len, sep, k + 1);
+                len += k;
+        }
+        va_start(ap, fmt);
+        vsnprintf(buf + len, size - len, fmt, ap);
+        va_end(ap);
 }
 
 size_t utf8_char_len(const char *str, size_t left) {
@@ -197,4 +214,44 @@ void strv_free(char ***v, size_t *n) {
         free(*v);
         *v = NULL;
         *n = 0;
+}
+
+int write_file_atomic_at(int dfd, const char *name, const char *data, size_t len, mode_t mode) {
+        _cleanup_free_ char *tmp = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        if (asprintf(&tmp, "%s.tmp", name) < 0)
+                return -ENOMEM;
+        fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+        if (fd < 0)
+                return -errno;
+        for (size_t done = 0; done < len;) {
+                ssize_t n = write(fd, data + done, len - done);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0) {
+                        errno = n == 0 ? EIO : errno;
+                        goto fail;
+                }
+                done += (size_t) n;
+        }
+        /* the umask must not make it unreadable to its reader (node_exporter's user) */
+        if (fchmod(fd, mode) < 0 || fsync(fd) < 0 || renameat(dfd, tmp, dfd, name) < 0)
+                goto fail;
+        return fsync(dfd) < 0 ? -errno : 0;
+fail:
+        r = -errno; /* before unlinkat() may change it */
+        (void) unlinkat(dfd, tmp, 0);
+        return r;
+}
+
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode) {
+        _cleanup_free_ char *dir = xstrdup(path), *base = xstrdup(path);
+        _cleanup_close_ int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (dfd < 0)
+                return -errno;
+        return write_file_atomic_at(dfd, basename(base), data, len, mode);
 }

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +30,7 @@ typedef uint64_t usec_t;
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _unused_ __attribute__((unused))
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _sentinel_ __attribute__((sentinel))
 
 static inline void freep(void *p) {
         free(*(void **) p);
@@ -73,6 +75,11 @@ int parse_duration(const char *s, usec_t *ret);
 
 /* Writes a short human form of d ("2min", "500ms", "1h 5min") into buf. */
 const char *format_duration(char *buf, size_t size, usec_t d);
+
+/* Appends formatted text to the string in buf, after sep unless buf is
+ * empty or ends with a blank ("in 10min: "); a full buffer cuts it short.
+ * For reasons made of parts: "3 bounced, 41 sent", "a; b". */
+void strbuf_add(char *buf, size_t size, const char *sep, const char *fmt, ...) _printf_(4, 5);
 
 /* Text that leaves mailsupd (D-Bus, JSON, the journal, the state file, a
  * terminal) must be valid UTF-8, yet much of it comes from peers: a reason
@@ -119,3 +126,10 @@ char *xstrdup(const char *s);
 void strv_add(char ***v, size_t *n, const char *s);
 void strv_copy(char ***dst, size_t *n, char *const *src, size_t m);
 void strv_free(char ***v, size_t *n);
+
+/* Replace path with data atomically: PATH.tmp written, fsync'd, renamed
+ * over path, the directory fsync'd. A reader sees the old file or the new
+ * one, never half of either. 0 or -errno. */
+int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
+/* The same for name in the directory dfd (one opened with its trust checked). */
+int write_file_atomic_at(int dfd, const char *name, const char *data, size_t len, mode_t mode);

@@ -172,12 +172,15 @@ static void print_details(const Ctl *ctl, const CtlDict *d) {
                        ctl_format_timestamp(a, sizeof(a), ctl_dict_num(d, "LastChange")),
                        ctl_format_relative(b, sizeof(b), ctl_dict_num(d, "LastChange")));
         printf("%s\n", ctl_dict_num(d, "Drilling") ? "; a drill is running" : "");
-        printf("      Result: %s%s%s, latency %s; probed %s, next probe %s\n",
+        printf("      Result: %s%s%s, latency %s; probed %s, next probe %s",
                *ctl_dict_str(d, "Result") ? ctl_dict_str(d, "Result") : "none yet",
                *ctl_dict_str(d, "Reason") ? ": " : "", ctl_dict_str(d, "Reason"),
                ctl_format_latency(lat, sizeof(lat), ctl_dict_num(d, "Latency")),
                ctl_format_relative(a, sizeof(a), ctl_dict_num(d, "LastProbe")),
                ctl_dict_num(d, "Probing") ? "running now" : ctl_format_relative(c, sizeof(c), ctl_dict_num(d, "NextProbe")));
+        if (ctl_dict_num(d, "Interval") > 0)
+                printf(" (every %s)", format_duration(c, sizeof(c), ctl_dict_num(d, "Interval")));
+        printf("\n");
         printf("    Failures: %" PRIu64 " in a row\n", ctl_dict_num(d, "ConsecutiveFailures"));
         printf("    Restarts: %" PRIu64 " of %" PRIu64 " allowed within %" PRIu64 " judged cycles\n",
                ctl_dict_num(d, "RestartsInWindow"), ctl_dict_num(d, "RestartLimit"), ctl_dict_num(d, "RestartWindow"));

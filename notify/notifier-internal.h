@@ -40,8 +40,8 @@ struct Notifier {
         Notification active[NOTIFIER_ACTIVE_MAX]; /* firing alerts, for re-sends */
         size_t n_active;
         NotifierStats stats;
-        NotifierResultCallback observer;
-        void *observer_userdata;
+        NotifierResultCallback observer, drop_observer;
+        void *observer_userdata, *drop_observer_userdata;
         Transfer *tests;                /* test transfers in flight */
         bool write_failing;             /* outbox files not written (said once) */
         usec_t next_store;              /* CLOCK_MONOTONIC: next try to write them */

@@ -27,6 +27,11 @@ void notifier_set_observer(Notifier *nf, NotifierResultCallback cb, void *userda
         nf->observer_userdata = userdata;
 }
 
+void notifier_set_drop_observer(Notifier *nf, NotifierResultCallback cb, void *userdata) {
+        nf->drop_observer = cb;
+        nf->drop_observer_userdata = userdata;
+}
+
 void notifier_test_done(Notifier *nf, Transfer *t, int r, const char *reason) {
         NotifierResultCallback cb = t->test_cb;
         void *userdata = t->test_userdata;

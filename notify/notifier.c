@@ -123,6 +123,11 @@ int notifier_start_transfer(Notifier *nf, Channel *ch, OutboxEntry *e, const Not
         return r;
 }
 
+static void dropped(Notifier *nf, const Notification *n, const char *channel, int r, const char *reason) {
+        if (nf->drop_observer)
+                nf->drop_observer(n, channel, r, reason, nf->drop_observer_userdata);
+}
+
 /* Whether the outbox's files are written: said once when they stop being
  * written, and once when they are again, never per notification. */
 static void note_outbox_writes(Notifier *nf, int written) {
@@ -141,6 +146,7 @@ static void note_outbox_writes(Notifier *nf, int written) {
 
 static void expire(Notifier *nf, OutboxEntry *e) {
         nf->stats.expired++;
+        dropped(nf, &e->n, e->channel, -ETIME, "not accepted within max_age");
         log_warning("notification %s (%s, %s) to %s dropped: not accepted within max_age after %u attempts",
                     e->n.id, e->n.kind, severity_to_string(e->n.severity), e->channel, e->attempts);
         (void) outbox_remove(nf->outbox, e);
@@ -237,10 +243,12 @@ static int make_room(Notifier *nf, const Notification *n, const char *channel) {
         if (!v || v->n.severity > n->severity) {
                 log_warning("outbox full (outbox_max = %zu items): notification %s (%s, %s) for %s dropped",
                             nf->outbox->max, n->id, n->kind, severity_to_string(n->severity), channel);
+                dropped(nf, n, channel, -EXFULL, "outbox full");
                 return -EXFULL;
         }
         log_warning("outbox full (outbox_max = %zu items): dropped older notification %s (%s, %s) for %s",
                     nf->outbox->max, v->n.id, v->n.kind, severity_to_string(v->n.severity), v->channel);
+        dropped(nf, &v->n, v->channel, -EXFULL, "outbox full");
         if (v->transfer)
                 notifier_transfer_free(nf, v->transfer);
         (void) outbox_remove(nf->outbox, v);

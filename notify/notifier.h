@@ -100,6 +100,9 @@ typedef void (*NotifierResultCallback)(const Notification *n, const char *channe
                                        void *userdata);
 /* Told of every outbox delivery attempt (one observer; NULL: none). */
 void notifier_set_observer(Notifier *nf, NotifierResultCallback cb, void *userdata);
+/* Told of every item given up without delivery: r is -ETIME (not accepted
+ * within max_age) or -EXFULL (the outbox was full); reason says so. */
+void notifier_set_drop_observer(Notifier *nf, NotifierResultCallback cb, void *userdata);
 /* Sends n once through every channel, whatever its min_severity, not
  * through the outbox (a test must say now whether the path works); cb gets
  * each channel's result (-ECANCELED if the channel goes away first).

@@ -64,3 +64,9 @@ ProbeSeverity cert_judge_expiry(usec_t not_after, usec_t now, unsigned warn_days
         snprintf(reason, size, "certificate valid until %s", date);
         return PROBE_SEVERITY_NONE;
 }
+
+void cert_add_value(Probe *p, usec_t not_after) {
+        (void) probe_add_value(p, "cert_expiry_timestamp_seconds",
+                               "When the peer's certificate expires (notAfter), in seconds since the epoch.", NULL,
+                               NULL, (double) (not_after / USEC_PER_SEC));
+}

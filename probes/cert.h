@@ -28,3 +28,7 @@ uint64_t cert_days_left(usec_t not_after, usec_t now);
  * CRITICAL with "certificate expired on DATE" when past, else NONE with
  * "certificate valid until DATE". */
 ProbeSeverity cert_judge_expiry(usec_t not_after, usec_t now, unsigned warn_days, char *reason, size_t size);
+
+/* The peer certificate's notAfter as the probe's measured value
+ * cert_expiry_timestamp_seconds (seconds since the epoch). */
+void cert_add_value(Probe *p, usec_t not_after);

@@ -164,9 +164,11 @@ static void http_judge_cert(Http *h, const HttpOptions *o, long code) {
 
         if (is_https(o) && o->tls_verify)
                 not_after = leaf_not_after(h);
-        if (not_after > 0)
+        if (not_after > 0) {
+                cert_add_value(h->probe, not_after);
                 sev = cert_judge_expiry(not_after, now_usec(CLOCK_REALTIME), (unsigned) o->cert_warn_days,
                                         reason, sizeof(reason));
+        }
         if (sev != PROBE_SEVERITY_NONE)
                 probe_finish_threshold(h->probe, sev, "status %ld, %s", code, reason);
         else

@@ -39,21 +39,6 @@ typedef struct PostfixQueueOptions {
 
 extern char **environ;
 
-/* Appends "; "-separated text to reason; a full buffer just cuts it short. */
-static void append(char *buf, size_t size, const char *fmt, ...) _printf_(3, 4);
-static void append(char *buf, size_t size, const char *fmt, ...) {
-        size_t len = strlen(buf);
-        va_list ap;
-
-        if (len > 0 && len + 2 < size) {
-                strcpy(buf + len, "; ");
-                len += 2;
-        }
-        va_start(ap, fmt);
-        vsnprintf(buf + len, size - len, fmt, ap);
-        va_end(ap);
-}
-
 /* The breaches, worst first; returns the severity (NONE: within limits). */
 static ProbeSeverity judge(PostfixQueueOptions *o, const QueueCounts *c, usec_t now, char *buf, size_t size) {
         ProbeSeverity sev = PROBE_SEVERITY_NONE;
@@ -62,19 +47,19 @@ static ProbeSeverity judge(PostfixQueueOptions *o, const QueueCounts *c, usec_t 
 
         buf[0] = '\0';
         if (o->has_max_deferred && c->n[QUEUE_DEFERRED] > o->max_deferred)
-                append(buf, size, "deferred %llu above max_deferred %llu",
+                strbuf_add(buf, size, "; ", "deferred %llu above max_deferred %llu",
                        (unsigned long long) c->n[QUEUE_DEFERRED], (unsigned long long) o->max_deferred);
         if (o->has_max_total && c->total > o->max_total)
-                append(buf, size, "total %llu above max_total %llu", (unsigned long long) c->total,
+                strbuf_add(buf, size, "; ", "total %llu above max_total %llu", (unsigned long long) c->total,
                        (unsigned long long) o->max_total);
         if (o->max_deferred_age > 0 && age > o->max_deferred_age)
-                append(buf, size, "oldest deferred message arrived %s ago, longer than max_deferred_age %s",
+                strbuf_add(buf, size, "; ", "oldest deferred message arrived %s ago, longer than max_deferred_age %s",
                        format_duration(a, sizeof(a), age / USEC_PER_SEC * USEC_PER_SEC),
                        format_duration(b, sizeof(b), o->max_deferred_age));
         if (buf[0])
                 sev = PROBE_SEVERITY_CRITICAL;
         if (o->has_max_growth && o->has_prev_total && c->total > o->prev_total + o->max_growth) {
-                append(buf, size, "total grew by %llu to %llu in one cycle, above max_growth %llu",
+                strbuf_add(buf, size, "; ", "total grew by %llu to %llu in one cycle, above max_growth %llu",
                        (unsigned long long) (c->total - o->prev_total), (unsigned long long) c->total,
                        (unsigned long long) o->max_growth);
                 if (sev == PROBE_SEVERITY_NONE)
@@ -97,6 +82,13 @@ static void on_walked(QueueWalk *w, int error, const char *path, const QueueCoun
                 probe_finish(p, PROBE_INTERNAL_ERROR, "cannot read %s: %s", path, strerror(-error));
                 return;
         }
+        for (int q = 0; q < _QUEUE_MAX; q++)
+                (void) probe_add_value(p, "postfix_queue_messages", "Messages in the Postfix queue.", "queue",
+                                       postfix_queue_to_string((PostfixQueue) q), (double) c.n[q]);
+        if (c.oldest_deferred > 0)
+                (void) probe_add_value(p, "postfix_queue_oldest_deferred_age_seconds",
+                                       "Age of the oldest deferred message when the queue was counted.", NULL, NULL,
+                                       now > c.oldest_deferred ? (double) (now - c.oldest_deferred) / USEC_PER_SEC : 0);
         sev = judge(o, &c, now, breach, sizeof(breach));
         if (sev != PROBE_SEVERITY_NONE) {
                 probe_finish_threshold(p, sev, "%s", breach);

@@ -17,7 +17,7 @@
 extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap, probe_type_http, probe_type_dns,
         probe_type_redis, probe_type_milter, probe_type_tcp_table,
         probe_type_program, probe_type_file, probe_type_system, probe_type_postfix_queue, probe_type_lmtp,
-        probe_type_roundtrip;
+        probe_type_postfix_log, probe_type_dnsbl, probe_type_roundtrip;
 
 const ProbeType *const probe_types[] = {
         &probe_type_tcp,
@@ -33,6 +33,8 @@ const ProbeType *const probe_types[] = {
         &probe_type_system,
         &probe_type_postfix_queue,
         &probe_type_lmtp,
+        &probe_type_postfix_log,
+        &probe_type_dnsbl,
         &probe_type_roundtrip,
         NULL,
 };
@@ -111,6 +113,17 @@ int probe_add_value(Probe *p, const char *name, const char *help, const char *la
         return 0;
 }
 
+int probe_result_value(const ProbeResult *r, const char *name, const char *label_value, double *ret) {
+        for (unsigned i = 0; i < r->n_values; i++)
+                if (streq(r->values[i].name, name) &&
+                    (label_value ? r->values[i].label && streq(r->values[i].label_value, label_value)
+                                 : !r->values[i].label)) {
+                        *ret = r->values[i].value;
+                        return 0;
+                }
+        return -ENOENT;
+}
+
 static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap)
         _printf_(4, 0);
 static void probe_finishv(Probe *p, ProbeStatus status, ProbeSeverity severity, const char *fmt, va_list ap) {
@@ -180,7 +193,27 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *userdata) {
         return 0;
 }
 
+int probe_state_new(sd_event *e, const ProbeConfig *c, void **ret) {
+        *ret = NULL;
+        return c->type->state_new ? c->type->state_new(e, c, ret) : 0;
+}
+
+bool probe_state_keep(const ProbeConfig *c, const ProbeType *made_for, const void *state) {
+        return c->type == made_for && (!state || (c->type->state_keep && c->type->state_keep(state, c)));
+}
+
+void *probe_state_free(const ProbeType *t, void *state) {
+        if (state && t->state_free)
+                t->state_free(state);
+        return NULL;
+}
+
 int probe_start(sd_event *e, const ProbeConfig *c, probe_done_t done, void *userdata, Probe **ret) {
+        return probe_start_with_state(e, c, NULL, done, userdata, ret);
+}
+
+int probe_start_with_state(sd_event *e, const ProbeConfig *c, void *state, probe_done_t done, void *userdata,
+                           Probe **ret) {
         Probe *p;
         int r;
 
@@ -193,6 +226,13 @@ int probe_start(sd_event *e, const ProbeConfig *c, probe_done_t done, void *user
         p->done = done;
         p->userdata = userdata;
         p->started = now_usec(CLOCK_MONOTONIC);
+        p->state = state;
+        if (!state) {
+                r = probe_state_new(e, c, &p->state);
+                if (r < 0)
+                        goto fail;
+                p->own_state = true;
+        }
 
         r = sd_event_add_time_relative(e, &p->deadline, CLOCK_MONOTONIC, c->timeout,
                                        USEC_PER_MSEC, on_deadline, p);
@@ -219,6 +259,8 @@ Probe *probe_free(Probe *p) {
         p->defer = sd_event_source_disable_unref(p->defer);
         if (!p->finished && p->type->stop)
                 p->type->stop(p);
+        if (p->own_state)
+                probe_state_free(p->type, p->state);
         sd_event_unref(p->event);
         free(p);
         return NULL;

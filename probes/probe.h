@@ -31,6 +31,7 @@ typedef struct ProbeType ProbeType;
         char *host;                     /* numeric, default 127.0.0.1 */                              \
         uint16_t port;                  /* 0 until set; the type's default_port fills it */           \
         usec_t timeout;                 /* resolved: the check's own, else [supervisor] timeout */    \
+        usec_t interval;                /* resolved: its own pace, its type's, else [supervisor]'s */ \
         void *options;                  /* the type's own keys (ProbeType.parse_key) */               \
         unsigned default_fail_after;    /* set by the type's verify: its own fail_after default (0: none) */
 
@@ -107,6 +108,7 @@ struct ProbeType {
         uint16_t default_port;  /* 0: the check must set port */
         bool needs_port;        /* host/port are meaningful for this type */
         bool default_alert;     /* a threshold type: action defaults to alert even with a unit */
+        usec_t default_interval; /* 0: the cycle's; else the type's own pace (dnsbl: 1h) */
         /* The type's own keys, NULL-terminated: the configuration accepts
          * exactly these beyond the common ones and hands each to parse_key
          * (mailsupd --list-config-keys prints them). */
@@ -136,6 +138,17 @@ struct ProbeType {
          * verified); 0, or -errno with what is missing said in buf. Used by
          * mailsupd --check-config as the daemon's user. */
         int (*check_access)(const void *options, char *buf, size_t size);
+
+        /* Optional: what a type keeps between runs, for one check (the log
+         * reader of postfix_log: its cursor and the counts of its window).
+         * The check's owner makes it once (probe_state_new()), hands it to
+         * every run (probe_start_with_state(), Probe.state) and frees it with
+         * the check. On a reload, a check that keeps its name keeps its state
+         * when state_keep says the new config can go on with it. The state
+         * copies what it needs from the config: it outlives a reload. */
+        int (*state_new)(sd_event *e, const ProbeConfig *c, void **ret);
+        bool (*state_keep)(const void *state, const ProbeConfig *c);
+        void (*state_free)(void *state);
 };
 
 struct Probe {
@@ -149,7 +162,9 @@ struct Probe {
         void *userdata;
         bool finished;
         ProbeResult result;
-        void *data;                  /* type-specific state */
+        void *data;                  /* type-specific state of this run */
+        void *state;                 /* the check's state across runs (ProbeType.state_new), or NULL */
+        bool own_state;              /* state was made for this run alone: freed with it */
 };
 
 /* The registry. */
@@ -160,6 +175,16 @@ extern const ProbeType *const probe_types[];
 bool probe_type_has_key(const ProbeType *t, const char *key);
 
 int probe_start(sd_event *e, const ProbeConfig *c, probe_done_t done, void *userdata, Probe **ret);
+/* The same with the check's state (probe_state_new()); with NULL, a type
+ * that keeps one gets a fresh state for this run alone. */
+int probe_start_with_state(sd_event *e, const ProbeConfig *c, void *state, probe_done_t done, void *userdata,
+                           Probe **ret);
+/* The state c's type keeps between runs: 0 and *ret NULL for a type without
+ * one; <0 only when it cannot be made (no memory). */
+int probe_state_new(sd_event *e, const ProbeConfig *c, void **ret);
+/* Whether a state made for c's type may go on with config c (reload). */
+bool probe_state_keep(const ProbeConfig *c, const ProbeType *made_for, const void *state);
+void *probe_state_free(const ProbeType *t, void *state);
 Probe *probe_free(Probe *p);
 static inline void probe_freep(Probe **p) {
         probe_free(*p);
@@ -174,6 +199,9 @@ void probe_finish(Probe *p, ProbeStatus status, const char *fmt, ...) _printf_(3
  * ignored. Returns 0, or -ENOSPC past PROBE_VALUES_MAX. */
 int probe_add_value(Probe *p, const char *name, const char *help, const char *label, const char *label_value,
                     double value);
+/* The value of that name (and label value, NULL: none) in r: 0 and *ret,
+ * or -ENOENT. For tests and whoever reads one figure. */
+int probe_result_value(const ProbeResult *r, const char *name, const char *label_value, double *ret);
 /* The same for PROBE_THRESHOLD with a severity (probe_finish() gives critical). */
 void probe_finish_threshold(Probe *p, ProbeSeverity severity, const char *fmt, ...) _printf_(3, 4);
 const char *probe_severity_to_string(ProbeSeverity s);

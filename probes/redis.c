@@ -127,6 +127,11 @@ static void on_info(redisAsyncContext *ac, void *reply, void *privdata) {
                         o->max_memory.percent ? " or maxmemory" : "");
                 return;
         }
+        (void) probe_add_value(r->probe, "redis_memory_used_bytes", "Redis' used_memory (INFO memory).", NULL, NULL,
+                               (double) used);
+        if (max > 0)
+                (void) probe_add_value(r->probe, "redis_memory_max_bytes", "Redis' maxmemory (INFO memory).", NULL,
+                                       NULL, (double) max);
         if (o->max_memory.percent && max == 0) {
                 verdict(r, PROBE_THRESHOLD, "max_memory %llu%% set, but the server has no maxmemory",
                         (unsigned long long) o->max_memory.value);

@@ -104,6 +104,8 @@ static void stream_complete(Stream *s) {
                 return;
         }
         memcpy(reason, s->reason, sizeof(reason));
+        if (s->not_after > 0)
+                cert_add_value(p, s->not_after);
         if (status == PROBE_OK && s->not_after > 0) {
                 char cert[128];
                 ProbeSeverity sev = cert_judge_expiry(s->not_after, now_usec(CLOCK_REALTIME),

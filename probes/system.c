@@ -160,6 +160,12 @@ static int system_start(Probe *p) {
 
         if (measure(p, o, &v, text, sizeof(text)) < 0)
                 return 0;
+        if (o->metric == METRIC_LOAD)
+                (void) probe_add_value(p, "system_load_per_cpu", "5-minute load average per online CPU.", NULL, NULL,
+                                       v);
+        else
+                (void) probe_add_value(p, "system_used_ratio", "Share used of memory, or of the disk at path (0 to 1).",
+                                       "resource", o->metric == METRIC_DISK ? "disk" : "memory", v / 100);
         format_level(a, sizeof(a), o->metric, o->warn.value);
         format_level(b, sizeof(b), o->metric, o->crit.value);
         if (v > o->crit.value)

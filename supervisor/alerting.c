@@ -54,6 +54,11 @@ static void on_delivery(const Notification *n, const char *channel, int r, const
                                          .channel = channel, .error = r, .reason = reason } });
 }
 
+static void on_drop(const Notification *n, const char *channel, int r, const char *reason, void *userdata) {
+        news_publish(userdata, &(News) { .kind = NEWS_DROPPED, .delivery = { .notification = n, .kind = _EVENT_KIND_MAX,
+                                         .channel = channel, .error = r, .reason = reason } });
+}
+
 static int make_notifier(Supervisor *s, Alerting *a) {
         _cleanup_free_ char *dir = NULL;
         const Config *cfg = s->config;
@@ -70,6 +75,7 @@ static int make_notifier(Supervisor *s, Alerting *a) {
         if (r < 0)
                 return log_error_errno(r, "cannot open the outbox %s: %m; notifications are off", dir);
         notifier_set_observer(a->notifier, on_delivery, s);
+        notifier_set_drop_observer(a->notifier, on_drop, s);
         r = notifier_set_channels(a->notifier, cfg->channels, cfg->n_channels);
         if (r < 0)
                 log_error_errno(r, "cannot set up the notification channels: %m");

@@ -147,6 +147,7 @@ static int append_check_dict(sd_bus_message *reply, const Supervisor *s, const C
         ADD("LastChange", "t", (uint64_t) rec->last_change);
         ADD("LastProbe", "t", (uint64_t) c->last_probe);
         ADD("NextProbe", "t", (uint64_t) c->next_probe);
+        ADD("Interval", "t", (uint64_t) cc->interval);
         ADD("ConsecutiveFailures", "u", (uint32_t) rec->consecutive_failures);
         ADD("RestartsInWindow", "u", (uint32_t) policy_restarts_in_window(&rec->policy, cc->restart_window));
         ADD("RestartWindow", "u", (uint32_t) cc->restart_window);

@@ -262,7 +262,7 @@ int check_start_probe(Check *c, usec_t next_probe) {
                 log_debug("%s: not probed, %s is being restarted", c->config->name, c->unit->name);
                 return 0;
         }
-        r = probe_start(c->sup->event, &c->config->probe, on_probe_done, c, &c->probe);
+        r = probe_start_with_state(c->sup->event, &c->config->probe, c->probe_state, on_probe_done, c, &c->probe);
         if (r < 0) {
                 char reason[128];
                 snprintf(reason, sizeof(reason), "cannot start probe: %s", strerror(-r));
@@ -271,6 +271,29 @@ int check_start_probe(Check *c, usec_t next_probe) {
                 return 0;
         }
         return 1;
+}
+
+void check_setup_state(Check *c, Check *old) {
+        const ProbeConfig *pc = &c->config->probe;
+        int r;
+
+        if (old && old->probe_state && probe_state_keep(pc, old->probe_state_type, old->probe_state)) {
+                c->probe_state = TAKE_PTR(old->probe_state);
+                c->probe_state_type = old->probe_state_type;
+                return;
+        }
+        r = probe_state_new(c->sup->event, pc, &c->probe_state);
+        if (r < 0)
+                log_warning_errno(r, "%s: cannot keep state between probes: %m; each probe starts afresh",
+                                  c->config->name);
+        c->probe_state_type = c->probe_state ? pc->type : NULL;
+}
+
+void check_done(Check *c) {
+        c->pace = sd_event_source_disable_unref(c->pace);
+        c->probe = probe_free(c->probe); /* a running probe uses the state */
+        c->probe_state = probe_state_free(c->probe_state_type, c->probe_state);
+        c->probe_state_type = NULL;
 }
 
 void check_cancel_probe(Check *c) {

@@ -13,6 +13,13 @@ void check_init(Check *c, Supervisor *s, const CheckConfig *cc, WatchedUnit *u, 
  * when a probe was started, 0 when not. */
 int check_start_probe(Check *c, usec_t next_probe);
 
+/* Make what c's probe type keeps between runs, or take old's over when
+ * the type says it can go on with c's config (a reload; old may be NULL).
+ * Freed by check_done(). */
+void check_setup_state(Check *c, Check *old);
+/* Free what c holds: its own timer, a running probe, its type's state. */
+void check_done(Check *c);
+
 /* Stop a running probe without a result (reload). */
 void check_cancel_probe(Check *c);
 

@@ -2,8 +2,8 @@
  *
  * With neither /etc/mailsup/mailsupd.conf nor its .d directory, mailsupd
  * watches the standard Debian mail stack on loopback with Debian's unit
- * names and ports (Postfix, Dovecot, OpenDKIM, postsrsd, rspamd, Unbound,
- * Redis) and the host's disk, memory and load. The supervisor is told
+ * names and ports (Postfix and its log, Dovecot, OpenDKIM, postsrsd, rspamd,
+ * Unbound, Redis) and the host's disk, memory and load. The supervisor is told
  * (Config.embedded); its skip_missing_units = yes makes it watch only the
  * checks whose unit exists, also in a copy of it in /etc, so a
  * host without Dovecot is not alerted about it forever; the system checks
@@ -52,6 +52,10 @@ static const char default_text[] =
         "#heartbeat_method = post      ; post (healthchecks.io) or get (Uptime Kuma)\n"
         "# Reminders while a condition lasts (0 = never).\n"
         "#reminder = 4h\n"
+        "# Prometheus metrics (off by default): /metrics on this address, and/or\n"
+        "# a file for node_exporter's textfile collector, written every cycle.\n"
+        "#metrics_listen = 127.0.0.1:9187\n"
+        "#metrics_textfile = /var/lib/prometheus/node-exporter/mailsup.prom\n"
         "\n"
         "# Alert channels that do not depend on the local mail stack, e.g.:\n"
         "#[notify oncall]\n"
@@ -61,8 +65,9 @@ static const char default_text[] =
         "\n"
         "# Keys of every check: type, host (a numeric address, never a name),\n"
         "# port, unit, action (restart, alert, none; default restart with a unit,\n"
-        "# alert without, and alert for the threshold types file, postfix_queue\n"
-        "# and system), timeout, fail_after (failed results in a row before the\n"
+        "# alert without, and alert for the threshold types file, postfix_queue,\n"
+        "# postfix_log, dnsbl and system), timeout, interval (its own pace;\n"
+        "# default the cycle's, 1h for dnsbl), fail_after (failed results in a row before the\n"
         "# check counts as failed and its action runs; default 1, 3 for system\n"
         "# memory and load), recover_after (ok results in a row before it\n"
         "# counts as recovered; default 1), and restart_limit, restart_window\n"
@@ -77,6 +82,27 @@ static const char default_text[] =
         "port = 25\n"
         "unit = postfix.service\n"
         "action = restart\n"
+        "\n"
+        "# Postfix's own log (the journal: postfix/* and the postfix-NAME/* of\n"
+        "# other instances), counted over a sliding window: alerts only, never\n"
+        "# a restart. Each limit may say \"critical\" after its number.\n"
+        "[check postfix-log]\n"
+        "type = postfix_log\n"
+        "unit = postfix.service\n"
+        "window = 10min\n"
+        "max_bounced = 20\n"
+        "max_deferred = 50\n"
+        "max_bounce_ratio = 30%\n"
+        "max_sasl_failures = 30\n"
+        "\n"
+        "# Blocklists (asked hourly: the lists ask for restraint), through a\n"
+        "# resolver of your own, not a public one (they refuse those):\n"
+        "#[check dnsbl]\n"
+        "#type = dnsbl\n"
+        "#address = 192.0.2.25          ; the server's public IPv4/IPv6 addresses\n"
+        "#zones = zen.spamhaus.org, bl.spamcop.net, b.barracudacentral.org\n"
+        "#server = 127.0.0.1:53\n"
+        "#interval = 1h\n"
         "\n"
         "# Dovecot: the IMAP greeting on the local listener.\n"
         "[check dovecot]\n"

@@ -36,6 +36,7 @@ typedef struct ExtraKey {
 typedef struct CheckMeta {
         ConfigSource header;    /* first [check NAME] */
         ConfigSource timeout;   /* timeout = ..., line 0 if never set */
+        ConfigSource interval;  /* interval = ..., line 0 if never set */
         bool type_given;        /* even if invalid: then "missing" would be noise */
         bool port_given;
         bool action_given;      /* else the default depends on unit= and the type */

@@ -18,6 +18,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 
+#include "common/http-server.h"
 #include "probes/probe.h"
 
 #define RESTART_MAX 10000u
@@ -124,6 +125,30 @@ SUP_KEY(sup_skip_missing_units) {
         return config_parse_yes_no(p, key, value, &p->config->skip_missing_units);
 }
 
+SUP_KEY(sup_metrics_listen) {
+        struct sockaddr_storage sa;
+        socklen_t len;
+
+        if (http_listen_parse(value, &sa, &len) < 0)
+                return config_parse_error(p, "invalid address '%s' for metrics_listen: expected PORT, "
+                                          "ADDRESS:PORT or [IPV6]:PORT, numeric", value);
+        free(p->config->metrics_listen);
+        p->config->metrics_listen = xstrdup(value);
+        return 0;
+}
+
+SUP_KEY(sup_metrics_textfile) {
+        size_t n = strlen(value);
+
+        /* node_exporter's textfile collector reads *.prom; our PATH.tmp is never read half-written */
+        if (value[0] != '/' || n < 6 || !streq(value + n - 5, ".prom"))
+                return config_parse_error(p, "invalid path '%s' for metrics_textfile: must be absolute and end "
+                                          "in .prom", value);
+        free(p->config->metrics_textfile);
+        p->config->metrics_textfile = xstrdup(value);
+        return 0;
+}
+
 static const ConfigKey supervisor_keys[] = {
         { "interval", sup_interval },
         { "timeout", sup_timeout },
@@ -133,6 +158,8 @@ static const ConfigKey supervisor_keys[] = {
         { "restart_limit", sup_restart_limit },
         { "restart_window", sup_restart_window },
         { "restart_grace", sup_restart_grace },
+        { "metrics_listen", sup_metrics_listen },
+        { "metrics_textfile", sup_metrics_textfile },
         {}
 };
 
@@ -233,6 +260,15 @@ CHECK_KEY(check_timeout) {
         return r;
 }
 
+/* Its own pace: resolved against the type's and [supervisor]'s (config.c). */
+CHECK_KEY(check_interval) {
+        int r = parse_duration_key(p, key, value, where, true, &c->interval);
+
+        if (r >= 0)
+                m->interval = (ConfigSource) { p->file, p->line };
+        return r;
+}
+
 CHECK_KEY(check_fail_after) {
         return parse_number_key(p, key, value, where, 1, COUNT_MAX, &c->fail_after);
 }
@@ -283,6 +319,7 @@ static const ConfigKey check_keys[] = {
         { "unit", check_unit },
         { "action", check_action },
         { "timeout", check_timeout },
+        { "interval", check_interval },
         { "fail_after", check_fail_after },
         { "recover_after", check_recover_after },
         { "restart_limit", check_restart_limit },

@@ -126,6 +126,8 @@ Config *config_free(Config *c) {
                 channel_config_done(&c->channels[i]);
         free(c->channels);
         free(c->heartbeat_url);
+        free(c->metrics_listen);
+        free(c->metrics_textfile);
         free(c->path);
         free(c->state_directory);
         free(c);
@@ -205,9 +207,27 @@ static void resolve_type_keys(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
         }
 }
 
-static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
-        usec_t interval = p->config->interval;
+/* The check's pace: its own, else its type's (dnsbl: 1h), else the cycle's.
+ * A probe must end before the check's next run. */
+static void resolve_interval(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
         char a[32], b[32];
+
+        if (m->interval.line == 0)
+                c->interval = c->type->default_interval ?: p->config->interval;
+        if (c->timeout < c->interval)
+                return;
+        if (m->timeout.line != 0)
+                error_at(p, m->timeout, "timeout %s of [check %s] is not shorter than interval %s",
+                         format_duration(a, sizeof(a), c->timeout), c->name,
+                         format_duration(b, sizeof(b), c->interval));
+        else if (m->interval.line != 0)
+                error_at(p, m->interval, "interval %s of [check %s] is not longer than its timeout %s",
+                         format_duration(a, sizeof(a), c->interval), c->name,
+                         format_duration(b, sizeof(b), c->timeout));
+        /* else: [supervisor]'s own timeout and interval, refused in resolve() */
+}
+
+static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
 
         if (!c->type) {
                 if (!m->type_given)
@@ -226,14 +246,11 @@ static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 c->action = c->unit && !c->type->default_alert ? CHECK_ACTION_RESTART : CHECK_ACTION_ALERT;
         else if (c->action == CHECK_ACTION_RESTART && !c->unit)
                 error_at(p, m->header, "action = restart needs unit= in [check %s]", c->name);
-        /* Resolved only now, so a drop-in's [supervisor] timeout reaches every
-         * check without its own. A probe must end before the next cycle. */
+        /* Resolved only now, so a drop-in's [supervisor] timeout and interval
+         * reach every check without its own. */
         if (m->timeout.line == 0)
                 c->timeout = p->config->timeout;
-        else if (c->timeout >= interval)
-                error_at(p, m->timeout, "timeout %s of [check %s] is not shorter than interval %s",
-                         format_duration(a, sizeof(a), c->timeout), c->name,
-                         format_duration(b, sizeof(b), interval));
+        resolve_interval(p, c, m);
         /* Like the timeout: a drop-in's [supervisor] value reaches every check without its own. */
         if (!m->restart_limit_given)
                 c->restart_limit = p->config->restart_limit;

@@ -73,6 +73,8 @@ typedef struct Config {
         bool heartbeat_start;           /* default no */
         usec_t reminder;                /* default 4h, 0 = never */
         unsigned outbox_max;            /* default 1000 items */
+        char *metrics_listen;           /* NULL: no /metrics endpoint; "127.0.0.1:9187" */
+        char *metrics_textfile;         /* NULL: none; a path written atomically every cycle */
         CheckConfig *checks;
         size_t n_checks;
         ChannelConfig *channels;        /* [notify NAME], verified */

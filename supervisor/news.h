@@ -4,10 +4,10 @@
  * state, a cycle's end, a notification's delivery) is published once, here,
  * to the subscribers registered at start: the D-Bus API (signals), alerting
  * (every notification, conditions and one-off events alike, and the
- * heartbeat), the fire drill, the state saver and the STATUS= line. The
- * module that learns something never calls its consumers by name, so a new
- * consumer (a metrics exporter) is one more subscriber and touches nothing
- * that publishes. Subscribers run in the order they subscribed, inside the
+ * heartbeat), the fire drill, the state saver, the STATUS= line and the
+ * metrics exporter. The module that learns something never calls its
+ * consumers by name, so a new consumer is one more subscriber and touches
+ * nothing that publishes. Subscribers run in the order they subscribed, inside the
  * publishing call; they may publish in turn.
  *
  * See also: events.h (the kinds), supervisor.c (who subscribes), check.c.
@@ -31,6 +31,7 @@ typedef enum NewsKind {
         NEWS_CYCLE_DONE,        /* the cycle's last probe ended */
         NEWS_RELOADED,          /* a new configuration is in place, its checks rebuilt */
         NEWS_DELIVERY,          /* one delivery attempt of a notification ended */
+        NEWS_DROPPED,           /* a notification was given up (outbox full, max_age): .delivery */
         NEWS_DRILL_STEP,        /* a step of the fire drill */
         _NEWS_KIND_MAX,
 } NewsKind;
@@ -63,7 +64,7 @@ typedef struct News {
                         const struct Notification *notification;
                         EventKind kind;                 /* its kind; _EVENT_KIND_MAX when not one of ours */
                         const char *channel;
-                        int error;                      /* >= 0: accepted */
+                        int error;                      /* >= 0: accepted; NEWS_DROPPED: -ETIME, -EXFULL */
                         const char *reason;
                 } delivery;
                 struct {

@@ -70,8 +70,19 @@ static void take_over(Check *c, const CheckConfig *cc, WatchedUnit *u, Check *ol
 
 enum { KEPT, KEPT_REPROBE, ADDED };
 
-/* how[i] says what became of the new checks[i]. */
-static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum, uint8_t *how) {
+/* When a kept check runs next: as before if it keeps its own pace, else now. */
+static usec_t kept_due(const Check *old, const CheckConfig *cc) {
+        uint64_t due;
+
+        if (old && old->pace && old->config->interval == cc->interval &&
+            sd_event_source_get_time(old->pace, &due) >= 0)
+                return due;
+        return now_usec(CLOCK_MONOTONIC);
+}
+
+/* how[i] says what became of the new checks[i], due[i] when it runs next
+ * if at its own pace. */
+static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum, uint8_t *how, usec_t *due) {
         Check *checks = calloc(cfg->n_checks + 1, sizeof(Check));
         size_t n = 0;
 
@@ -84,13 +95,16 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
 
                 if (cfg->skip_missing_units && u && u->view.phase == UNIT_PHASE_MISSING)
                         continue;
+                due[n] = kept_due(old, cc);
                 if (old) {
                         how[n] = old->probe ? KEPT_REPROBE : KEPT;
-                        take_over(&checks[n++], cc, u, old);
+                        take_over(&checks[n], cc, u, old);
+                        check_setup_state(&checks[n++], old);
                         names_add(&sum->kept, &sum->n_kept, cc->name);
                 } else {
                         how[n] = ADDED;
-                        check_init(&checks[n++], s, cc, u, NULL);
+                        check_init(&checks[n], s, cc, u, NULL);
+                        check_setup_state(&checks[n++], NULL);
                         names_add(&sum->added, &sum->n_added, cc->name);
                 }
         }
@@ -103,6 +117,7 @@ static void rebuild_checks(Supervisor *s, const Config *cfg, ReloadSummary *sum,
                 if (gone)
                         names_add(&sum->removed, &sum->n_removed, name);
                 check_cancel_probe(&s->checks[i]);
+                check_done(&s->checks[i]); /* what a kept check took over is no longer here */
         }
         free(s->checks);
         s->checks = checks;
@@ -131,6 +146,7 @@ static int refuse(Supervisor *s, ConfigErrors *errors, int r) {
 int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
         _cleanup_(config_freep) Config *new = NULL;
         _cleanup_free_ uint8_t *how = NULL;
+        _cleanup_free_ usec_t *due = NULL;
         ReloadSummary sum = {};
         usec_t old_interval = s->config->interval;
         int r;
@@ -145,12 +161,15 @@ int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
                 return refuse(s, errors, -EINVAL);
         }
         how = calloc(new->n_checks + 1, sizeof(uint8_t));
-        if (!how)
+        due = calloc(new->n_checks + 1, sizeof(usec_t));
+        if (!how || !due)
                 return -ENOMEM;
         (void) sd_notify(false, "RELOADING=1");
-        rebuild_checks(s, new, &sum, how);
+        rebuild_checks(s, new, &sum, how, due);
         config_free(s->config);
         s->config = TAKE_PTR(new);
+        for (size_t i = 0; i < s->n_checks; i++)
+                supervisor_pace_check(s, &s->checks[i], due[i]);
         units_unwatch_unused(s);
         news_publish(s, &(News) { .kind = NEWS_RELOADED });
         for (size_t i = 0; i < sum.n_removed; i++)

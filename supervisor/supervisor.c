@@ -5,7 +5,9 @@
  * skip_missing_units can drop units this machine does not have), and
  * registers the subscribers to the news, in the order they hear it. From
  * then on everything is asynchronous on the one sd-event loop: a cycle
- * timer starts all probes at once, each with its own deadline.
+ * timer starts all probes at once, each with its own deadline; a check
+ * with an interval of its own (dnsbl's hour) has a timer of its own, and
+ * its policy counts its own judged results as it always does.
  */
 #include "supervisor/supervisor.h"
 
@@ -18,6 +20,7 @@
 #include "supervisor/bus-api.h"
 #include "supervisor/check.h"
 #include "supervisor/drill.h"
+#include "supervisor/metrics.h"
 #include "supervisor/saver.h"
 #include "supervisor/status.h"
 #include "supervisor/test-alert.h"
@@ -87,13 +90,43 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         log_debug("cycle %" PRIu64, s->cycles);
         news_publish(s, &(News) { .kind = NEWS_CYCLE_STARTED, .cycle = { .number = s->cycles } });
         for (size_t i = 0; i < s->n_checks; i++)
-                if (check_start_probe(&s->checks[i], next_real) > 0) {
+                if (!check_own_pace(s, &s->checks[i]) && check_start_probe(&s->checks[i], next_real) > 0) {
                         s->checks[i].in_cycle = true;
                         s->cycle_outstanding++;
                 }
         if (s->cycle_outstanding == 0)
                 cycle_done(s);
         return 0;
+}
+
+bool check_own_pace(const Supervisor *s, const Check *c) {
+        return c->config->interval != s->config->interval;
+}
+
+static int on_pace(sd_event_source *src, uint64_t usec, void *userdata) {
+        Check *c = userdata;
+        usec_t interval = c->config->interval;
+
+        (void) sd_event_source_set_time(src, usec + interval);
+        (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
+        (void) check_start_probe(c, now_usec(CLOCK_REALTIME) + interval);
+        return 0;
+}
+
+void supervisor_pace_check(Supervisor *s, Check *c, usec_t due) {
+        usec_t now = now_usec(CLOCK_MONOTONIC);
+        int r;
+
+        c->pace = sd_event_source_disable_unref(c->pace);
+        if (!check_own_pace(s, c))
+                return;
+        r = sd_event_add_time(s->event, &c->pace, CLOCK_MONOTONIC, due, USEC_PER_MSEC, on_pace, c);
+        if (r < 0) {
+                log_error_errno(r, "%s: cannot arm its own timer: %m; it runs with the cycle", c->config->name);
+                return;
+        }
+        (void) sd_event_source_set_description(c->pace, "check-pace");
+        c->next_probe = now_usec(CLOCK_REALTIME) + (due > now ? due - now : 0);
 }
 
 /* Re-arm the cycle timer after the interval changed (reload). */
@@ -127,7 +160,9 @@ static void setup_checks(Supervisor *s, const StateFile *saved) {
                         log_info("%s: %s is not installed here: not watched", cc->name, cc->unit);
                         continue;
                 }
-                check_init(&s->checks[s->n_checks++], s, cc, u, e ? &e->record : NULL);
+                check_init(&s->checks[s->n_checks], s, cc, u, e ? &e->record : NULL);
+                check_setup_state(&s->checks[s->n_checks], NULL);
+                supervisor_pace_check(s, &s->checks[s->n_checks++], now_usec(CLOCK_MONOTONIC));
         }
 }
 
@@ -193,6 +228,8 @@ static int subscribe(Supervisor *s) {
                 r = saver_start(s);
         if (r >= 0)
                 r = status_line_start(s);
+        if (r >= 0)
+                r = metrics_start(s);
         return r;
 }
 
@@ -264,8 +301,9 @@ Supervisor *supervisor_free(Supervisor *s) {
         bus_api_stop(s);
         saver_stop(s);
         status_line_stop(s);
+        metrics_stop(s);
         for (size_t i = 0; i < s->n_checks; i++)
-                probe_free(s->checks[i].probe);
+                check_done(&s->checks[i]);
         free(s->checks);
         units_free(s);
         unit_manager_free(s->units_manager);

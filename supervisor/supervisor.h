@@ -1,12 +1,14 @@
 /* supervisor.h: the one supervisor context of mailsupd.
  *
  * Owns the sd-event loop, the bus, the configuration and the checks. Each
- * cycle starts every due probe at once; a result feeds the check's policy
+ * cycle starts every due probe at once (a check with an interval of its
+ * own runs on its own timer instead); a result feeds the check's policy
  * (check.c, policy.c), a verdict becomes an action on its unit (units.c,
  * actions/unit.c), and everything learnt on the way is published once
  * (news.h) to the subscribers that registered at start: the D-Bus API,
- * alerting, the fire drill, the state saver and the STATUS= line. Unit
- * state changes from the manager are judged at once, not at the next cycle.
+ * alerting, the fire drill, the state saver, the STATUS= line and the
+ * metrics exporter. Unit state changes from the manager are judged at
+ * once, not at the next cycle.
  *
  * The configuration can be replaced while running (reload.c): checks that
  * keep their name keep their state, and units are never freed before exit
@@ -42,6 +44,9 @@ typedef struct Check {
         WatchedUnit *unit;              /* NULL: no unit */
         CheckRecord rec;                /* persisted */
         Probe *probe;                   /* running probe */
+        void *probe_state;              /* what its probe type keeps between runs (postfix_log's reader) */
+        const ProbeType *probe_state_type; /* ... made for this type */
+        sd_event_source *pace;          /* its own timer, when its interval is not the cycle's */
         bool awaiting_unit;             /* failed probe waits for fresh unit state */
         bool recovering;                /* restarted; no judged result since */
         bool in_cycle;                  /* the running probe was started by the cycle */
@@ -79,6 +84,7 @@ struct Supervisor {
         struct Drill *drill;            /* drill.c, NULL when none runs */
         struct Saver *saver;            /* saver.c */
         struct StatusLine *status;      /* status.c */
+        struct Metrics *metrics;        /* metrics.c */
         struct TestAlert *test_alert;   /* test-alert.c, NULL when none runs */
 };
 
@@ -108,6 +114,12 @@ void reload_summary_done(ReloadSummary *r);
  * -EINVAL with every FILE:LINE error in *errors and keeps running on the old
  * one; -EBUSY while a drill runs. ret may be NULL. */
 int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret);
+
+/* Whether c runs at its own pace (its interval is not the cycle's). */
+bool check_own_pace(const Supervisor *s, const Check *c);
+/* (Re)arm c's own timer for due (CLOCK_MONOTONIC), or drop it for a check
+ * that runs with the cycle. */
+void supervisor_pace_check(Supervisor *s, Check *c, usec_t due);
 
 /* Clear the check's restart window and disabled flag, and probe it now. */
 void supervisor_reset_check(Check *c);

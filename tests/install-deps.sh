@@ -15,6 +15,7 @@ PACKAGES=(
 	# build
 	meson ninja-build pkg-config gcc
 	libsystemd-dev libcurl4-openssl-dev libc-ares-dev libhiredis-dev libinih-dev libssl-dev
+	libmicrohttpd-dev
 	# the fuzz harnesses (tests/fuzz/): clang and its libFuzzer/sanitizer
 	# runtimes; llvm's llvm-symbolizer names the lines in their reports
 	clang libclang-rt-14-dev llvm
@@ -30,6 +31,9 @@ PACKAGES=(
 	# real receivers for the notification tests (tests/test-notify-*.c):
 	# Alertmanager for its API v2, aiosmtpd as the external SMTP relay
 	prometheus-alertmanager python3-aiosmtpd
+	# a real Prometheus scraping mailsupd's /metrics, and promtool for the
+	# exposition and the shipped alert rules (tests/e2e/metrics-*.sh, contrib/)
+	prometheus
 	# real servers for the milter and tcp_table probe tests: OpenDKIM (and
 	# opendkim-genkey for its key), postsrsd
 	opendkim opendkim-tools postsrsd

@@ -98,6 +98,10 @@ static const struct {
         { "[supervisor]\ninterval = 1min\ntimeout = 1min\n",
           E("t.conf:3: timeout 1min of [supervisor] is not shorter than interval 1min") },
         { "[supervisor]\ninterval = 5s\n", E("t.conf:2: timeout 10s of [supervisor] is not shorter than interval 5s") },
+        /* A check's own pace: the same rule with its own interval. */
+        { GOOD "interval = 10s\n", E("t.conf:4: interval 10s of [check a] is not longer than its timeout 10s") },
+        { GOOD "interval = 1h\ntimeout = 2h\n", E("t.conf:5: timeout 2h of [check a] is not shorter than interval 1h") },
+        { GOOD "interval = 0\n", E("t.conf:4: invalid duration '0' for interval in [check a]: must be greater than 0") },
         /* Alerting: [notify NAME] channels and the heartbeat keys. */
 #define HOOK "[notify ops]\ntype = webhook\nurl = http://hooks.example/x\n" /* lines 1-3 */
         { "[notify]\ntype = webhook\n", E("t.conf:1: missing channel name in [notify]") },
@@ -138,6 +142,17 @@ static const struct {
           E("t.conf:4: depends_on makes a cycle (a -> b -> c -> a) in [check a]") },
         { "[check a]\ntype = tcp\nport = 1\ndepends_on = ,\n",
           E("t.conf:4: empty value for depends_on in [check a]: expected check names") },
+        { "[supervisor]\nmetrics_listen = localhost:9187\n",
+          E("t.conf:2: invalid address 'localhost:9187' for metrics_listen: expected PORT, ADDRESS:PORT or "
+            "[IPV6]:PORT, numeric") },
+        { "[supervisor]\nmetrics_listen = 127.0.0.1:99999\n",
+          E("t.conf:2: invalid address '127.0.0.1:99999' for metrics_listen: expected PORT, ADDRESS:PORT or "
+            "[IPV6]:PORT, numeric") },
+        { "[supervisor]\nmetrics_textfile = mailsup.prom\n",
+          E("t.conf:2: invalid path 'mailsup.prom' for metrics_textfile: must be absolute and end in .prom") },
+        { "[supervisor]\nmetrics_textfile = /var/lib/node/mailsup.txt\n",
+          E("t.conf:2: invalid path '/var/lib/node/mailsup.txt' for metrics_textfile: must be absolute and end "
+            "in .prom") },
         /* All errors of a file, in order, then those found once all is read. */
         { "port = 1\n"
           "[supervisor]\n"
@@ -389,6 +404,7 @@ static void test_embedded_default(void) {
                 unsigned fail_after;
         } want[] = {
                 { "postfix", "smtp", "postfix.service", 25, CHECK_ACTION_RESTART, 1 },
+                { "postfix-log", "postfix_log", "postfix.service", 0, CHECK_ACTION_ALERT, 1 },
                 { "dovecot", "imap", "dovecot.service", 143, CHECK_ACTION_RESTART, 1 },
                 { "opendkim", "milter", "opendkim.service", 8891, CHECK_ACTION_RESTART, 1 },
                 { "postsrsd", "tcp_table", "postsrsd.service", 10001, CHECK_ACTION_RESTART, 1 },
@@ -667,6 +683,11 @@ static void test_notify(const char *dir) {
         c = load_good("[check a]\ntype = tcp\nport = 1\n");
         CHECK(c && c->n_channels == 0 && !c->heartbeat_url && c->heartbeat_report_failures && !c->heartbeat_start);
         CHECK(c && c->reminder == 4 * USEC_PER_HOUR && c->outbox_max == 1000 && c->heartbeat_method == HEARTBEAT_POST);
+        CHECK(c && !c->metrics_listen && !c->metrics_textfile); /* metrics are off by default */
+        c = config_free(c);
+        c = load_good("[supervisor]\nmetrics_listen = 9187\nmetrics_textfile = /run/x.prom\n"
+                      "[check a]\ntype = tcp\nport = 1\n");
+        CHECK(c && streq_ptr(c->metrics_listen, "9187") && streq_ptr(c->metrics_textfile, "/run/x.prom"));
         c = config_free(c);
 
         WRITE(dir, "token", "Authorization: Bearer s3cret\n");
@@ -711,7 +732,30 @@ static void test_notify(const char *dir) {
         CHECK_INT(c->channels[1].min_severity, SEVERITY_WARNING);
 }
 
+/* Each check's pace: its own, its type's (dnsbl), else the cycle's. */
+static void test_intervals(void) {
+        Config *c = NULL;
+
+        CHECK_INT(config_load_string("[supervisor]\ninterval = 30s\n"
+                                     "[check a]\ntype = tcp\nport = 1\n"
+                                     "[check b]\ntype = tcp\nport = 1\ninterval = 5min\ntimeout = 1min\n"
+                                     "[check c]\ntype = dnsbl\naddress = 192.0.2.25\nzones = zen.spamhaus.org\n"
+                                     "[check d]\ntype = dnsbl\naddress = 192.0.2.25\nzones = zen.spamhaus.org\n"
+                                     "interval = 6h\n",
+                                     "t.conf", &c, NULL), 0);
+        CHECK(c && c->n_checks == 4);
+        if (!c || c->n_checks != 4)
+                return;
+        CHECK_INT(c->checks[0].interval, 30 * USEC_PER_SEC);
+        CHECK_INT(c->checks[1].interval, 5 * USEC_PER_MINUTE);
+        CHECK_INT(c->checks[1].timeout, USEC_PER_MINUTE);
+        CHECK_INT(c->checks[2].interval, USEC_PER_HOUR);
+        CHECK_INT(c->checks[3].interval, 6 * USEC_PER_HOUR);
+        config_free(c);
+}
+
 int main(void) {
+        test_intervals();
         test_error_cases();
         test_long_lines();
         test_defaults();

@@ -95,14 +95,27 @@ static inline void net_write(const char *name, const char *fmt, ...) {
 
 /* A port free on 127.0.0.1 for both TCP and UDP right now. */
 static inline uint16_t net_free_port(void) {
+        /* Below the kernel's ephemeral range (32768 and up here): a port of
+         * that range, free while a daemon restarts, may meanwhile become the
+         * local port of any outgoing connection on the machine. */
+        static unsigned seed;
+        FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "re");
+        unsigned low = 32768;
+
+        if (f) {
+                if (fscanf(f, "%u", &low) != 1 || low <= 10001)
+                        low = 32768;
+                fclose(f);
+        }
+        if (!seed)
+                seed = (unsigned) getpid() ^ (unsigned) time(NULL);
         for (;;) {
                 struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-                socklen_t len = sizeof(sa);
                 int t = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), u = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-                bool ok = bind(t, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
-                          getsockname(t, (struct sockaddr *) &sa, &len) == 0 &&
-                          bind(u, (struct sockaddr *) &sa, sizeof(sa)) == 0;
+                bool ok;
 
+                sa.sin_port = htons((uint16_t) (10000 + rand_r(&seed) % (low - 10000)));
+                ok = bind(t, (struct sockaddr *) &sa, sizeof(sa)) == 0 && bind(u, (struct sockaddr *) &sa, sizeof(sa)) == 0;
                 close(t);
                 close(u);
                 if (ok)

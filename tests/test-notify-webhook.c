@@ -153,7 +153,15 @@ static void test_receiver_down(sd_event *e) {
         net_kill(rcv);
 }
 
-/* 500 is not accepted; and an item never accepted expires after max_age. */
+static unsigned drops_etime;
+
+static void on_drop(const Notification *n, const char *channel, int r, const char *reason, void *userdata) {
+        if (r == -ETIME && streq(n->reason, "answered 500"))
+                drops_etime++;
+}
+
+/* 500 is not accepted; and an item never accepted expires after max_age,
+ * which the drop observer hears (the metrics exporter counts it). */
 static void test_rejected_and_expired(sd_event *e) {
         NotifierStats st;
         Notification n;
@@ -161,6 +169,7 @@ static void test_rejected_and_expired(sd_event *e) {
         pid_t rcv = notify_receiver(port, "500.jsonl", "500");
 
         nf = notifier(e, "max_age = 1s");
+        notifier_set_drop_observer(nf, on_drop, NULL);
         make_notification(&n, 200, SEVERITY_CRITICAL, "answered 500");
         CHECK_INT(notifier_submit(nf, &n), 1);
         notify_run(e, NULL, NULL, 600 * USEC_PER_MSEC);
@@ -171,6 +180,7 @@ static void test_rejected_and_expired(sd_event *e) {
         CHECK(notify_run(e, idle, nf, 3 * USEC_PER_SEC));
         notifier_get_stats(nf, &st);
         CHECK_INT(st.expired, 1);
+        CHECK_INT(drops_etime, 1);
         CHECK_INT(outbox_files(), 0);
         notifier_free(nf);
         net_kill(rcv);

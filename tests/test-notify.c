@@ -231,6 +231,14 @@ static void test_config(void) {
         CHECK(system(path) == 0);
 }
 
+/* What the drop observer heard (the metrics exporter counts it per channel). */
+static unsigned drops_full;
+
+static void on_drop(const Notification *n, const char *channel, int r, const char *reason, void *userdata) {
+        if (r == -EXFULL && streq(channel, "ops") && streq(reason, "outbox full"))
+                drops_full++;
+}
+
 /* A full outbox drops the oldest info item first, and never a critical one for an info. */
 static void test_outbox_full(void) {
         char dir[] = "/tmp/mailsup-full-XXXXXX", cmd[128];
@@ -254,6 +262,7 @@ static void test_outbox_full(void) {
         CHECK_INT(notifier_add_channel(nf, &c), 0);
         CHECK_INT(notifier_add_channel(nf, &c), -EINVAL); /* the same name twice */
         channel_config_done(&c);
+        notifier_set_drop_observer(nf, on_drop, NULL);
         notification_set(n.kind, "x");
         for (unsigned i = 0; i < 5; i++) {
                 n.severity = i < 2 ? SEVERITY_INFO : SEVERITY_CRITICAL;
@@ -266,6 +275,7 @@ static void test_outbox_full(void) {
         notifier_get_stats(nf, &st);
         CHECK_INT(st.pending, 3);
         CHECK_INT(st.dropped, 3);
+        CHECK_INT(drops_full, 3); /* each drop told, with its channel */
         notifier_free(nf);
         sd_event_unref(e);
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

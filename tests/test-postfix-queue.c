@@ -120,6 +120,23 @@ static void check_real_files(time_t before, time_t after) {
         CHECK_INT(n, 3);
 }
 
+/* The sizes the probe measured, per queue, for the metrics exporter: they
+ * add up to the total its reason names, and the deferred one matches it. */
+static void check_queue_values(const ProbeResult *r, double total) {
+        static const char *const queues[] = { "maildrop", "incoming", "active", "deferred", "hold", "corrupt" };
+        double sum = 0, v = -1, deferred = -1;
+        const char *in_reason = strstr(r->reason, "deferred ");
+
+        for (size_t i = 0; i < ELEMENTSOF(queues); i++) {
+                CHECK_INT(probe_result_value(r, "postfix_queue_messages", queues[i], &v), 0);
+                sum += v;
+        }
+        CHECK(sum == total);
+        CHECK_INT(probe_result_value(r, "postfix_queue_messages", "deferred", &deferred), 0);
+        if (in_reason)
+                CHECK(deferred == strtod(in_reason + 9, NULL));
+}
+
 static void run_loaded(Config *config, ProbeResult *ret) {
         sd_event *e = NULL;
         NetRun run = {};
@@ -150,6 +167,7 @@ static void test_growth(void) {
                 return;
         run_loaded(config, &r);
         CHECK(r.status == PROBE_OK && strstr(r.reason, "total 3 "));
+        check_queue_values(&r, 3);
         run_loaded(config, &r); /* no growth */
         CHECK(r.status == PROBE_OK);
         inject(2);
@@ -157,6 +175,7 @@ static void test_growth(void) {
         run_loaded(config, &r);
         CHECK(r.status == PROBE_THRESHOLD && r.severity == PROBE_SEVERITY_WARNING);
         CHECK(strstr(r.reason, "total grew by 2 to 5 in one cycle, above max_growth 1"));
+        check_queue_values(&r, 5); /* a threshold result carries its figures too */
         run_loaded(config, &r); /* steady again */
         CHECK(r.status == PROBE_OK && strstr(r.reason, "total 5 "));
         config_free(config);

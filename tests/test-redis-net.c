@@ -103,6 +103,19 @@ static void test_bounds(void) {
         redis_hostile("redis endless PONGs", &extra, 1, PROBE_OK, "PING answered PONG");
 }
 
+/* What the exporter shows: used_memory, a little above zero, and the
+ * server's maxmemory of 10mb (read for max_memory = N%). */
+static void check_memory_values(uint16_t port) {
+        ProbeResult r = {};
+        double used = 0, max = 0;
+
+        CHECK(net_probe(net_conf("type = redis\nport = %u\nmax_memory = 90%%\n", port), &r));
+        CHECK_INT(probe_result_value(&r, "redis_memory_used_bytes", NULL, &used), 0);
+        CHECK(used > 100000 && used < 10 * 1024 * 1024);
+        CHECK_INT(probe_result_value(&r, "redis_memory_max_bytes", NULL, &max), 0);
+        CHECK(max == 10 * 1024 * 1024);
+}
+
 int main(void) {
         uint16_t port, aport;
         pid_t redis, auth;
@@ -126,6 +139,7 @@ int main(void) {
                            "max_memory = 1GB\n", aport), PROBE_OK, "PING answered PONG, used_memory");
                 net_expect("redis above max_memory", net_conf("type = redis\nport = %u\nmax_memory = 100kb\n", port),
                            PROBE_THRESHOLD, "above max_memory 100KB");
+                check_memory_values(port);
                 net_expect("redis within 90%", net_conf("type = redis\nport = %u\nmax_memory = 90%%\n", port),
                            PROBE_OK, "within max_memory 9MB (90% of 10MB)");
                 net_expect("redis above 1%", net_conf("type = redis\nport = %u\nmax_memory = 1%%\n", port),

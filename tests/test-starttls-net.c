@@ -106,7 +106,25 @@ static const char *smtp(int server, const char *extra) {
                         net_path("ca.pem"), extra);
 }
 
+/* A cold Postfix's first TLS conversation also spawns tlsmgr and an smtpd
+ * that loads its keys: on a loaded machine that took over the probe's 2s,
+ * a start-up cost no case is about. Wait (up to 60s) until one STARTTLS
+ * conversation has succeeded, then judge the cases. */
+static void postfix_warm_up(void) {
+        char copy[NET_CONF_MAX];
+        ProbeResult r = {};
+
+        for (int i = 0; i < 20; i++) {
+                snprintf(copy, sizeof(copy), "%s", smtp(VALID, "timeout = 2s"));
+                if (net_probe(copy, &r) && r.status == PROBE_OK)
+                        return;
+                sleep(1);
+        }
+        fprintf(stderr, "Postfix never completed a STARTTLS conversation: %s\n", r.reason);
+}
+
 static void test_postfix(void) {
+        postfix_warm_up();
         expect("smtp starttls valid", smtp(VALID, ""), PROBE_OK, PROBE_SEVERITY_NONE,
                "EHLO over TLS answered 250, certificate valid until");
         expect("smtp starttls valid, by address", net_conf("type = smtp\nport = %u\nstarttls = yes\nca_file = %s\n",

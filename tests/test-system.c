@@ -64,6 +64,14 @@ static void test_memory_load(void) {
         net_write("meminfo", MEMINFO("8000000", "2000000"));
         expect("memory 75%", net_conf("type = system\nmetric = memory\nproc_meminfo = %s\n", mem), PROBE_OK,
                PROBE_SEVERITY_NONE, "memory 75% used, within warn 90%");
+        {
+                ProbeResult r = {};
+                double v = 0;
+
+                CHECK(net_probe(net_conf("type = system\nmetric = memory\nproc_meminfo = %s\n", mem), &r));
+                CHECK_INT(probe_result_value(&r, "system_used_ratio", "memory", &v), 0);
+                CHECK(v == 0.75); /* what the exporter shows as mailsup_system_used_ratio */
+        }
         net_write("meminfo", MEMINFO("8000000", "720000"));
         expect("memory 91%", net_conf("type = system\nmetric = memory\nproc_meminfo = %s\n", mem), PROBE_THRESHOLD,
                PROBE_SEVERITY_WARNING, "memory 91% used, above warn 90%");

@@ -87,6 +87,17 @@ static void expect(const char *name, int server, const char *extra, ProbeStatus 
         CHECK(net_probe(body, &r) && r.severity == sev);
 }
 
+/* The certificate's notAfter as the measured value the exporter shows
+ * (mailsup_cert_expiry_timestamp_seconds): the day it was made for. */
+static void check_expiry_value(int server, const char *extra, usec_t want) {
+        ProbeResult r = {};
+        double v = 0;
+
+        CHECK(net_probe(net_conf("type = http\nurl = https://127.0.0.1:%u/\n%s", ports[server], extra), &r));
+        CHECK_INT(probe_result_value(&r, "cert_expiry_timestamp_seconds", NULL, &v), 0);
+        CHECK(v > (double) (want / USEC_PER_SEC) - 86400 * 1.5 && v < (double) (want / USEC_PER_SEC) + 86400 * 1.5);
+}
+
 static void test_https(void) {
         char ca[300], ca3[340], soon[64];
         usec_t t = now_usec(CLOCK_REALTIME) + 5 * USEC_PER_DAY;
@@ -97,6 +108,7 @@ static void test_https(void) {
         strftime(soon, sizeof(soon), "certificate expires in 5 days (%Y-%m-%d)", gmtime_r(&s, &tm));
         expect("https valid via ca_file", VALID, ca, PROBE_OK, PROBE_SEVERITY_NONE, "status 200, certificate valid until");
         expect("https expiring in 5 days", SOON, ca, PROBE_THRESHOLD, PROBE_SEVERITY_WARNING, soon);
+        check_expiry_value(SOON, ca, t);
         snprintf(ca3, sizeof(ca3), "%scert_warn_days = 3\n", ca);
         expect("https 5 days, cert_warn_days = 3", SOON, ca3, PROBE_OK,
                PROBE_SEVERITY_NONE, "status 200, certificate valid until");

@@ -262,6 +262,46 @@ static void test_json_fprint(void) {
         CHECK_STREQ(out, "\"\"\"a\\\"b\\u000a\"\"\\\\xff\"");
 }
 
+static char *slurp(const char *path) {
+        static char buf[256];
+        FILE *f = fopen(path, "re");
+        size_t n;
+
+        if (!f)
+                return NULL;
+        n = fread(buf, 1, sizeof(buf) - 1, f);
+        buf[n] = '\0';
+        fclose(f);
+        return buf;
+}
+
+/* The textfile and the counters' file: replaced whole, readable by their
+ * reader whatever the umask, no temp file left, and a failure leaves the
+ * old file as it was. */
+static void test_write_file_atomic(void) {
+        char dir[] = "/tmp/mailsup-atomic-XXXXXX", path[128], tmp[140], cmd[160];
+        struct stat st;
+        mode_t old = umask(077);
+
+        CHECK(mkdtemp(dir) != NULL);
+        snprintf(path, sizeof(path), "%s/mailsup.prom", dir);
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        CHECK_INT(write_file_atomic(path, "a 1\n", 4, 0644), 0);
+        CHECK_STREQ(slurp(path), "a 1\n");
+        CHECK_INT(write_file_atomic(path, "b 2\nc 3\n", 8, 0644), 0);
+        CHECK_STREQ(slurp(path), "b 2\nc 3\n");
+        CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0644);
+        CHECK(access(tmp, F_OK) < 0 && errno == ENOENT);
+        snprintf(cmd, sizeof(cmd), "%s/missing/x.prom", dir);
+        CHECK_INT(write_file_atomic(cmd, "x", 1, 0644), -ENOENT);
+        CHECK(mkdir(tmp, 0700) == 0); /* the temp name taken by a directory: refused, old file kept */
+        CHECK(write_file_atomic(path, "d 4\n", 4, 0644) < 0);
+        CHECK_STREQ(slurp(path), "b 2\nc 3\n");
+        umask(old);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+}
+
 int main(void) {
         test_parse_duration();
         test_format_duration();
@@ -271,5 +311,6 @@ int main(void) {
         test_text_clean();
         test_trust_judge();
         test_json_fprint();
+        test_write_file_atomic();
         return tests_summary("test-util");
 }

@@ -139,13 +139,29 @@ wait_for() {
 }
 
 # free_port: a TCP port on 127.0.0.1 that nobody listens on right now.
+# free_port: a TCP (and UDP) port of 127.0.0.1 that nothing uses now,
+# below the kernel's ephemeral range (ip_local_port_range): a port of that
+# range, left free while a service restarts, may meanwhile become the local
+# port of any outgoing connection on the machine, and the service then
+# fails to bind it ("Address already in use").
 free_port() {
 	python3 -c '
-import socket
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()
+import random, socket
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+while True:
+    port = random.randrange(10000, low)
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        t.bind(("127.0.0.1", port))
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        t.close()
+        u.close()
+    print(port)
+    break
 '
 }
 
