@@ -149,7 +149,13 @@ grep -q "flow: failing while lmtp is failing: the restart of postfix.service wai
 pass "LMTP gone: $(status flow | grep -o 'deferred: .*' | head -n 1); postfix not restarted"
 mailflow_lmtp on dovecot.service "$lmtp" || fail "could not restart LMTP"
 wait_for '[[ $(check_state flow) == ok ]]' 60 "flow recovers" || fail "flow did not recover with LMTP back"
-pass "LMTP back: flow ok"
+# What Postfix deferred meanwhile waits for its queue's next try: a canary
+# late then is not lmtp's any more, and may restart Postfix (the policy).
+wait_for '[[ -z $(postqueue -c "$(postfix_dir postfix.service)/conf" -j) ]]' 90 "Postfix's queue drained" ||
+	fail "mail left in Postfix's queue with LMTP back"
+wait_for '[[ $(check_state flow) == ok ]]' 60 "flow ok" || fail "flow $(status flow)"
+pass "LMTP back: flow ok, the queue drained"
+restarts=$(count_events unit-restarting)
 
 # 5. rspamd gone: mail passes unscanned.
 systemctl --user stop rspamd.service
@@ -159,5 +165,5 @@ grep -Eq "arrived in [0-9.]+s without a header matching '\^X-Spam-Status:' \(que
 	<<<"$(status flow)" || fail "the failure does not say the header and the cause: $(status flow)"
 grep -q "flow: failing while rspamd is failing: the restart of postfix.service waits" <<<"$(events stand-aside)" ||
 	fail "no stand-aside naming rspamd: $(events stand-aside)"
-[[ $(count_events unit-restarting) == 0 ]] || fail "postfix was restarted: $(events unit-restarting)"
+[[ $(count_events unit-restarting) == "$restarts" ]] || fail "postfix was restarted: $(events unit-restarting)"
 pass "rspamd stopped: $(status flow | grep -o 'arrived in.*' | head -n 1); postfix not restarted"
