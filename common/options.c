@@ -2,8 +2,10 @@
 #include "common/options.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 int option_error(char **error, const char *fmt, ...) {
@@ -144,5 +146,26 @@ int option_parse_cert_key(const char *key, const char *value, char **ca_file, ui
                 *cert_warn_days_set = true;
         } else
                 return -ENOENT;
+        return 0;
+}
+
+int option_read_secret(const char *key, const char *path, char *buf, size_t size, char **error) {
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
+        ssize_t l;
+
+        if (fd < 0)
+                return option_error(error, "cannot open %s '%s': %s", key, path, strerror(errno));
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+                return option_error(error, "%s '%s' is not a regular file", key, path);
+        if (st.st_mode & S_IROTH)
+                return option_error(error, "%s '%s' is readable by every user (mode %04o): "
+                                    "chmod o-r it, it holds a secret", key, path, (unsigned) (st.st_mode & 07777));
+        l = read(fd, buf, size - 1);
+        if (l < 0)
+                return option_error(error, "cannot read %s '%s': %s", key, path, strerror(errno));
+        if ((size_t) l == size - 1)
+                return option_error(error, "%s '%s' is larger than %zu bytes", key, path, size - 2);
+        buf[l] = '\0';
         return 0;
 }

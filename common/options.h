@@ -45,3 +45,10 @@ int option_parse_count(const char *key, const char *value, uint64_t *ret, char *
  * other key. */
 int option_parse_cert_key(const char *key, const char *value, char **ca_file, uint64_t *cert_warn_days,
                           bool *cert_warn_days_set, char **error);
+
+/* A secret file (password_file, token_file): a regular file, not a
+ * symlink, that others cannot read, of fewer than size - 1 bytes, into
+ * buf (NUL-terminated). Errors name key and path: "password_file
+ * '/etc/x' is readable by every user (mode 0644): chmod o-r it". */
+#define OPTION_SECRET_MAX 8192
+int option_read_secret(const char *key, const char *path, char *buf, size_t size, char **error);

@@ -13,15 +13,11 @@
 #include "notify/channel.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <ifaddrs.h>
 #include <netinet/in.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "common/options.h"
-
-#define SECRET_FILE_MAX 8192
 
 const char *const channel_common_keys[] = { "type", "min_severity", "max_age", "timeout", "url", "ca_file", NULL };
 /* Parsed here for the types that list them. */
@@ -167,34 +163,10 @@ int channel_config_parse_key(ChannelConfig *c, const char *key, const char *valu
         return 0;
 }
 
-/* Reads a secret file that only its owner (and group) may read. O_NONBLOCK:
- * a FIFO named here must not hang the load (nor the loop, on reload); it is
- * refused as not a regular file. */
-static int read_secret(const char *key, const char *path, char *buf, size_t size, char **error) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK);
-        struct stat st;
-        ssize_t l;
-
-        if (fd < 0)
-                return option_error(error, "cannot open %s '%s': %s", key, path, strerror(errno));
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
-                return option_error(error, "%s '%s' is not a regular file", key, path);
-        if (st.st_mode & S_IROTH)
-                return option_error(error, "%s '%s' is readable by every user (mode %04o): "
-                                    "chmod o-r it, it holds a secret", key, path, (unsigned) (st.st_mode & 07777));
-        l = read(fd, buf, size - 1);
-        if (l < 0)
-                return option_error(error, "cannot read %s '%s': %s", key, path, strerror(errno));
-        if ((size_t) l == size - 1)
-                return option_error(error, "%s '%s' is larger than %zu bytes", key, path, size - 2);
-        buf[l] = '\0';
-        return 0;
-}
-
 /* A bearer token: one line of printable characters, sent as Authorization. */
 static int load_token(ChannelConfig *c, char **error) {
-        char buf[SECRET_FILE_MAX], header[SECRET_FILE_MAX + 32];
-        int r = read_secret("token_file", c->token_file, buf, sizeof(buf), error);
+        char buf[OPTION_SECRET_MAX], header[OPTION_SECRET_MAX + 32];
+        int r = option_read_secret("token_file", c->token_file, buf, sizeof(buf), error);
         size_t n;
 
         if (r < 0)
@@ -217,7 +189,7 @@ static int load_token(ChannelConfig *c, char **error) {
 }
 
 static int load_secrets(ChannelConfig *c, char **error) {
-        char buf[SECRET_FILE_MAX], *save = NULL;
+        char buf[OPTION_SECRET_MAX], *save = NULL;
         int r;
 
         if (c->token_file) {
@@ -229,7 +201,7 @@ static int load_secrets(ChannelConfig *c, char **error) {
         if (c->password_file) {
                 if (c->password)
                         return option_error(error, "password and password_file both given: keep one");
-                r = read_secret("password_file", c->password_file, buf, sizeof(buf), error);
+                r = option_read_secret("password_file", c->password_file, buf, sizeof(buf), error);
                 if (r < 0)
                         return r;
                 buf[strcspn(buf, "\r\n")] = '\0';
@@ -238,7 +210,7 @@ static int load_secrets(ChannelConfig *c, char **error) {
         }
         if (!c->header_file)
                 return 0;
-        r = read_secret("header_file", c->header_file, buf, sizeof(buf), error);
+        r = option_read_secret("header_file", c->header_file, buf, sizeof(buf), error);
         for (char *l = r < 0 ? NULL : strtok_r(buf, "\r\n", &save); l; l = strtok_r(NULL, "\r\n", &save))
                 if (l[0] != '#' && (r = parse_header(c, l, error)) < 0)
                         break;

@@ -1,8 +1,10 @@
-/* http.c: the "http" probe: one GET, judged on status code and body.
+/* http.c: the "http" probe: one GET or POST, judged on status code and body.
  *
  * For rspamd's controller, a webmail, an autoconfig endpoint: a process can
  * hold its port and still answer 502, or an error page instead of the
- * expected text. libcurl does the HTTP and TLS on the shared loop through
+ * expected text, or a spam filter whose /ping says pong while its scanner
+ * is broken (the default rspamd check POSTs GTUBE to /checkv2 and wants
+ * "action": "reject"). libcurl does the HTTP and TLS on the shared loop through
  * curl-event.c. Each run has its own multi handle and so a fresh connection:
  * a reused one would hide a server that no longer accepts (and the cost, one
  * handle per check per cycle, is nothing). No proxy from the environment, no
@@ -39,6 +41,8 @@ typedef struct Http {
         size_t body_len;
         bool truncated;
         EasyHeaders headers;    /* counted and bounded by easy_setup()'s callback */
+        char *request;          /* a POST's body */
+        size_t request_len;
         char body[HTTP_BODY_MAX + 1];
 } Http;
 
@@ -51,6 +55,7 @@ static void http_stop(Probe *p) {
         if (h->easy)
                 curl_easy_cleanup(h->easy);
         h->ce = curl_event_free(h->ce);
+        free(h->request);
         free(h);
         p->data = NULL;
 }
@@ -183,9 +188,13 @@ static void http_judge(Http *h) {
         }
         h->body[h->body_len] = '\0'; /* regexec stops at the first NUL of a binary body */
         if (o->body_re_compiled && regexec(&o->body_re, h->body, 0, NULL, 0) != 0) {
+                char got[96];
+
+                /* What came instead: rspamd's verdict is in its first bytes. */
                 sanitize_line(snippet, sizeof(snippet), o->expect_body, strlen(o->expect_body));
-                probe_finish(h->probe, PROBE_BAD_REPLY, "body does not match '%s'%s", snippet,
-                             h->truncated ? " in its first 64 KiB" : "");
+                sanitize_line(got, sizeof(got), h->body, h->body_len);
+                probe_finish(h->probe, PROBE_BAD_REPLY, "body does not match '%s'%s: \"%s\"", snippet,
+                             h->truncated ? " in its first 64 KiB" : "", got);
                 return;
         }
         http_judge_cert(h, o, code);
@@ -223,6 +232,9 @@ static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
                 return -EINVAL;
         if (is_https(o) && curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) != CURLE_OK)
                 return -EINVAL;
+        if (h->request && (curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) h->request_len) != CURLE_OK ||
+                           curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->request) != CURLE_OK))
+                return -EINVAL;
         return 0;
 }
 
@@ -241,6 +253,20 @@ static int http_start(Probe *p) {
         h->probe = p;
         h->fd = -1;
         p->data = h;
+        if (o->post) {
+                char reason[PROBE_REASON_MAX];
+
+                /* Read at each run: a body replaced on disk is the next run's. */
+                r = http_read_body_file(o->body_file, &h->request, &h->request_len, reason, sizeof(reason));
+                if (r == -ENOMEM) {
+                        http_stop(p);
+                        return r;
+                }
+                if (r < 0) {
+                        probe_finish(p, PROBE_INTERNAL_ERROR, "%s", reason);
+                        return 0;
+                }
+        }
         h->easy = curl_easy_init();
         r = h->easy ? curl_event_new(p->event, on_done, h, &h->ce) : -ENOMEM;
         if (r >= 0)
@@ -280,9 +306,10 @@ const ProbeType probe_type_http = {
         .start = http_start,
         .stop = http_stop,
         .describe_timeout = http_describe_timeout,
-        .keys = (const char *const[]) { "url", "expect_status", "expect_body", "tls_verify", "unix_socket",
-                                        "ca_file", "cert_warn_days", NULL },
+        .keys = (const char *const[]) { "url", "method", "body_file", "expect_status", "expect_body", "tls_verify",
+                                        "unix_socket", "ca_file", "cert_warn_days", NULL },
         .parse_key = http_parse_key,
         .verify = http_verify,
         .free_options = http_free_options,
+        .check_access = http_check_access,
 };

@@ -10,44 +10,43 @@
  * With starttls = yes the probe says "m1 STARTTLS" after the greeting,
  * wants "m1 OK", lets the engine shake hands and says "m2 LOGOUT" over TLS.
  * With tls = yes (993) the engine shakes hands first; the conversation is
- * the plain one. Certificates: tls.h.
+ * the plain one. Certificates: tls.h. The greeting and STARTTLS are shared
+ * with roundtrip (imap.h).
  *
- * See also: imap-parse.h, stream.h, tls.h, smtp.c.
+ * See also: imap.h, imap-parse.h, stream.h, tls.h, smtp.c.
  */
-#include "probes/imap-parse.h"
-#include "probes/stream.h"
+#include "probes/imap.h"
 
 enum {
-        IMAP_STEP_GREETING,
-        IMAP_STEP_LOGOUT,
-        IMAP_STEP_STARTTLS,
+        IMAP_STEP_LOGOUT = IMAP_STEP_NEXT,
 };
 
-/* The tag of the command in flight: STARTTLS is m1, and LOGOUT after it m2. */
-static const char *our_tag(Stream *s) {
-        return s->step == IMAP_STEP_LOGOUT && s->tls_options && s->tls_options->starttls ? "m2" : "m1";
+static const ImapDialect *dialect(const Stream *s) {
+        return s->ops->data;
 }
 
-static bool is_our_tag(Stream *s, const ImapLine *l) {
-        const char *tag = our_tag(s);
+bool imap_is_our_tag(const Stream *s, const ImapLine *l) {
+        char tag[16];
+        int n = snprintf(tag, sizeof(tag), "m%u", s->tag);
 
-        return l->tag_len == strlen(tag) && memcmp(l->tag, tag, l->tag_len) == 0;
+        return l->tag && l->tag_len == (size_t) n && memcmp(l->tag, tag, l->tag_len) == 0;
 }
 
-static void send_command(Stream *s, unsigned step, const char *command, const char *expect) {
-        char line[32];
+void imap_send_command(Stream *s, unsigned step, const char *command, const char *expect) {
+        char line[STREAM_OUT_MAX];
 
         s->step = step;
-        snprintf(line, sizeof(line), "%s %s\r\n", our_tag(s), command);
-        if (stream_send(s, line) < 0) {
-                stream_end(s, PROBE_INTERNAL_ERROR, "%s line does not fit the output buffer", command);
+        s->tag++;
+        if ((size_t) snprintf(line, sizeof(line), "m%u %s\r\n", s->tag, command) >= sizeof(line) ||
+            stream_send(s, line) < 0) {
+                stream_end(s, PROBE_INTERNAL_ERROR, "%.32s line does not fit the output buffer", command);
                 return;
         }
         stream_expect(s, expect);
 }
 
-static void send_logout(Stream *s) {
-        send_command(s, IMAP_STEP_LOGOUT, "LOGOUT", "reply to LOGOUT");
+void imap_stream_ready(Stream *s) {
+        dialect(s)->ready(s);
 }
 
 static void on_greeting(Stream *s, const ImapLine *l, const char *text, const char *line) {
@@ -57,9 +56,9 @@ static void on_greeting(Stream *s, const ImapLine *l, const char *text, const ch
         case IMAP_UNTAGGED_OK:
         case IMAP_UNTAGGED_PREAUTH:
                 if (s->tls_options && s->tls_options->starttls)
-                        send_command(s, IMAP_STEP_STARTTLS, "STARTTLS", "reply to STARTTLS");
+                        imap_send_command(s, IMAP_STEP_STARTTLS, "STARTTLS", "reply to STARTTLS");
                 else
-                        send_logout(s);
+                        imap_stream_ready(s);
                 break;
         case IMAP_UNTAGGED_BYE:
         case IMAP_UNTAGGED_NO:
@@ -77,7 +76,7 @@ static void on_greeting(Stream *s, const ImapLine *l, const char *text, const ch
 static void on_logout_reply(Stream *s, const ImapLine *l, const char *text, const char *line) {
         const char *sep = *text ? " " : "";
 
-        if (l->kind == IMAP_CONTINUATION || (l->tag && !is_our_tag(s, l)))
+        if (l->kind == IMAP_CONTINUATION || (l->tag && !imap_is_our_tag(s, l)))
                 stream_end(s, PROBE_PROTOCOL_ERROR, "unexpected reply to LOGOUT: \"%s\"", line);
         else if (l->kind == IMAP_TAGGED_OK)
                 stream_end(s, PROBE_OK, "LOGOUT %sanswered OK", s->tls ? "over TLS " : "");
@@ -87,7 +86,7 @@ static void on_logout_reply(Stream *s, const ImapLine *l, const char *text, cons
 
 /* Untagged lines first (a CAPABILITY) are skipped, as for LOGOUT. */
 static void on_starttls_reply(Stream *s, const ImapLine *l, const char *text, const char *line) {
-        if (l->kind == IMAP_CONTINUATION || (l->tag && !is_our_tag(s, l)))
+        if (l->kind == IMAP_CONTINUATION || (l->tag && !imap_is_our_tag(s, l)))
                 stream_end(s, PROBE_PROTOCOL_ERROR, "unexpected reply to STARTTLS: \"%s\"", line);
         else if (l->kind == IMAP_TAGGED_OK)
                 stream_upgrade_tls(s);
@@ -96,10 +95,17 @@ static void on_starttls_reply(Stream *s, const ImapLine *l, const char *text, co
                            *text ? " " : "", text);
 }
 
-static size_t imap_input(Stream *s, const char *buf, size_t len) {
+void imap_line_texts(const ImapLine *l, const char *buf, char *text, size_t text_size, char *line, size_t line_size) {
+        size_t n = l->consumed - 1; /* without the LF, and without the CR */
+
+        sanitize_line(text, text_size, l->text, l->text_len);
+        sanitize_line(line, line_size, buf, n > 0 && buf[n - 1] == '\r' ? n - 1 : n);
+}
+
+/* One line, judged by the step it came in. */
+static size_t imap_line_input(Stream *s, const char *buf, size_t len) {
         ImapLine l;
         char text[160], line[96];
-        size_t n;
         int r;
 
         r = imap_line_parse(buf, len, &l);
@@ -112,9 +118,7 @@ static size_t imap_input(Stream *s, const char *buf, size_t len) {
         if (r < 0)
                 return 0;
 
-        sanitize_line(text, sizeof(text), l.text, l.text_len);
-        n = l.consumed - 1; /* without the LF, and without the CR */
-        sanitize_line(line, sizeof(line), buf, n > 0 && buf[n - 1] == '\r' ? n - 1 : n);
+        imap_line_texts(&l, buf, text, sizeof(text), line, sizeof(line));
         if (s->step == IMAP_STEP_GREETING)
                 on_greeting(s, &l, text, line);
         else if (s->step == IMAP_STEP_STARTTLS)
@@ -124,9 +128,23 @@ static size_t imap_input(Stream *s, const char *buf, size_t len) {
         return l.consumed;
 }
 
+size_t imap_stream_input(Stream *s, const char *buf, size_t len) {
+        if (s->step >= IMAP_STEP_NEXT && dialect(s)->input)
+                return dialect(s)->input(s, buf, len);
+        return imap_line_input(s, buf, len);
+}
+
+static void send_logout(Stream *s) {
+        imap_send_command(s, IMAP_STEP_LOGOUT, "LOGOUT", "reply to LOGOUT");
+}
+
+/* The imap probe's own part is LOGOUT, read line by line like the greeting. */
+static const ImapDialect logout_dialect = { .ready = send_logout };
+
 static const StreamOps imap_ops = {
-        .input = imap_input,
-        .tls_ready = send_logout,
+        .input = imap_stream_input,
+        .tls_ready = imap_stream_ready,
+        .data = &logout_dialect,
 };
 
 static int imap_start(Probe *p) {

@@ -17,7 +17,7 @@
 extern const ProbeType probe_type_tcp, probe_type_smtp, probe_type_imap, probe_type_http, probe_type_dns,
         probe_type_redis, probe_type_milter, probe_type_tcp_table,
         probe_type_program, probe_type_file, probe_type_system, probe_type_postfix_queue, probe_type_lmtp,
-        probe_type_postfix_log, probe_type_dnsbl;
+        probe_type_postfix_log, probe_type_dnsbl, probe_type_roundtrip;
 
 const ProbeType *const probe_types[] = {
         &probe_type_tcp,
@@ -35,6 +35,7 @@ const ProbeType *const probe_types[] = {
         &probe_type_lmtp,
         &probe_type_postfix_log,
         &probe_type_dnsbl,
+        &probe_type_roundtrip,
         NULL,
 };
 

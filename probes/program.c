@@ -1,57 +1,39 @@
 /* program.c: the "program" probe: run a command, exit 0 means healthy.
  *
  * For what no protocol probe covers (postqueue -p, a site's own script).
- * The command is fork/exec'ed without a shell, in a process group of its
- * own, stdout and stderr to one pipe read without blocking (the first
- * PROGRAM_OUTPUT_MAX bytes kept, the rest drained and dropped); its exit
- * comes from sd-event's child source. At the deadline the whole group gets
- * SIGKILL and is reaped later by the loop (a floating source), never with
- * a blocking wait. sd_event_add_child() needs SIGCHLD blocked: the first
- * run blocks it in the process (the supervisor is single-threaded and
- * reaps children only through sd-event), so the owner need not.
+ * The command runs as child.h runs it: no shell, a process group of its
+ * own, its output read without blocking (the first PROGRAM_OUTPUT_MAX
+ * bytes kept, the rest dropped), its exit from sd-event's child source. At
+ * the deadline the whole group gets SIGKILL and is reaped later by the
+ * loop, never with a blocking wait.
  *
- * The child gets only stdin (/dev/null), stdout and stderr (every other fd
- * is closed: libcurl's socketpairs, for one, lack CLOEXEC) and a clean
- * environment (PROGRAM_PATH, LANG=C, nothing inherited). A command without
- * a '/' is looked up in PROGRAM_PATH once, at load; the executable that
- * runs must be trusted as a config file is (common/trust.h): one that
- * anyone but root can change is refused.
+ * The child gets only stdin (/dev/null), stdout and stderr and a clean
+ * environment (child.h). A command without a '/' is looked up in
+ * CHILD_PATH once, at load; the executable that runs must be trusted as a
+ * config file is (common/trust.h): one that anyone but root can change is
+ * refused.
  *
  * Keys: command (required).
  *
- * See also: program.h, probe.h.
+ * See also: program.h, child.h, probe.h.
  */
 #include "probes/program.h"
 
-#include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
-#include <sys/epoll.h>
-#include <sys/wait.h>
 
 #include "common/options.h"
 #include "common/trust.h"
+#include "probes/child.h"
 #include "probes/probe.h"
-
-static int close_fd(int fd) {
-        if (fd >= 0)
-                close(fd);
-        return -1;
-}
-
-#define PROGRAM_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 typedef struct ProgramOptions {
         char **argv;
-        char *exe;                      /* argv[0] found in PROGRAM_PATH, or as given; NULL: not found */
+        char *exe;                      /* argv[0] found in CHILD_PATH, or as given; NULL: not found */
 } ProgramOptions;
 
 typedef struct Program {
         Probe *probe;
-        pid_t pid;
-        int fd;
-        bool exited;
-        sd_event_source *child, *io;
+        Child *child;
         size_t len;
         char out[PROGRAM_OUTPUT_MAX];
 } Program;
@@ -128,52 +110,20 @@ void program_output_line(char *dst, size_t size, const char *out, size_t len) {
         sanitize_line(dst, size, folded, n);
 }
 
-static void program_drain(Program *pr) {
-        char scratch[4096];
+/* The first PROGRAM_OUTPUT_MAX bytes are kept; the rest is dropped. */
+static void on_output(Child *c, const char *buf, size_t len, void *userdata) {
+        Program *pr = userdata;
+        size_t n = len < sizeof(pr->out) - pr->len ? len : sizeof(pr->out) - pr->len;
 
-        while (pr->fd >= 0) {
-                bool keep = pr->len < sizeof(pr->out);
-                ssize_t n = read(pr->fd, keep ? pr->out + pr->len : scratch,
-                                 keep ? sizeof(pr->out) - pr->len : sizeof(scratch));
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0 && errno == EAGAIN)
-                        return;
-                if (n <= 0) { /* EOF or error: nothing more to read */
-                        pr->io = sd_event_source_disable_unref(pr->io);
-                        pr->fd = close_fd(pr->fd);
-                        return;
-                }
-                if (keep)
-                        pr->len += (size_t) n;
-        }
+        memcpy(pr->out + pr->len, buf, n);
+        pr->len += n;
 }
 
-static int on_output(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        program_drain(userdata);
-        return 0;
-}
-
-/* The child of a finished run, reaped by the loop after us. */
-static int on_orphan_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
-        (void) sd_event_source_set_floating(s, false);
-        sd_event_source_unref(s);
-        return 0;
-}
-
-static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata) {
+static void on_exited(Child *c, const siginfo_t *si, void *userdata) {
         Program *pr = userdata;
         char out[PROBE_REASON_MAX];
         const char *sep;
 
-        if (!pr)
-                return on_orphan_exit(s, si, userdata);
-        pr->exited = true;
-        /* Still a zombie here, so the group id cannot be reused yet: end what
-         * the command left behind in its group. */
-        (void) kill(-pr->pid, SIGKILL);
-        program_drain(pr);
         program_output_line(out, sizeof(out), pr->out, pr->len);
         sep = out[0] ? ": " : "";
         if (si->si_code == CLD_EXITED && si->si_status == 0)
@@ -183,95 +133,18 @@ static int on_child_exit(sd_event_source *s, const siginfo_t *si, void *userdata
         else
                 probe_finish(pr->probe, PROBE_BAD_REPLY, "killed by SIG%s%s%s",
                              sigabbrev_np(si->si_status) ?: "?", sep, out);
-        return 0;
 }
+
+static const ChildOps program_child_ops = { .output = on_output, .exited = on_exited };
 
 static void program_stop(Probe *p) {
         Program *pr = p->data;
 
         if (!pr)
                 return;
-        if (pr->child && !pr->exited) {
-                /* Not exited: kill the group; the loop reaps it, not us. */
-                (void) kill(-pr->pid, SIGKILL);
-                (void) sd_event_source_set_userdata(pr->child, NULL);
-                (void) sd_event_source_set_child_process_own(pr->child, true);
-                (void) sd_event_source_set_floating(pr->child, true);
-        }
-        pr->child = sd_event_source_unref(pr->child);
-        pr->io = sd_event_source_disable_unref(pr->io);
-        close_fd(pr->fd);
+        child_free(pr->child);
         free(pr);
         p->data = NULL;
-}
-
-/* In the child: only fds 0-2 stay open. */
-static void close_other_fds(void) {
-        long max;
-
-        if (close_range(3, ~0U, 0) == 0)
-                return;
-        max = sysconf(_SC_OPEN_MAX); /* a kernel before 5.9 */
-        for (int fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
-                (void) close(fd);
-}
-
-__attribute__((noreturn)) static void program_exec(const ProgramOptions *o, int out) {
-        static char *clean_env[] = { (char *) "PATH=" PROGRAM_PATH, (char *) "LANG=C", NULL };
-        sigset_t none;
-        int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-
-        (void) setpgid(0, 0);
-        sigemptyset(&none);
-        (void) sigprocmask(SIG_SETMASK, &none, NULL);
-        (void) signal(SIGPIPE, SIG_DFL); /* the daemon ignores it; exec keeps ignored signals */
-        if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-                _exit(126);
-        close_other_fds();
-        environ = clean_env;
-        if (o->exe)
-                execv(o->exe, o->argv);
-        else
-                execvp(o->argv[0], o->argv); /* not found at load: PROGRAM_PATH, once more */
-        dprintf(2, "cannot execute %s: %m", o->argv[0]);
-        _exit(127);
-}
-
-static int program_spawn(Program *pr, const ProgramOptions *o) {
-        int fds[2], r;
-        sigset_t chld;
-
-        /* sd_event_add_child() refuses to work unless SIGCHLD is blocked. */
-        sigemptyset(&chld);
-        sigaddset(&chld, SIGCHLD);
-        if (sigprocmask(SIG_BLOCK, &chld, NULL) < 0)
-                return -errno;
-        /* The write end stays blocking: it is the command's stdout. */
-        if (pipe2(fds, O_CLOEXEC) < 0)
-                return -errno;
-        pr->fd = fds[0];
-        if (fcntl(pr->fd, F_SETFL, O_NONBLOCK) < 0) {
-                r = -errno;
-                close(fds[1]);
-                return r;
-        }
-        pr->pid = fork();
-        if (pr->pid == 0)
-                program_exec(o, fds[1]);
-        r = pr->pid < 0 ? -errno : 0;
-        close(fds[1]);
-        if (r < 0)
-                return r;
-        (void) setpgid(pr->pid, pr->pid); /* also here: no window where kill(-pid) misses */
-        r = sd_event_add_child(pr->probe->event, &pr->child, pr->pid, WEXITED, on_child_exit, pr);
-        if (r < 0) {
-                (void) kill(-pr->pid, SIGKILL);
-                (void) waitpid(pr->pid, NULL, 0); /* just forked and killed: immediate */
-                return r;
-        }
-        (void) sd_event_source_set_description(pr->child, "probe-program");
-        r = sd_event_add_io(pr->probe->event, &pr->io, pr->fd, EPOLLIN, on_output, pr);
-        return r;
 }
 
 static int program_start(Probe *p) {
@@ -282,9 +155,9 @@ static int program_start(Probe *p) {
         pr = calloc(1, sizeof(*pr));
         if (!pr)
                 return -ENOMEM;
-        *pr = (Program) { .probe = p, .fd = -1 };
+        pr->probe = p;
         p->data = pr;
-        r = program_spawn(pr, o);
+        r = child_spawn(p->event, o->exe, o->argv, &program_child_ops, pr, &pr->child);
         if (r < 0) /* a local failure: the run's result, from the loop */
                 probe_finish(p, PROBE_INTERNAL_ERROR, "cannot run %s: %s", o->argv[0], strerror(-r));
         return 0;
@@ -296,20 +169,20 @@ static void program_describe_timeout(Probe *p, ProbeStatus *status, char *reason
 
         if (!pr)
                 return;
-        program_drain(pr);
+        child_drain(pr->child);
         program_output_line(out, sizeof(out), pr->out, pr->len);
         snprintf(reason, size, "not finished within %s, killed%s%s",
                  format_duration(buf, sizeof(buf), p->config->timeout), out[0] ? ": " : "", out);
 }
 
-/* name as given when it has a '/', else the first executable in PROGRAM_PATH;
+/* name as given when it has a '/', else the first executable in CHILD_PATH;
  * NULL when there is none. */
 static char *program_find(const char *name) {
         char path[PATH_MAX];
 
         if (strchr(name, '/'))
                 return xstrdup(name);
-        for (const char *dir = PROGRAM_PATH; *dir;) {
+        for (const char *dir = CHILD_PATH; *dir;) {
                 size_t len = strcspn(dir, ":");
 
                 snprintf(path, sizeof(path), "%.*s/%s", (int) len, dir, name);

@@ -10,9 +10,11 @@
  */
 #include "probes/smtp-parse.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
+#include <strings.h>
 
 /* Reply codes are [2-5][0-5][0-9] (RFC 5321 4.2.1), followed by SP, '-' or
  * the line end. Checks as much of it as buf holds. */
@@ -87,4 +89,60 @@ int smtp_reply_parse(const char *buf, size_t len, SmtpReply *ret) {
                 if (reply.n_lines >= SMTP_REPLY_LINES_MAX)
                         return -E2BIG;
         }
+}
+
+/* Whether params[0, n) holds word as a blank-separated item. */
+static bool has_word(const char *params, size_t n, const char *word) {
+        size_t w = strlen(word);
+
+        for (size_t i = 0; i < n;) {
+                size_t j = i;
+
+                while (j < n && params[j] != ' ')
+                        j++;
+                if (j - i == w && strncasecmp(params + i, word, w) == 0)
+                        return true;
+                i = j + 1;
+        }
+        return false;
+}
+
+bool smtp_ehlo_offers(const char *buf, size_t len, const char *keyword, const char *param) {
+        size_t k = strlen(keyword);
+
+        for (const char *l = buf, *end = buf + len; l < end;) {
+                const char *lf = memchr(l, '\n', (size_t) (end - l));
+                size_t n = lf ? (size_t) (lf - l) : (size_t) (end - l);
+
+                if (n > 0 && l[n - 1] == '\r')
+                        n--;
+                /* The first line greets with the host name; keywords follow. */
+                if (l != buf && n >= 4 + k && strncasecmp(l + 4, keyword, k) == 0 && (n == 4 + k || l[4 + k] == ' ') &&
+                    (!param || (n > 5 + k && has_word(l + 5 + k, n - 5 - k, param))))
+                        return true;
+                if (!lf)
+                        break;
+                l = lf + 1;
+        }
+        return false;
+}
+
+int smtp_queue_id_parse(const char *text, size_t len, char *buf, size_t size) {
+        static const char marker[] = "queued as ";
+        const size_t m = sizeof(marker) - 1;
+
+        for (size_t i = 0; i + m <= len; i++) {
+                size_t n = 0;
+
+                if (strncasecmp(text + i, marker, m) != 0)
+                        continue;
+                while (i + m + n < len && isalnum((unsigned char) text[i + m + n]))
+                        n++;
+                if (n == 0 || n > SMTP_QUEUE_ID_MAX || n >= size)
+                        return -ENOENT;
+                memcpy(buf, text + i + m, n);
+                buf[n] = '\0';
+                return 0;
+        }
+        return -ENOENT;
 }

@@ -11,6 +11,7 @@
  */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define SMTP_LINE_MAX 2048      /* bytes per line, line end included */
@@ -30,3 +31,17 @@ typedef struct SmtpReply {
  * between lines), -EMSGSIZE for a line longer than SMTP_LINE_MAX, -E2BIG for
  * more than SMTP_REPLY_LINES_MAX lines. Never reads outside buf[0, len). */
 int smtp_reply_parse(const char *buf, size_t len, SmtpReply *ret);
+
+/* Whether a complete EHLO reply (buf[0, len), as smtp_reply_parse() took
+ * it) lists the extension keyword on a line of its own ("250-STARTTLS",
+ * "250 AUTH PLAIN LOGIN"), case-insensitively (RFC 5321 4.1.1.1). With
+ * param, the keyword must also carry that parameter ("AUTH" "PLAIN"). */
+bool smtp_ehlo_offers(const char *buf, size_t len, const char *keyword, const char *param);
+
+#define SMTP_QUEUE_ID_MAX 40
+
+/* The queue id a 250 reply to DATA names: Postfix's "2.0.0 Ok: queued as
+ * 4XyZABC12" (short or long ids), "queued as X" anywhere in text[0, len).
+ * 0 and the id in buf[size] (letters and digits, at most
+ * SMTP_QUEUE_ID_MAX), or -ENOENT for a reply that names none. */
+int smtp_queue_id_parse(const char *text, size_t len, char *buf, size_t size);

@@ -11,8 +11,9 @@
  * EHLO again over TLS. With tls = yes (465, RFC 8314) the engine shakes
  * hands first and the conversation is the plain one. Certificates: tls.h.
  *
- * The conversation is shared with lmtp (smtp.h): the hello verb and its
- * wording come from the type's dialect.
+ * The conversation is shared with lmtp and roundtrip's submission (smtp.h):
+ * the hello verb and its wording come from the type's dialect, and so does
+ * what follows the hello (roundtrip sends a message).
  *
  * See also: smtp-parse.h, stream.h, tls.h, imap.c, lmtp.c.
  */
@@ -20,18 +21,12 @@
 
 #include "probes/smtp-parse.h"
 
+#include <assert.h>
+
 #include <ctype.h>
 #include <limits.h>
-#include <strings.h>
 
 #define SMTP_FALLBACK_HELO "mailsup.invalid"
-
-enum {
-        SMTP_STEP_GREETING,
-        SMTP_STEP_EHLO,
-        SMTP_STEP_STARTTLS,
-        SMTP_STEP_EHLO_TLS,  /* the second EHLO, over TLS */
-};
 
 static const SmtpDialect *dialect(const Stream *s) {
         return s->ops->data;
@@ -48,27 +43,6 @@ static bool is_helo_domain(const char *name) {
                 if (!isalnum((unsigned char) name[i]) && name[i] != '-' && name[i] != '.')
                         return false;
         return true;
-}
-
-/* Whether a (complete, parsed) EHLO reply lists the extension keyword:
- * "250-STARTTLS" or "250 STARTTLS", case-insensitive (RFC 5321 4.1.1.1). */
-static bool ehlo_offers(const char *buf, size_t len, const char *keyword) {
-        size_t k = strlen(keyword);
-
-        for (const char *l = buf, *end = buf + len; l < end;) {
-                const char *lf = memchr(l, '\n', (size_t) (end - l));
-                size_t n = lf ? (size_t) (lf - l) : (size_t) (end - l);
-
-                if (n > 0 && l[n - 1] == '\r')
-                        n--;
-                /* The first line greets with the host name; keywords follow. */
-                if (l != buf && n >= 4 + k && strncasecmp(l + 4, keyword, k) == 0 && (n == 4 + k || l[4 + k] == ' '))
-                        return true;
-                if (!lf)
-                        break;
-                l = lf + 1;
-        }
-        return false;
 }
 
 void smtp_stream_hello(Stream *s) {
@@ -99,7 +73,7 @@ static void on_greeting(Stream *s, const SmtpReply *reply, const char *text) {
 }
 
 static void send_starttls(Stream *s, const char *buf, const SmtpReply *reply) {
-        if (!ehlo_offers(buf, reply->consumed, "STARTTLS")) {
+        if (!smtp_ehlo_offers(buf, reply->consumed, "STARTTLS", NULL)) {
                 (void) stream_send(s, "QUIT\r\n");
                 stream_end(s, PROBE_BAD_REPLY, "STARTTLS not offered");
                 return;
@@ -128,6 +102,10 @@ static void on_ehlo_reply(Stream *s, const SmtpReply *reply, const char *text, c
                 send_starttls(s, buf, reply);
                 return;
         }
+        if (dialect(s)->hello_done) {
+                dialect(s)->hello_done(s, buf, reply);
+                return;
+        }
         /* Polite, and written before the close; the 221 is not awaited. */
         (void) stream_send(s, "QUIT\r\n");
         stream_end(s, PROBE_OK, "%s %sanswered 250", hello, s->tls ? "over TLS " : "");
@@ -150,6 +128,7 @@ size_t smtp_stream_input(Stream *s, const char *buf, size_t len) {
         if (r < 0)
                 return 0;
 
+        assert(s->step < SMTP_STEP_NEXT);
         sanitize_line(text, sizeof(text), reply.text, reply.text_len);
         if (s->step == SMTP_STEP_GREETING)
                 on_greeting(s, &reply, text);

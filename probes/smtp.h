@@ -3,7 +3,9 @@
  * LMTP (RFC 2033) is SMTP with LHLO for EHLO, so the lmtp probe is the
  * smtp conversation with another dialect: a type's StreamOps are
  * { .input = smtp_stream_input, .tls_ready = smtp_stream_hello,
- *   .data = &its_dialect }. Greeting 220, hello, 250, QUIT.
+ *   .data = &its_dialect }. Greeting 220, hello, 250, QUIT. roundtrip's
+ * submission goes on after the hello instead of QUIT (hello_done), with
+ * steps from SMTP_STEP_NEXT on, read by its own input().
  *
  * See also: smtp.c, lmtp.c, smtp-parse.h, stream.h.
  */
@@ -11,10 +13,25 @@
 
 #include "probes/stream.h"
 
+#include "probes/smtp-parse.h"
+
+/* Stream.step of the shared part; a dialect's own steps start at SMTP_STEP_NEXT. */
+enum {
+        SMTP_STEP_GREETING,
+        SMTP_STEP_EHLO,
+        SMTP_STEP_STARTTLS,
+        SMTP_STEP_EHLO_TLS,  /* the second EHLO, over TLS */
+        SMTP_STEP_NEXT,
+};
+
 typedef struct SmtpDialect {
         const char *hello;              /* "EHLO", or LMTP's "LHLO" */
         const char *awaiting_hello;     /* "reply to EHLO": a literal, for stream_expect() */
+        /* Optional: the hello was answered 250 (over TLS, with starttls);
+         * buf holds the whole reply. NULL: QUIT, and the verdict is ok. */
+        void (*hello_done)(Stream *s, const char *buf, const SmtpReply *reply);
 } SmtpDialect;
 
+/* Greeting, hello, STARTTLS: steps before SMTP_STEP_NEXT only. */
 size_t smtp_stream_input(Stream *s, const char *buf, size_t len);
 void smtp_stream_hello(Stream *s);

@@ -34,10 +34,11 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
-static Stream *stream_free(Stream *s) {
+Stream *stream_free(Stream *s) {
         if (!s)
                 return NULL;
         s->watch = poller_watch_free(s->watch);
+        s->defer = sd_event_source_disable_unref(s->defer);
         s->tls = tls_free(s->tls);
         if (s->fd >= 0)
                 close(s->fd);
@@ -117,6 +118,12 @@ static void stream_complete(Stream *s) {
         char reason[PROBE_REASON_MAX];
 
         assert(s->ended);
+        if (s->ops->finished) {
+                /* The session's owner judges; it may free s. */
+                s->watch = poller_watch_free(s->watch);
+                s->ops->finished(s);
+                return;
+        }
         memcpy(reason, s->reason, sizeof(reason));
         if (s->not_after > 0)
                 cert_add_value(p, s->not_after);
@@ -307,8 +314,7 @@ static int parse_unix_path(const char *path, struct sockaddr_storage *ss, sockle
 
 /* Where to connect: the unix path, or host:port. Ends the run when neither works. */
 static int stream_address(Stream *s, struct sockaddr_storage *ss, socklen_t *ret_len) {
-        const ProbeConfig *c = s->probe->config;
-        uint16_t port = c->port ? c->port : s->probe->type->default_port;
+        uint16_t port = s->port;
 
         if (s->unix_path) {
                 if (parse_unix_path(s->unix_path, ss, ret_len) < 0) {
@@ -321,9 +327,9 @@ static int stream_address(Stream *s, struct sockaddr_storage *ss, socklen_t *ret
                 stream_end(s, PROBE_CONNECT_ERROR, "no port configured");
                 return -EINVAL;
         }
-        if (parse_address(c->host, port, ss, ret_len) < 0) {
+        if (parse_address(s->host, port, ss, ret_len) < 0) {
                 stream_end(s, PROBE_CONNECT_ERROR, "invalid address \"%s\": not a numeric IPv4 or IPv6 address",
-                           c->host ? c->host : "");
+                           s->host ? s->host : "");
                 return -EINVAL;
         }
         return 0;
@@ -373,22 +379,36 @@ int stream_start_with_tls(Probe *p, const StreamOps *ops, const TlsOptions *o) {
         return stream_start_unix(p, ops, o, NULL);
 }
 
-int stream_start_unix(Probe *p, const StreamOps *ops, const TlsOptions *o, const char *unix_path) {
-        Stream *s;
-        int r;
+static Stream *stream_new(Probe *p, const StreamOps *ops, const StreamTarget *t) {
+        Stream *s = calloc(1, sizeof(*s));
 
-        s = calloc(1, sizeof(*s));
         if (!s)
-                return -ENOMEM;
+                return NULL;
         s->probe = p;
         s->ops = ops;
         s->fd = -1;
         s->waiting = "greeting";
-        s->tls_options = o;
-        s->unix_path = unix_path;
+        s->tls_options = t->tls;
+        s->unix_path = t->unix_path;
+        s->host = t->host;
+        s->port = t->port;
         s->read_events = EPOLLIN;
         s->write_events = EPOLLOUT;
-        assert(!o || !o->starttls || ops->tls_ready);
+        assert(!t->tls || !t->tls->starttls || ops->tls_ready);
+        return s;
+}
+
+int stream_start_unix(Probe *p, const StreamOps *ops, const TlsOptions *o, const char *unix_path) {
+        const ProbeConfig *c = p->config;
+        StreamTarget t = { .host = c->host, .port = c->port ? c->port : p->type->default_port,
+                           .unix_path = unix_path, .tls = o };
+        Stream *s;
+        int r;
+
+        assert(!ops->finished);
+        s = stream_new(p, ops, &t);
+        if (!s)
+                return -ENOMEM;
         p->data = s;
 
         /* Failures past this point are the run's result, delivered by
@@ -401,13 +421,44 @@ int stream_start_unix(Probe *p, const StreamOps *ops, const TlsOptions *o, const
         return 0;
 }
 
-void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size) {
-        Stream *s = p->data;
+static int on_session_defer(sd_event_source *src, void *userdata) {
+        Stream *s = userdata;
+
+        s->defer = sd_event_source_disable_unref(s->defer);
+        if (s->ended)
+                stream_settle(s);
+        else
+                stream_connected(s);
+        return 0;
+}
+
+int stream_session_start(Probe *p, const StreamOps *ops, const StreamTarget *t, void *userdata, Stream **ret) {
+        Stream *s;
+        int r;
+
+        assert(ops->finished);
+        s = stream_new(p, ops, t);
+        if (!s)
+                return -ENOMEM;
+        s->userdata = userdata;
+        /* Connected at once (a unix socket) or failed at once: the owner
+         * hears it from the loop, never inside this call. */
+        r = stream_open(s);
+        if (r != 0) {
+                r = sd_event_add_defer(p->event, &s->defer, on_session_defer, s);
+                if (r < 0) {
+                        stream_free(s);
+                        return r;
+                }
+        }
+        *ret = s;
+        return 0;
+}
+
+void stream_describe(const Stream *s, usec_t timeout, ProbeStatus *status, char *reason, size_t size) {
         char buf[32];
 
-        if (!s)
-                return;
-        format_duration(buf, sizeof(buf), p->config->timeout);
+        format_duration(buf, sizeof(buf), timeout);
         if (s->ended) {
                 /* Judged already, only the QUIT was still queued: the verdict stands. */
                 *status = s->status;
@@ -419,4 +470,9 @@ void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t
                 *status = PROBE_TIMEOUT;
                 snprintf(reason, size, "no %s within %s", s->waiting, buf);
         }
+}
+
+void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t size) {
+        if (p->data)
+                stream_describe(p->data, p->config->timeout, status, reason, size);
 }

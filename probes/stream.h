@@ -15,7 +15,12 @@
  * handshake within 10s". With TLS (tls.h) the same bytes pass through an
  * OpenSSL session on the same socket, into the same bounded buffer.
  *
- * See also: probe.h (the run life cycle), tcp.c, smtp.c, imap.c.
+ * A type with one conversation per run hands the engine its probe (the
+ * stream is p->data and its verdict finishes the run); a type with several
+ * (roundtrip: SMTP, then IMAP) opens sessions, each with its own target
+ * and a finished() callback that hears the session's verdict.
+ *
+ * See also: probe.h (the run life cycle), tcp.c, smtp.c, imap.c, roundtrip.c.
  */
 #pragma once
 
@@ -24,7 +29,7 @@
 
 #define STREAM_IN_MIN 512U
 #define STREAM_IN_MAX (16U * 1024U)
-#define STREAM_OUT_MAX 512U
+#define STREAM_OUT_MAX 1024U
 
 typedef struct Stream Stream;
 
@@ -41,15 +46,32 @@ typedef struct StreamOps {
         void (*tls_ready)(Stream *s);
         /* The type's own constants for its callbacks (s->ops->data), e.g. a dialect. */
         const void *data;
+        /* Sessions only (stream_session_start()): the verdict is in s->status
+         * and s->reason; the owner frees s (stream_free()), here or later.
+         * Never called from inside stream_session_start(). */
+        void (*finished)(Stream *s);
 } StreamOps;
+
+/* Where a session connects, and how. */
+typedef struct StreamTarget {
+        const char *host;       /* numeric IPv4/IPv6, borrowed for the session */
+        uint16_t port;
+        const char *unix_path;  /* instead of host:port when set */
+        const TlsOptions *tls;  /* NULL: plain TCP only */
+} StreamTarget;
 
 struct Stream {
         Probe *probe;
         const StreamOps *ops;
         unsigned step;          /* the type's own conversation step, starts at 0 */
+        unsigned tag;           /* IMAP: the number of the last tag sent ("m<tag>") */
+        void *userdata;         /* the session owner's */
 
         /* The engine's; types use the functions below. */
         const char *unix_path;  /* connect here instead of host:port; the type's options own it */
+        const char *host;       /* numeric; the config's (or the session target's) */
+        uint16_t port;
+        sd_event_source *defer; /* sessions: delivers a verdict taken inside start */
         int fd;
         struct PollerWatch *watch;      /* the socket in the probes' poller (poller.h) */
         bool connected;
@@ -118,6 +140,13 @@ void stream_describe_timeout(Probe *p, ProbeStatus *status, char *reason, size_t
 /* Room for the next read at in + in_len (in_size - in_len > 0): grows the
  * input buffer when it is full. -ENOMEM, or -ENOBUFS past STREAM_IN_MAX. */
 int stream_in_reserve(Stream *s);
+/* One of several conversations of a run, on p's loop, to t (copied; its
+ * strings borrowed), with ops->finished set. Returns -ENOMEM, else 0 and
+ * the session in *ret; every other failure is its verdict. */
+int stream_session_start(Probe *p, const StreamOps *ops, const StreamTarget *t, void *userdata, Stream **ret);
+Stream *stream_free(Stream *s);
+/* What s still waits for at a deadline, as stream_describe_timeout() words it. */
+void stream_describe(const Stream *s, usec_t timeout, ProbeStatus *status, char *reason, size_t size);
 
 /* Queue a line (CRLF included) to send. -ENOBUFS when it does not fit. */
 int stream_send(Stream *s, const char *line);

@@ -24,7 +24,7 @@ void stream_tls_begin(Stream *s) {
                 stream_end(s, PROBE_PROTOCOL_ERROR, "unencrypted data after the STARTTLS reply");
                 return;
         }
-        r = tls_new(&s->tls, s->fd, s->tls_options, s->probe->config->host, reason, sizeof(reason));
+        r = tls_new(&s->tls, s->fd, s->tls_options, s->host, reason, sizeof(reason));
         if (r < 0) {
                 stream_end(s, PROBE_INTERNAL_ERROR, "%s", reason);
                 return;

@@ -17,6 +17,7 @@
 #include "supervisor/check.h"
 
 #include "common/log.h"
+#include "supervisor/depends.h"
 #include "supervisor/units.h"
 
 static PolicyParams check_params(const Check *c) {
@@ -29,6 +30,7 @@ static PolicyParams check_params(const Check *c) {
                 .action = c->config->action,
                 .fail_after = c->config->fail_after,
                 .recover_after = c->config->recover_after,
+                .dependency_failing = depends_cause(c, NULL, 0),
         };
 }
 
@@ -158,6 +160,17 @@ static void act(Check *c, PolicyVerdict v) {
                            cc->restart_window, cc->name, c->rec.reason);
                 why = EVENT_CHECK_DISABLED;
                 break;
+        case VERDICT_WAIT:
+                if (!c->waiting) {
+                        char cause[128];
+
+                        (void) depends_cause(c, cause, sizeof(cause));
+                        news_event(c->sup, EVENT_STAND_ASIDE, cc->name, cc->unit,
+                                   "failing while %s: the restart of %s waits for it", cause, cc->unit);
+                }
+                c->waiting = true;
+                why = EVENT_STAND_ASIDE;
+                break;
         case VERDICT_STAND_ASIDE:
                 news_event(c->sup, EVENT_STAND_ASIDE, c->config->name, c->config->unit,
                            "failing, but systemd is acting on %s (%s/%s): standing aside",
@@ -167,6 +180,8 @@ static void act(Check *c, PolicyVerdict v) {
         default:
                 break;
         }
+        if (v != VERDICT_WAIT && v != VERDICT_NOT_JUDGED)
+                c->waiting = false;
         /* A judged result after a restart says how the new process does. */
         if (v != VERDICT_NOT_JUDGED && v != VERDICT_RESTART)
                 c->recovering = false;
@@ -206,6 +221,8 @@ static void judge_result(Check *c, PolicyEvent ev) {
 static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
         Check *c = userdata;
         ProbeStatus status = res->status;
+        char with_cause[STATE_REASON_MAX], cause[96];
+        const char *reason = res->reason;
         PolicyEvent ev;
 
         log_debug("%s: %s, %s (%.1f ms)", c->config->name, probe_status_to_string(res->status),
@@ -218,8 +235,15 @@ static void on_probe_done(Probe *p, const ProbeResult *res, void *userdata) {
                                res->severity != PROBE_SEVERITY_NONE ? res->severity : PROBE_SEVERITY_CRITICAL;
         /* A breached threshold (memory, disk, size) is for a human to read,
          * never a reason to restart: the service itself answered. */
+        /* Root cause first: a failure a dependency explains says so. */
+        if (status != PROBE_OK && depends_cause(c, cause, sizeof(cause))) {
+                /* The probe's words are cut, never the cause. */
+                snprintf(with_cause, sizeof(with_cause), "%.*s; %s", (int) (sizeof(with_cause) - strlen(cause) - 3),
+                         res->reason, cause);
+                reason = with_cause;
+        }
         ev = record_result(c, status == PROBE_OK ? RESULT_OK : status == PROBE_THRESHOLD ? RESULT_THRESHOLD
-                           : RESULT_FAILED, res->reason, res->latency, res);
+                           : RESULT_FAILED, reason, res->latency, res);
         c->probe = probe_free(p); /* res points into p */
         if (c->in_cycle) {
                 c->in_cycle = false;

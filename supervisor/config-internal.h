@@ -46,6 +46,7 @@ typedef struct CheckMeta {
         int listen_from;        /* listen_from = SERVICE (ListenService + 1), 0 none */
         ConfigSource listen_from_src;
         bool host_given;
+        ConfigSource depends_on; /* the last depends_on = ..., line 0 if never set */
         ExtraKey *extras;
         size_t n_extras;
 } CheckMeta;
@@ -141,6 +142,10 @@ unsigned config_seen_at(ConfigParser *p, long section, const char *key);
 int config_begin_notify(ConfigParser *p, const char *name);
 void config_notify_key(ConfigParser *p, const char *key, const char *value);
 void config_resolve_notify(ConfigParser *p);
+
+/* config-depends.c: every depends_on resolved to indices, unknown names and
+ * cycles recorded with FILE:LINE. */
+void config_resolve_depends(ConfigParser *p);
 void config_notify_meta_free(ConfigParser *p);
 
 /* config-load.c, for tests: like config_load(path) but, when missing_ok, a path

@@ -312,6 +312,19 @@ CHECK_KEY(check_restart_grace) {
         return r;
 }
 
+/* depends_on = rspamd, dovecot: names, checked once every check is known (config-depends.c). */
+CHECK_KEY(check_depends_on) {
+        _cleanup_free_ char *copy = xstrdup(value);
+        char *save = NULL;
+
+        for (char *name = strtok_r(copy, ", \t", &save); name; name = strtok_r(NULL, ", \t", &save))
+                strv_add(&c->depends_on, &c->n_depends_on, name);
+        if (c->n_depends_on == 0)
+                return config_parse_error(p, "empty value for depends_on%s: expected check names", where);
+        m->depends_on = (ConfigSource) { p->file, p->line };
+        return 0;
+}
+
 static const ConfigKey check_keys[] = {
         { "type", check_type },
         { "host", check_host },
@@ -326,6 +339,7 @@ static const ConfigKey check_keys[] = {
         { "restart_limit", check_restart_limit },
         { "restart_window", check_restart_window },
         { "restart_grace", check_restart_grace },
+        { "depends_on", check_depends_on },
         {}
 };
 

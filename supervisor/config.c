@@ -120,6 +120,8 @@ Config *config_free(Config *c) {
                 free(cc->unit);
                 free(cc->source);
                 free(cc->listen_found);
+                strv_free(&cc->depends_on, &cc->n_depends_on);
+                free(cc->depends_idx);
         }
         free(c->checks);
         for (size_t i = 0; i < c->n_channels; i++)
@@ -319,6 +321,7 @@ static void resolve(ConfigParser *p) {
                          format_duration(b, sizeof(b), c->interval));
         for (size_t i = 0; i < c->n_checks; i++)
                 resolve_check(p, &c->checks[i], &p->meta[i]);
+        config_resolve_depends(p);
         config_resolve_notify(p);
 }
 

@@ -147,6 +147,10 @@ PolicyVerdict policy_judge(PolicyState *s, const PolicyParams *p, PolicyEvent ev
                 return VERDICT_DISABLED;
         if (p->action != CHECK_ACTION_RESTART)
                 return VERDICT_FAILED;
+        /* Root cause first: restarting Postfix does not bring Dovecot back,
+         * and a restart that cannot help must not use up the limit either. */
+        if (p->dependency_failing)
+                return VERDICT_WAIT;
         if (policy_restarts_in_window(s, p->restart_window) >= p->restart_limit) {
                 s->disabled = true;
                 return VERDICT_DISABLE;
@@ -181,10 +185,33 @@ static const char *const verdict_names[_VERDICT_MAX] = {
         [VERDICT_DISABLE] = "disable",
         [VERDICT_DISABLED] = "disabled",
         [VERDICT_FAILED] = "failed",
+        [VERDICT_WAIT] = "wait",
 };
 
 const char *policy_verdict_to_string(PolicyVerdict v) {
         if (v < 0 || v >= _VERDICT_MAX)
                 return "unknown";
         return verdict_names[v];
+}
+
+int policy_dependency_cause(const DependencyPhase *deps, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (deps[i] == DEPENDENCY_FAILING || deps[i] == DEPENDENCY_DISABLED ||
+                    deps[i] == DEPENDENCY_RESTARTING)
+                        return (int) i;
+        return -1;
+}
+
+static const char *const dependency_phase_names[_DEPENDENCY_PHASE_MAX] = {
+        [DEPENDENCY_UNKNOWN] = "unknown",
+        [DEPENDENCY_OK] = "ok",
+        [DEPENDENCY_FAILING] = "failing",
+        [DEPENDENCY_DISABLED] = "disabled",
+        [DEPENDENCY_RESTARTING] = "restarting",
+};
+
+const char *dependency_phase_to_string(DependencyPhase p) {
+        if (p < 0 || p >= _DEPENDENCY_PHASE_MAX)
+                return "unknown";
+        return dependency_phase_names[p];
 }

@@ -67,6 +67,7 @@ typedef struct PolicyParams {
         CheckAction action;
         unsigned fail_after;    /* failed results in a row before the check counts as failed */
         unsigned recover_after; /* ok results in a row before it counts as recovered */
+        bool dependency_failing; /* a check of depends_on explains the failure (policy_dependency_cause()) */
 } PolicyParams;
 
 /* One result, as policy_count() weighs it. */
@@ -91,6 +92,7 @@ typedef enum PolicyVerdict {
         VERDICT_DISABLE,        /* failed, restart limit reached: disable now (once) */
         VERDICT_DISABLED,       /* failed while disabled: nothing to do */
         VERDICT_FAILED,         /* failed, action is alert or none */
+        VERDICT_WAIT,           /* failed while a dependency fails: the restart waits, nothing counts */
         _VERDICT_MAX,
 } PolicyVerdict;
 
@@ -121,3 +123,19 @@ unsigned policy_restarts_in_window(const PolicyState *s, unsigned window);
 void policy_reset(PolicyState *s);
 
 const char *policy_verdict_to_string(PolicyVerdict v);
+
+/* depends_on: what each dependency's check is doing, as the dependent sees it. */
+typedef enum DependencyPhase {
+        DEPENDENCY_UNKNOWN,     /* not probed yet: explains nothing */
+        DEPENDENCY_OK,
+        DEPENDENCY_FAILING,
+        DEPENDENCY_DISABLED,
+        DEPENDENCY_RESTARTING,
+        _DEPENDENCY_PHASE_MAX,
+} DependencyPhase;
+
+/* The first dependency (in depends_on's order) whose failure explains the
+ * dependent's: failing, disabled or restarting. Its index, or -1. */
+int policy_dependency_cause(const DependencyPhase *deps, size_t n);
+/* "failing", "disabled", "restarting" (for "dovecot is failing"). */
+const char *dependency_phase_to_string(DependencyPhase p);

@@ -50,6 +50,7 @@ typedef struct Check {
         bool awaiting_unit;             /* failed probe waits for fresh unit state */
         bool recovering;                /* restarted; no judged result since */
         bool in_cycle;                  /* the running probe was started by the cycle */
+        bool waiting;                   /* its restart waits for a failing dependency (said once) */
         ProbeSeverity threshold;        /* the last result breached a threshold: how badly */
         usec_t next_probe;              /* CLOCK_REALTIME, for display */
         usec_t last_probe;              /* CLOCK_REALTIME of the last probe's end */

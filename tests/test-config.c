@@ -132,6 +132,16 @@ static const struct {
         { "[supervisor]\nreminder = often\n", E("t.conf:2: invalid duration 'often' for reminder") },
         { "[supervisor]\noutbox_max = 0\n",
           E("t.conf:2: invalid number '0' for outbox_max: must be between 1 and 1000000") },
+        /* depends_on: names resolved once every check is known; cycles refused */
+        { "[check a]\ntype = tcp\nport = 1\ndepends_on = b, nosuch\n[check b]\ntype = tcp\nport = 2\n",
+          E("t.conf:4: depends_on names unknown check 'nosuch' in [check a]") },
+        { "[check a]\ntype = tcp\nport = 1\ndepends_on = a\n",
+          E("t.conf:4: depends_on names the check itself in [check a]") },
+        { "[check a]\ntype = tcp\nport = 1\ndepends_on = b\n[check b]\ntype = tcp\nport = 2\n"
+          "depends_on = c\n[check c]\ntype = tcp\nport = 3\ndepends_on = a\n",
+          E("t.conf:4: depends_on makes a cycle (a -> b -> c -> a) in [check a]") },
+        { "[check a]\ntype = tcp\nport = 1\ndepends_on = ,\n",
+          E("t.conf:4: empty value for depends_on in [check a]: expected check names") },
         { "[supervisor]\nmetrics_listen = localhost:9187\n",
           E("t.conf:2: invalid address 'localhost:9187' for metrics_listen: expected PORT, ADDRESS:PORT or "
             "[IPV6]:PORT, numeric") },
@@ -366,11 +376,14 @@ static void test_values(void) {
 static void test_default_ports(void) {
         for (size_t i = 0; probe_types[i]; i++) {
                 const ProbeType *t = probe_types[i];
-                char text[128];
+                /* The canary cannot run without its addresses and mailbox. */
+                const char *required = streq(t->name, "roundtrip") ? "from = a@b.invalid\nto = c@d.invalid\n"
+                                       "imap_user = c\nimap_password_file = /x\n" : "";
+                char text[256];
 
                 if (!t->needs_port)
                         continue;
-                snprintf(text, sizeof(text), "[check a]\ntype = %s\n", t->name);
+                snprintf(text, sizeof(text), "[check a]\ntype = %s\n%s", t->name, required);
                 if (t->default_port == 0) {
                         check_bad(text, E("t.conf:1: missing required key 'port' in [check a]"));
                         continue;
@@ -406,6 +419,9 @@ static void test_embedded_default(void) {
         if (!c)
                 return;
         CHECK(!c->embedded); /* load_good parses text; config_load decides embedded */
+        /* Root cause first: rspamd cannot scan without Redis. */
+        CHECK(config_find_check(c, "rspamd") && config_find_check(c, "rspamd")->n_depends_on == 1 &&
+              streq(config_find_check(c, "rspamd")->depends_on[0], "redis"));
         CHECK(c->skip_missing_units); /* the text says so: a copy of it behaves the same */
         CHECK_INT(c->bus, BUS_SYSTEM);
         CHECK_INT(c->interval, 2 * USEC_PER_MINUTE);

@@ -48,7 +48,11 @@ static pid_t start_nginx(void) {
                   "  ssl_certificate_key %1$s/key.pem;\n"
                   "  location = /ok { return 200 'pong'; }\n  location = /fail { return 500; }\n"
                   "  location = /pang { return 200 'pang'; }\n  location = /gone { return 204; }\n"
-                  "  location = /big { alias %1$s/big; }\n }\n}\n",
+                  "  location = /big { alias %1$s/big; }\n"
+                  "  location = /checkv2 { if ($request_method != POST) { return 405; }\n"
+                  "   return 200 '{\"is_skipped\": false, \"action\": \"reject\"}'; }\n"
+                  "  location = /ham { if ($request_method != POST) { return 405; }\n"
+                  "   return 200 '{\"is_skipped\": false, \"action\": \"no action\"}'; }\n }\n}\n",
                   net_dir, port, tls_port);
         pid = net_spawn("nginx.log", argv);
         return net_wait_port(port, "error.log") && net_wait_port(tls_port, "error.log") ? pid : -1;
@@ -142,6 +146,27 @@ static void test_bounds(void) {
         test_redirect();
 }
 
+/* method = POST with body_file, as the rspamd check posts GTUBE: nginx
+ * answers /checkv2 and /ham to a POST only (405 to a GET). */
+static void test_post(void) {
+        const char *gtube = net_path("gtube.eml");
+        const char *post = "type = http\nurl = http://127.0.0.1:%u/%s\nmethod = POST\nbody_file = %s\n"
+                           "expect_body = \"action\": *\"reject\"\n";
+
+        net_write("gtube.eml", "Subject: test\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n");
+        net_expect("http POST, rejected", net_conf(post, port, "checkv2", gtube), PROBE_OK, "status 200, body matches");
+        net_expect("http POST, another action", net_conf(post, port, "ham", gtube), PROBE_BAD_REPLY,
+                   "body does not match '\"action\": *\"reject\"': \"{\"is_skipped\": false, \"action\": \"no action\"}\"");
+        net_expect("http GET where POST is wanted", net_conf("type = http\nurl = http://127.0.0.1:%u/checkv2\n", port),
+                   PROBE_BAD_REPLY, "status 405");
+        net_expect("http POST, body_file gone", net_conf(post, port, "checkv2", net_path("none.eml")),
+                   PROBE_INTERNAL_ERROR, "none.eml");
+        net_config_error("[check h]\n", "type = http\nurl = http://127.0.0.1/\nbody_file = /x\n",
+                         "key 'body_file' needs method = POST");
+        net_config_error("[check h]\n", "type = http\nurl = http://127.0.0.1/\nmethod = POST\n",
+                         "method = POST needs body_file");
+}
+
 int main(void) {
         pid_t nginx;
 
@@ -172,6 +197,7 @@ int main(void) {
                 net_expect("https tls_verify = no", net_conf("type = http\nurl = https://127.0.0.1:%u/ok\n"
                            "tls_verify = no\nexpect_body = pong\n", tls_port), PROBE_OK, "status 200, body matches");
 
+                test_post();
                 net_signal(nginx, SIGSTOP);
                 net_expect("http nginx hung", net_conf("type = http\nurl = http://127.0.0.1:%u/ok\ntimeout = 1s\n", port),
                            PROBE_TIMEOUT, "timeout after 1s waiting for response");

@@ -8,8 +8,10 @@
  *   s  systemd restarted it by itself (NRestarts + 1, seen with the next event)
  *   j  our restart job finished "done"   J  our restart job failed
  *   g  the grace period passes           r  operator reset
+ *   d  a check of depends_on starts failing   e  it is ok again
  * Expected verdicts, one per f/b/F/o/t event:
  *   O ok  N not judged  S stand aside  R restart  D disable  X disabled  A failed (alert)
+ *   W the restart waits for a failing dependency
  * Every result is first counted against fail_after / recover_after
  * (policy_count), as check.c does; counted, when given, is what counts
  * after each such event: o ok, x failed.
@@ -31,7 +33,7 @@ static char verdict_char(PolicyVerdict v) {
         static const char map[_VERDICT_MAX] = {
                 [VERDICT_OK] = 'O', [VERDICT_NOT_JUDGED] = 'N', [VERDICT_STAND_ASIDE] = 'S',
                 [VERDICT_RESTART] = 'R', [VERDICT_DISABLE] = 'D', [VERDICT_DISABLED] = 'X',
-                [VERDICT_FAILED] = 'A',
+                [VERDICT_FAILED] = 'A', [VERDICT_WAIT] = 'W',
         };
         return map[v];
 }
@@ -69,6 +71,8 @@ static void run_case(const Case *c) {
                 case 'J': policy_restart_finished(&s, &p, false, now); u.phase = UNIT_PHASE_FAILED; break;
                 case 'g': now += p.restart_grace; break;
                 case 'r': policy_reset(&s); break;
+                case 'd': p.dependency_failing = true; break;
+                case 'e': p.dependency_failing = false; break;
                 case ' ': break;
                 default: CHECK(!"bad event letter");
                 }
@@ -134,6 +138,15 @@ static const Case cases[] = {
         /* the manager saying failed is no measurement: it counts at once */
         { "unit failed counts at once", CHECK_ACTION_RESTART, "f F jg o", "ORO", 1, 3, 1, "oxo" },
         { "busy once counted", CHECK_ACTION_RESTART, "b b", "OS", 0, 2, 1, "ox" },
+        /* depends_on: while a dependency fails, the restart waits and uses up
+         * nothing of the limit; once it is back, the dependent's own failure
+         * is restarted as ever */
+        { "dependency failing, restart waits", CHECK_ACTION_RESTART, "d fffff e f jg o", "WWWWWRO", 1 },
+        { "dependency back, then own failure", CHECK_ACTION_RESTART, "d ff e o f jg", "WWOR", 1 },
+        { "dependency failing, alert still alerts", CHECK_ACTION_ALERT, "d ff", "AA", 0 },
+        { "disabled stays disabled", CHECK_ACTION_RESTART, "f jg f jg f jg f d f", "RRRDX", 3 },
+        /* systemd acting on the dependent's own unit still comes first */
+        { "busy beats dependency", CHECK_ACTION_RESTART, "d b", "S", 0 },
 };
 
 /* Pending counts survive in PolicyState (state.c saves streak). */
@@ -188,7 +201,24 @@ static void test_unit_phase(void) {
         CHECK_INT(unit_phase_from_state(NULL, NULL, NULL, 0), UNIT_PHASE_UNKNOWN);
 }
 
+/* Which dependency explains a failure: the first failing, disabled or restarting one. */
+static void test_dependency_cause(void) {
+        const DependencyPhase ok[] = { DEPENDENCY_OK, DEPENDENCY_UNKNOWN };
+        const DependencyPhase second[] = { DEPENDENCY_OK, DEPENDENCY_FAILING, DEPENDENCY_DISABLED };
+        const DependencyPhase restarting[] = { DEPENDENCY_RESTARTING, DEPENDENCY_FAILING };
+        const DependencyPhase disabled[] = { DEPENDENCY_UNKNOWN, DEPENDENCY_DISABLED };
+
+        CHECK_INT(policy_dependency_cause(ok, ELEMENTSOF(ok)), -1);
+        CHECK_INT(policy_dependency_cause(NULL, 0), -1);
+        CHECK_INT(policy_dependency_cause(second, ELEMENTSOF(second)), 1);
+        CHECK_INT(policy_dependency_cause(restarting, ELEMENTSOF(restarting)), 0);
+        CHECK_INT(policy_dependency_cause(disabled, ELEMENTSOF(disabled)), 1);
+        CHECK_STREQ(dependency_phase_to_string(DEPENDENCY_FAILING), "failing");
+        CHECK_STREQ(dependency_phase_to_string(DEPENDENCY_RESTARTING), "restarting");
+}
+
 int main(void) {
+        test_dependency_cause();
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 run_case(&cases[i]);
         test_count();

@@ -1,0 +1,41 @@
+/* child.h: a command run on the loop without blocking (program, roundtrip).
+ *
+ * fork/exec without a shell, in a process group of its own, stdin from
+ * /dev/null, stdout and stderr to one pipe read without blocking and handed
+ * to output() as it comes, every other fd closed (libcurl's socketpairs,
+ * for one, lack CLOEXEC) and a clean environment (PATH=CHILD_PATH, LANG=C,
+ * nothing inherited); its exit comes from sd-event's child source.
+ * child_free() before the exit SIGKILLs the whole group and leaves the
+ * reaping to the loop (a floating source), never a blocking wait.
+ * sd_event_add_child() needs SIGCHLD blocked: the first spawn blocks it in
+ * the process (the supervisor is single-threaded and reaps children only
+ * through sd-event), so the owner need not.
+ *
+ * See also: program.c (exit 0 means healthy), roundtrip-queue.c (postqueue -j).
+ */
+#pragma once
+
+#include <signal.h>
+#include <systemd/sd-event.h>
+
+typedef struct Child Child;
+
+typedef struct ChildOps {
+        /* Bytes the command wrote, as they come. */
+        void (*output)(Child *c, const char *buf, size_t len, void *userdata);
+        /* It exited (si: how), after every byte it wrote was handed over;
+         * called once, and c may be freed inside. */
+        void (*exited)(Child *c, const siginfo_t *si, void *userdata);
+} ChildOps;
+
+#define CHILD_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Starts exe (NULL: argv[0] searched in CHILD_PATH) with argv. 0 and the
+ * child in *ret, or -errno for a local failure (no pipe, no fork): then
+ * there is no child. */
+int child_spawn(sd_event *e, const char *exe, char *const *argv, const ChildOps *ops, void *userdata,
+                Child **ret);
+/* Hand over what the pipe holds now (before a deadline's verdict). */
+void child_drain(Child *c);
+/* A running command's group is killed; the loop reaps it later. */
+Child *child_free(Child *c);
