@@ -168,20 +168,10 @@ static void on_reply(Stream *s, const SmtpReply *reply) {
 
 static size_t rt_smtp_input(Stream *s, const char *buf, size_t len) {
         SmtpReply reply;
-        int r;
 
         if (s->step < SMTP_STEP_NEXT)
                 return smtp_stream_input(s, buf, len);
-        r = smtp_reply_parse(buf, len, &reply);
-        if (r == 0)
-                return 0;
-        if (r == -EMSGSIZE)
-                stream_end(s, PROBE_OVERLONG, "%s has a line longer than %u bytes", s->waiting, SMTP_LINE_MAX);
-        else if (r == -E2BIG)
-                stream_end(s, PROBE_OVERLONG, "%s has more than %u lines", s->waiting, SMTP_REPLY_LINES_MAX);
-        else if (r < 0)
-                stream_end_malformed(s, "reply", buf, len);
-        if (r < 0)
+        if (smtp_stream_reply(s, buf, len, &reply) <= 0)
                 return 0;
         on_reply(s, &reply);
         return reply.consumed;

@@ -111,21 +111,23 @@ static void on_ehlo_reply(Stream *s, const SmtpReply *reply, const char *text, c
         stream_end(s, PROBE_OK, "%s %sanswered 250", hello, s->tls ? "over TLS " : "");
 }
 
-size_t smtp_stream_input(Stream *s, const char *buf, size_t len) {
-        SmtpReply reply;
-        char text[160];
-        int r;
+int smtp_stream_reply(Stream *s, const char *buf, size_t len, SmtpReply *reply) {
+        int r = smtp_reply_parse(buf, len, reply);
 
-        r = smtp_reply_parse(buf, len, &reply);
-        if (r == 0)
-                return 0;
         if (r == -EMSGSIZE)
                 stream_end(s, PROBE_OVERLONG, "%s has a line longer than %u bytes", s->waiting, SMTP_LINE_MAX);
         else if (r == -E2BIG)
                 stream_end(s, PROBE_OVERLONG, "%s has more than %u lines", s->waiting, SMTP_REPLY_LINES_MAX);
         else if (r < 0)
                 stream_end_malformed(s, "reply", buf, len);
-        if (r < 0)
+        return r < 0 ? -1 : r > 0;
+}
+
+size_t smtp_stream_input(Stream *s, const char *buf, size_t len) {
+        SmtpReply reply;
+        char text[160];
+
+        if (smtp_stream_reply(s, buf, len, &reply) <= 0)
                 return 0;
 
         assert(s->step < SMTP_STEP_NEXT);

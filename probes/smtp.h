@@ -34,4 +34,8 @@ typedef struct SmtpDialect {
 
 /* Greeting, hello, STARTTLS: steps before SMTP_STEP_NEXT only. */
 size_t smtp_stream_input(Stream *s, const char *buf, size_t len);
+/* One reply from buf: 1 and *reply when it is complete, 0 when more bytes
+ * are needed, -1 when it cannot be taken (s has ended with the reason: too
+ * long, too many lines, malformed). */
+int smtp_stream_reply(Stream *s, const char *buf, size_t len, SmtpReply *reply);
 void smtp_stream_hello(Stream *s);
