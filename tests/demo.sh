@@ -86,7 +86,7 @@ kill -STOP "$master"
 smtp_greets "$pport" 1 && echo "a warm smtpd child still greets on :$pport (a greeting check would say healthy)"
 
 say "mailsupd's log as it notices and heals:"
-wait_for 'grep -q "\[check-recovered\]" "$SANDBOX_DIR/mailsupd.log"' 60 "postfix healed" || true
+wait_for 'grep -q "^postfix: smtp check ok again.*\[check-recovered\]" "$SANDBOX_DIR/mailsupd.log"' 60 "postfix healed" || true
 sed 's/^/    /' "$SANDBOX_DIR/mailsupd.log"
 
 say "mailsupctl status after healing"
