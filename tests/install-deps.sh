@@ -37,6 +37,9 @@ PACKAGES=(
 	# real servers for the milter and tcp_table probe tests: OpenDKIM (and
 	# opendkim-genkey for its key), postsrsd
 	opendkim opendkim-tools postsrsd
+	# a real rspamd as Postfix's milter and for its /checkv2 scan
+	# (tests/harness/mailflow.sh: e2e-mail-flow, e2e-mail-stack-table)
+	rspamd
 	# the package step (tests/pkg/deb.sh): building and linting the .deb,
 	# the man pages (scdoc), and a real polkitd (pkcheck) for the rule
 	debhelper dpkg-dev fakeroot lintian scdoc polkitd man-db
