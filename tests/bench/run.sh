@@ -10,9 +10,10 @@
 #   bash tests/bench/run.sh [--quick] [--install-monit] [--no-monit]
 #                           [--window SECONDS] [--sizes "25 200 1000 10000"]
 #
-# What it measures. One asyncio process (smtp-peers.py) listens on N ports of
-# 127.0.0.1; every 5th port can be switched to "hung" (accepts, never
-# greets, like a SIGSTOPped smtpd). For each size N (25, 200, 1,000, 10,000 checks)
+# What it measures. smtp-peers.py listens on N ports of 127.0.0.1 (in
+# worker processes of at most 2,500 ports each, since fd limits are per
+# process; it counts them together); every 5th port can be switched to
+# "hung" (accepts, never greets, like a SIGSTOPped smtpd). For each size N (25, 200, 1,000, 10,000 checks)
 # and each tool (mailsupd, then monit), the tool watches all N ports with
 # the same cycle (BENCH_INTERVAL, 2 s) and probe timeout (BENCH_TIMEOUT,
 # 1 s); then, over two windows of BENCH_WINDOW seconds each:
@@ -214,6 +215,7 @@ start_peers() {
 		die "smtp-peers.py did not start: $(tail -n 5 "$WORK/peers.log")"
 	fi
 	mapfile -t peer_ports < <(python3 -c 'import json,sys; print(*json.load(open(sys.argv[1]))["ports"], sep="\n")' "$WORK/ports.json")
+	peer_procs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["workers"])' "$WORK/ports.json")
 	mapfile -t peer_hung < <(python3 -c 'import json,sys; h=set(json.load(open(sys.argv[1]))["hung_capable"]); print(*("h" if i in h else "p" for i in range(int(sys.argv[2]))), sep="\n")' "$WORK/ports.json" "$count")
 }
 
@@ -427,7 +429,7 @@ for n in $BENCH_SIZES; do ((n > max)) && max=$n; done
 log "mailsupd: $MAILSUPD; tools: ${tools[*]}; sizes: $BENCH_SIZES; window ${BENCH_WINDOW}s;" \
 	"interval ${BENCH_INTERVAL}s, timeout ${BENCH_TIMEOUT}s; fd limit $(ulimit -n)"
 start_peers "$max"
-log "$max peers listening (pid $peer_pid)"
+log "$max peers listening (pid $peer_pid, $peer_procs worker process(es))"
 for n in $BENCH_SIZES; do
 	for tool in "${tools[@]}"; do
 		bench "$tool" "$n"
