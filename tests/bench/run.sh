@@ -223,7 +223,7 @@ start_peers() {
 peer_signal() {
 	rm -f "$WORK/stats.json"
 	kill "-$1" "$peer_pid"
-	wait_file "$WORK/stats.json" 20 || die "the peers do not answer"
+	wait_file "$WORK/stats.json" 20 || die "the peers do not answer: $(tail -n 3 "$WORK/peers.log" 2>&1)"
 }
 
 # peer_mode healthy|hung
@@ -342,9 +342,9 @@ window() {
 	rm -f "$a" "$b"
 	echo "window $BENCH_WINDOW $tool_pid $a $b" >"$WORK/control"
 	kill -USR2 "$peer_pid"
-	wait_file "$a" 20 || die "the peers do not answer"
+	wait_file "$a" 20 || die "the peers do not answer: $(tail -n 3 "$WORK/peers.log" 2>&1)"
 	fds=$(watch_fds "$tool_pid" $((BENCH_WINDOW - 1))) || return 1
-	wait_file "$b" 30 || die "the peers did not end the window"
+	wait_file "$b" 30 || die "the peers did not end the window: $(tail -n 3 "$WORK/peers.log" 2>&1)"
 	kill -0 "$tool_pid" 2>/dev/null || return 1
 	printf '{"kind":"window","tool":"%s","n":%d,"phase":"%s","a":"%s","b":"%s","fd_min":%d,"fd_max":%d}\n' \
 		"$tool" "$n" "$phase" "$a" "$b" "${fds% *}" "${fds#* }" >>"$RESULTS"

@@ -319,7 +319,13 @@ class Peers:
     def spawn(self, coro):
         task = asyncio.ensure_future(coro)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self.done)
+
+    def done(self, task):
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception():
+            # run.sh then waits in vain for a file: say why in peers.log
+            print(f"smtp-peers: {task.exception()!r}", file=sys.stderr, flush=True)
 
     def control(self):
         try:
