@@ -18,7 +18,7 @@
 # the same cycle (BENCH_INTERVAL, 2 s) and probe timeout (BENCH_TIMEOUT,
 # 1 s); then, over two windows of BENCH_WINDOW seconds each:
 #   clean: every peer healthy;
-#   hung:  1 peer in 5 hung (5 of 25, 40 of 200, 200 of 1000).
+#   hung:  1 peer in 5 hung (5 of 25, 40 of 200, 200 of 1,000, 2,000 of 10,000).
 # The peers count the completed conversations (EHLO answered) per port, so
 # both tools are measured the same way, and they time each window
 # themselves: a whole number of cycles long, with a snapshot of the counts
