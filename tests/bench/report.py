@@ -56,6 +56,8 @@ def window_figures(w):
         "pss": tb.get("pss_kb", 0),
         "fd_min": min(w["fd_min"], ta["fds"], tb["fds"]),
         "fd_max": max(w["fd_max"], ta["fds"], tb["fds"]),
+        "peers": {"ports": len(b["ports"]), "workers": b.get("workers", 1), "fd_limit": b.get("fd_limit"),
+                  "max_open": b.get("max_open", 0)},
     }
 
 
@@ -103,6 +105,18 @@ def summary(sizes, tool_order, windows, tools, floors):
             if fl["failed"]:
                 rows[-1][1] = f"floor ({fl['failed']} failed)"
     print(fmt_table(["checks", "tool", "CPU us/probe", "x floor", "rate hung", "RssAnon", "PSS", "fds"], rows))
+
+
+def peers_line(windows):
+    """The peers' processes and how close one came to its fd limit."""
+    figs = [f["peers"] for phases in windows.values() for f in phases.values()]
+    if not figs:
+        return
+    p = max(figs, key=lambda f: f["max_open"])  # max_open only grows: the last one
+    per = -(-p["ports"] // p["workers"])
+    print(f"Peers: {p['ports']} ports in {p['workers']} process(es) of at most {per}; the most connections "
+          f"open at once in one: {p['max_open']}, with its {per} listening sockets "
+          f"{p['max_open'] + per} fds of its limit {p['fd_limit']}")
 
 
 def main():
@@ -188,6 +202,7 @@ def main():
                      "healthy check failures"], rows))
 
     summary(sizes, tool_order, windows, tools, floors)
+    peers_line(windows)
 
     if errors:
         print()

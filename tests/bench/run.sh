@@ -10,14 +10,15 @@
 #   bash tests/bench/run.sh [--quick] [--install-monit] [--no-monit]
 #                           [--window SECONDS] [--sizes "25 200 1000 10000"]
 #
-# What it measures. One asyncio process (smtp-peers.py) listens on N ports of
-# 127.0.0.1; every 5th port can be switched to "hung" (accepts, never
-# greets, like a SIGSTOPped smtpd). For each size N (25, 200, 1,000, 10,000 checks)
+# What it measures. smtp-peers.py listens on N ports of 127.0.0.1 (in
+# worker processes of at most 2,500 ports each, since fd limits are per
+# process; it counts them together); every 5th port can be switched to
+# "hung" (accepts, never greets, like a SIGSTOPped smtpd). For each size N (25, 200, 1,000, 10,000 checks)
 # and each tool (mailsupd, then monit), the tool watches all N ports with
 # the same cycle (BENCH_INTERVAL, 2 s) and probe timeout (BENCH_TIMEOUT,
 # 1 s); then, over two windows of BENCH_WINDOW seconds each:
 #   clean: every peer healthy;
-#   hung:  1 peer in 5 hung (5 of 25, 40 of 200, 200 of 1000).
+#   hung:  1 peer in 5 hung (5 of 25, 40 of 200, 200 of 1,000, 2,000 of 10,000).
 # The peers count the completed conversations (EHLO answered) per port, so
 # both tools are measured the same way, and they time each window
 # themselves: a whole number of cycles long, with a snapshot of the counts
@@ -214,6 +215,7 @@ start_peers() {
 		die "smtp-peers.py did not start: $(tail -n 5 "$WORK/peers.log")"
 	fi
 	mapfile -t peer_ports < <(python3 -c 'import json,sys; print(*json.load(open(sys.argv[1]))["ports"], sep="\n")' "$WORK/ports.json")
+	peer_procs=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["workers"])' "$WORK/ports.json")
 	mapfile -t peer_hung < <(python3 -c 'import json,sys; h=set(json.load(open(sys.argv[1]))["hung_capable"]); print(*("h" if i in h else "p" for i in range(int(sys.argv[2]))), sep="\n")' "$WORK/ports.json" "$count")
 }
 
@@ -221,7 +223,7 @@ start_peers() {
 peer_signal() {
 	rm -f "$WORK/stats.json"
 	kill "-$1" "$peer_pid"
-	wait_file "$WORK/stats.json" 20 || die "the peers do not answer"
+	wait_file "$WORK/stats.json" 20 || die "the peers do not answer: $(tail -n 3 "$WORK/peers.log" 2>&1)"
 }
 
 # peer_mode healthy|hung
@@ -232,9 +234,9 @@ peer_mode() {
 }
 
 # ---------------------------------------------------------------- tools ---
-check_name() { # INDEX: p0001 (stays healthy) or h0004 (can go hung)
-	printf '%s%04d' "${peer_hung[$1]}" "$1"
-}
+# Check names: p0001 (stays healthy) or h0004 (can go hung), "%s%04d" with
+# ${peer_hung[i]} and i; printf'd in place: a $(...) per check forks 10,000
+# times, minutes on a loaded machine.
 
 start_mailsupd() {
 	local n=$1 i conf
@@ -244,8 +246,8 @@ start_mailsupd() {
 		printf '[supervisor]\ninterval = %ss\ntimeout = %ss\nbus = user\nstate_directory = %s\n' \
 			"$BENCH_INTERVAL" "$BENCH_TIMEOUT" "$WORK/state-$n"
 		for ((i = 0; i < n; i++)); do
-			printf '\n[check %s]\ntype = smtp\nhost = 127.0.0.1\nport = %s\naction = alert\n' \
-				"$(check_name "$i")" "${peer_ports[$i]}"
+			printf '\n[check %s%04d]\ntype = smtp\nhost = 127.0.0.1\nport = %s\naction = alert\n' \
+				"${peer_hung[$i]}" "$i" "${peer_ports[$i]}"
 		done
 	} >"$conf"
 	"$MAILSUPD" --config "$conf" </dev/null >>"$tool_log" 2>&1 &
@@ -265,8 +267,8 @@ start_monit() {
 		printf 'set daemon %s\nset log %s\nset pidfile %s\nset idfile %s\nset statefile %s\n' \
 			"$BENCH_INTERVAL" "$tool_log" "$WORK/monit.pid" "$WORK/monit.id" "$WORK/monit-$n.state"
 		for ((i = 0; i < n; i++)); do
-			printf 'check host %s with address 127.0.0.1\n    if failed port %s protocol smtp with timeout %s seconds then alert\n' \
-				"$(check_name "$i")" "${peer_ports[$i]}" "$BENCH_TIMEOUT"
+			printf 'check host %s%04d with address 127.0.0.1\n    if failed port %s protocol smtp with timeout %s seconds then alert\n' \
+				"${peer_hung[$i]}" "$i" "${peer_ports[$i]}" "$BENCH_TIMEOUT"
 		done
 	} >"$rc"
 	chmod 600 "$rc"
@@ -340,9 +342,9 @@ window() {
 	rm -f "$a" "$b"
 	echo "window $BENCH_WINDOW $tool_pid $a $b" >"$WORK/control"
 	kill -USR2 "$peer_pid"
-	wait_file "$a" 20 || die "the peers do not answer"
+	wait_file "$a" 20 || die "the peers do not answer: $(tail -n 3 "$WORK/peers.log" 2>&1)"
 	fds=$(watch_fds "$tool_pid" $((BENCH_WINDOW - 1))) || return 1
-	wait_file "$b" 30 || die "the peers did not end the window"
+	wait_file "$b" 30 || die "the peers did not end the window: $(tail -n 3 "$WORK/peers.log" 2>&1)"
 	kill -0 "$tool_pid" 2>/dev/null || return 1
 	printf '{"kind":"window","tool":"%s","n":%d,"phase":"%s","a":"%s","b":"%s","fd_min":%d,"fd_max":%d}\n' \
 		"$tool" "$n" "$phase" "$a" "$b" "${fds% *}" "${fds#* }" >>"$RESULTS"
@@ -427,7 +429,7 @@ for n in $BENCH_SIZES; do ((n > max)) && max=$n; done
 log "mailsupd: $MAILSUPD; tools: ${tools[*]}; sizes: $BENCH_SIZES; window ${BENCH_WINDOW}s;" \
 	"interval ${BENCH_INTERVAL}s, timeout ${BENCH_TIMEOUT}s; fd limit $(ulimit -n)"
 start_peers "$max"
-log "$max peers listening (pid $peer_pid)"
+log "$max peers listening (pid $peer_pid, $peer_procs worker process(es))"
 for n in $BENCH_SIZES; do
 	for tool in "${tools[@]}"; do
 		bench "$tool" "$n"
