@@ -98,11 +98,21 @@ static void raise_fd_limit(void) {
 static void print_found_listeners(void) {
         printf("\n# listen_from on this host (read now; mailsupd reads them again at start):\n");
         for (int i = 0; i < _LISTEN_SERVICE_MAX; i++) {
-                char found[256];
+                char found[512];
                 Listen l;
 
+                if (i == LISTEN_DOVECOT)
+                        continue;
                 (void) listen_discover((ListenService) i, &l, found, sizeof(found));
                 printf("#   %s: %s\n", listen_service_to_string((ListenService) i), found);
+        }
+        for (int i = 0; i < 2; i++) {
+                const char *protocol = i == 0 ? "imap" : "lmtp";
+                char found[512];
+                Listen l;
+
+                (void) listen_discover_dovecot(protocol, &l, found, sizeof(found));
+                printf("#   dovecot (%s): %s\n", protocol, found);
         }
 }
 
