@@ -161,9 +161,7 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
 
-        for (size_t i = 0; i < config->n_checks; i++)
-                if (config->checks[i].listen_found)
-                        log_info("%s: listen_from %s", config->checks[i].name, config->checks[i].listen_found);
+        supervisor_log_listeners(config);
         raise_fd_limit();
         r = supervisor_new(TAKE_PTR(config), a.config, &s);
         if (r < 0)
