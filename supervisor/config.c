@@ -120,6 +120,7 @@ Config *config_free(Config *c) {
                 free(cc->unit);
                 free(cc->source);
                 free(cc->listen_found);
+                free(cc->socket);
                 strv_free(&cc->depends_on, &cc->n_depends_on);
                 free(cc->depends_idx);
         }
@@ -194,6 +195,10 @@ static void resolve_type_keys(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 /* The type's list decides what is a key: parse_key only reads values. */
                 r = probe_type_has_key(t, x->key) && t->parse_key ? t->parse_key(&c->probe, x->key, x->value, &msg)
                                                                   : -ENOENT;
+                if (r >= 0 && streq(x->key, "socket")) {
+                        free(c->socket);
+                        c->socket = xstrdup(x->value);
+                }
                 if (r == -ENOENT)
                         error_at(p, x->src, "unknown key '%s' in [check %s]", x->key, c->name);
                 else if (r < 0)
