@@ -186,25 +186,22 @@ char *child_find(const char *name) {
         return NULL;
 }
 
-/* One read into a bounded buffer (NUL-terminated); -EFBIG when it is full
- * and more comes, -1 at the end (fd closed), 0 otherwise. */
-static int run_read(int *fd, char *buf, size_t size, size_t *len) {
-        ssize_t n;
+/* One read into a bounded buffer, kept NUL-terminated. Once it is full, more
+ * is -EFBIG, or read and dropped with drop (stderr: a chatty child must not
+ * block on a full pipe). At the end the fd is closed (-1). */
+static int run_read(int *fd, char *buf, size_t size, size_t *len, bool drop) {
+        char scratch[4096];
+        bool full = *len + 1 >= size;
+        ssize_t n = full ? read(*fd, scratch, drop ? sizeof(scratch) : 1) : read(*fd, buf + *len, size - 1 - *len);
 
-        if (*len + 1 >= size) {
-                char c;
-
-                n = read(*fd, &c, 1);
-                if (n > 0)
-                        return -EFBIG;
-        } else
-                n = read(*fd, buf + *len, size - 1 - *len);
         if (n < 0)
                 return errno == EINTR || errno == EAGAIN ? 0 : -errno;
         if (n == 0) {
                 *fd = close_fd(*fd);
                 return 0;
         }
+        if (full)
+                return drop ? 0 : -EFBIG;
         *len += (size_t) n;
         buf[*len] = '\0';
         return 0;
@@ -215,7 +212,7 @@ static int run_collect(pid_t pid, int fds[2], usec_t deadline, ChildRun *ret) {
         for (;;) {
                 struct pollfd p[2] = { { .fd = fds[0], .events = POLLIN }, { .fd = fds[1], .events = POLLIN } };
                 usec_t now = now_usec(CLOCK_MONOTONIC);
-                int r, timeout_ms = now >= deadline ? 0 : (int) ((deadline - now + 999) / 1000);
+                int r, ready, timeout_ms = now >= deadline ? 0 : (int) ((deadline - now + 999) / 1000);
                 pid_t w;
 
                 if (fds[0] < 0 && fds[1] < 0) {
@@ -228,15 +225,14 @@ static int run_collect(pid_t pid, int fds[2], usec_t deadline, ChildRun *ret) {
                 }
                 if (now >= deadline)
                         return -ETIMEDOUT;
-                r = poll(p, 2, timeout_ms);
-                if (r < 0 && errno != EINTR)
+                ready = poll(p, 2, timeout_ms);
+                if (ready < 0 && errno != EINTR)
                         return -errno;
-                r = fds[0] >= 0 && p[0].revents ? run_read(&fds[0], ret->out, sizeof(ret->out), &ret->out_len) : 0;
-                if (r >= 0 && fds[1] >= 0 && p[1].revents)
-                        r = run_read(&fds[1], ret->err, sizeof(ret->err), &ret->err_len);
-                if (r == -EFBIG && fds[1] >= 0 && ret->err_len + 1 >= sizeof(ret->err))
-                        fds[1] = close_fd(fds[1]); /* stderr beyond its bound is dropped, not an error */
-                else if (r < 0)
+                if (ready > 0 && fds[0] >= 0 && p[0].revents &&
+                    (r = run_read(&fds[0], ret->out, sizeof(ret->out), &ret->out_len, false)) < 0)
+                        return r;
+                if (ready > 0 && fds[1] >= 0 && p[1].revents &&
+                    (r = run_read(&fds[1], ret->err, sizeof(ret->err), &ret->err_len, true)) < 0)
                         return r;
         }
 }

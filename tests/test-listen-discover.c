@@ -373,6 +373,11 @@ static void test_doveconf_run(void) {
                  TEST_DATA_DIR);
         CHECK_INT(discover_with(fake("local", stock), &l, found, sizeof(found)), 1);
         CHECK_STREQ(found, "127.0.0.1:1143 (from doveconf service/imap-login/inet_listener/imap)");
+        /* warnings beyond stderr's bound are read and dropped: no blocked child */
+        snprintf(stock, sizeof(stock), "yes 'doveconf: Warning: obsolete' | head -c 200000 | cat >&2 || exit 3; "
+                 "cat %s/debian12/doveconf-local.out", TEST_DATA_DIR);
+        CHECK_INT(discover_with(fake("chatty", stock), &l, found, sizeof(found)), 1);
+        CHECK_STREQ(found, "127.0.0.1:1143 (from doveconf service/imap-login/inet_listener/imap)");
         /* anyone may change it: not run */
         snprintf(stock, sizeof(stock), "%s", fake("open", "exit 0"));
         CHECK(chmod(stock, 0757) == 0);
@@ -390,7 +395,7 @@ static void test_doveconf_run(void) {
         free(run);
         test_config_dovecot();
         for (const char *const *n = (const char *const[]) { "fatal", "hang", "flood", "garbage", "local", "open", "imaps",
-                                                            "fatal2", NULL };
+                                                            "fatal2", "chatty", NULL };
              *n; n++) {
                 char path[256];
 
