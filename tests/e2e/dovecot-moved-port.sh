@@ -12,7 +12,8 @@
 # cycle) and adds the old fixed check (port 143, alert only) for contrast:
 # --check-config names the port and doveconf as its source; the dovecot
 # check is ok for 5 cycles and Dovecot is never restarted, while the fixed
-# 143 check fails; after Dovecot moves again and mailsupd reloads, the check
+# 143 check fails; the default's commented LMTP check, enabled, is ok on
+# the socket doveconf names; after Dovecot moves again and mailsupd reloads, the check
 # is ok on the new port and --check-config names it.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
@@ -29,10 +30,14 @@ mkdir -p "$MAILSUPD_CONF.d"
 printf '[supervisor]\nbus = user\nstate_directory = %s/state\ninterval = 3s\ntimeout = 2s\nrestart_grace = 2s\n' \
 	"$SANDBOX_DIR" >"$MAILSUPD_CONF.d/50-sandbox.conf"
 printf '[check fixed-143]\ntype = imap\nport = 143\naction = alert\n' >"$MAILSUPD_CONF.d/60-fixed.conf"
+# the default's commented LMTP check, as an admin enables it (alert only here)
+printf '[check dovecot-lmtp]\ntype = lmtp\nlisten_from = dovecot\naction = alert\n' >"$MAILSUPD_CONF.d/70-lmtp.conf"
 out=$("$MAILSUPD" --config "$MAILSUPD_CONF" --check-config 2>&1) || fail "--check-config refused the default: $out"
 want="  [check dovecot] listen_from dovecot: 127.0.0.1:$port (from doveconf service/imap-login/inet_listener/imap)"
 grep -qxF "$want" <<<"$out" || fail "--check-config does not say where Dovecot listens; want '$want', got: $out"
-pass "--check-config names Dovecot's IMAP port, from doveconf"
+want="  [check dovecot-lmtp] listen_from dovecot: socket /run/dovecot/lmtp (from doveconf service/lmtp/unix_listener/lmtp)"
+grep -qxF "$want" <<<"$out" || fail "--check-config does not say where Dovecot's LMTP listens; want '$want', got: $out"
+pass "--check-config names Dovecot's IMAP port and LMTP socket, from doveconf"
 
 start_mailsupd
 wait_for '[[ $(check_state dovecot) == ok ]]' 30 "dovecot ok" ||
@@ -44,11 +49,13 @@ wait_for '[[ $(cycle_count) -ge $((n + 5)) ]]' 60 "5 more cycles" || fail "mails
 [[ $(unit_prop dovecot.service MainPID) == "$main" ]] || fail "Dovecot's MainPID changed"
 [[ $(check_state fixed-143) == failing ]] ||
 	fail "the fixed 143 check is $(check_state fixed-143): $("$MAILSUPCTL" --user status fixed-143)"
+[[ $(check_state dovecot-lmtp) == ok ]] ||
+	fail "the LMTP check is $(check_state dovecot-lmtp): $("$MAILSUPCTL" --user status dovecot-lmtp || true)"
 out=$("$MAILSUPCTL" --user status fixed-143 || true) # exit 3: a check is failing
 grep -q "connection refused" <<<"$out" || fail "the fixed 143 check does not say refused: $out"
 out=$("$MAILSUPCTL" --user status dovecot || true)
 grep -q "Check dovecot: imap on 127.0.0.1:$port," <<<"$out" || fail "status does not show Dovecot's port $port: $out"
-pass "Dovecot on its own port: ok for 5 cycles, never restarted, status shows the port; the fixed 143 check fails (connection refused)"
+pass "Dovecot on its own port: ok for 5 cycles, never restarted, status shows the port; LMTP ok on its socket; the fixed 143 check fails (connection refused)"
 
 # The admin moves IMAP again: edits local.conf, restarts Dovecot, reloads
 # mailsupd (systemctl reload mailsupd; here SIGHUP). Between the last two a
