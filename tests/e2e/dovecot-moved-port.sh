@@ -13,8 +13,8 @@
 # --check-config names the port and doveconf as its source; the dovecot
 # check is ok for 5 cycles and Dovecot is never restarted, while the fixed
 # 143 check fails; the default's commented LMTP check, enabled, is ok on
-# the socket doveconf names; after Dovecot moves again and mailsupd reloads, the check
-# is ok on the new port and --check-config names it.
+# the socket doveconf names; after Dovecot moves again and mailsupd
+# reloads, the check is ok on the new port and --check-config names it.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 export MAILSUPD_LOG=journal
