@@ -18,11 +18,6 @@
 
 #define CGROUP_MAX_DEPTH 3
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 int proc_stat_parse(const char *buf, size_t n, ProcStat *ret) {
         const char *open = memchr(buf, '(', n), *close = NULL;
         size_t len;
@@ -140,21 +135,16 @@ static int walk_procs(int dirfd, Walk *w) {
 }
 
 static int walk_cgroup(int dirfd, unsigned depth, Walk *w) {
-        _cleanup_(closedirp) DIR *d = NULL;
+        _cleanup_closedir_ DIR *d = NULL;
         struct dirent *de;
-        int r, fd;
+        int r;
 
         r = walk_procs(dirfd, w);
         if (r < 0 || depth >= CGROUP_MAX_DEPTH)
                 return r;
-        fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0)
+        d = opendir_at(dirfd, ".", O_NONBLOCK);
+        if (!d)
                 return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
         while ((de = readdir(d)) && w->n < UNIT_PROCS_MAX && !(w->want_stopped && w->has_found)) {
                 _cleanup_close_ int sub = -EBADF;
 

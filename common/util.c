@@ -216,6 +216,22 @@ void strv_free(char ***v, size_t *n) {
         *n = 0;
 }
 
+DIR *opendir_at(int dfd, const char *name, int flags) {
+        int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | flags);
+        DIR *d;
+
+        if (fd < 0)
+                return NULL;
+        d = fdopendir(fd);
+        if (!d) {
+                int e = errno;
+
+                close(fd);
+                errno = e;
+        }
+        return d;
+}
+
 int write_file_atomic_at(int dfd, const char *name, const char *data, size_t len, mode_t mode) {
         _cleanup_free_ char *tmp = NULL;
         _cleanup_close_ int fd = -1;

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,6 +49,12 @@ static inline void fclosep(FILE **f) {
                 fclose(*f);
 }
 #define _cleanup_fclose_ _cleanup_(fclosep)
+
+static inline void closedirp(DIR **d) {
+        if (*d)
+                closedir(*d);
+}
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 static inline bool streq(const char *a, const char *b) {
         return strcmp(a, b) == 0;
@@ -132,4 +139,9 @@ void strv_free(char ***v, size_t *n);
  * one, never half of either. 0 or -errno. */
 int write_file_atomic(const char *path, const char *data, size_t len, mode_t mode);
 /* The same for name in the directory dfd (one opened with its trust checked). */
+/* A directory stream of name, relative to dfd, opened O_RDONLY|O_DIRECTORY|
+ * O_CLOEXEC and the extra flags (O_NOFOLLOW, O_NONBLOCK). NULL and errno
+ * when it cannot be opened. */
+DIR *opendir_at(int dfd, const char *name, int flags);
+
 int write_file_atomic_at(int dfd, const char *name, const char *data, size_t len, mode_t mode);

@@ -188,8 +188,11 @@ static void print_details(const Ctl *ctl, const CtlDict *d) {
         print_unit_details(d);
 }
 
+/* Not well: failing, being restarted (the service is not back yet, as
+ * systemctl is-active fails while a unit is activating), or disabled. A
+ * check not probed yet ("unknown", just after start-up) is not a fault. */
 static bool row_bad(const CheckRow *c) {
-        return streq(c->state, "failing") || streq(c->state, "disabled");
+        return streq(c->state, "failing") || streq(c->state, "restarting") || streq(c->state, "disabled");
 }
 
 static int print_json(Ctl *ctl, const CtlDict *sup, const Rows *rows, char **names, int n) {

@@ -19,7 +19,7 @@
 /* Exit statuses, in the spirit of systemctl is-active. */
 #define CTL_EXIT_OK 0
 #define CTL_EXIT_ERROR 1
-#define CTL_EXIT_NOT_OK 3       /* status: a check is failing or disabled; drill: it failed */
+#define CTL_EXIT_NOT_OK 3       /* status: a check is failing, restarting or disabled; drill: it failed */
 
 typedef struct Ctl {
         sd_bus *bus;

@@ -2,7 +2,7 @@
  *
  * Meant to feel like systemctl: `mailsupctl` alone shows the status,
  * `--user` talks to a user-bus instance, every command has `--help`,
- * status exits 3 when a check is failing or disabled (0 when all are well,
+ * status exits 3 when a check is failing, restarting or disabled (0 when all are well,
  * 1 on error) so scripts can use it as they use `systemctl is-active`, and
  * errors say what is wrong in words ("mailsupd is not running", "Access
  * denied: reset requires root"), never as a bus error dump.
@@ -27,7 +27,8 @@ static const Command commands[] = {
         { "status", cmd_status, "status [NAME...] [--json]",
           "show mailsupd and its checks (the default)",
           "Show mailsupd (state, last cycle, heartbeat, outbox) and one line per check; details\n"
-          "for each check named. Exit status: 0 all ok, 3 a check is failing or disabled, 1 error.\n" },
+          "for each check named. Exit status: 0 all ok, 3 a check is failing, restarting or\n"
+          "disabled, 1 error.\n" },
         { "list-checks", cmd_list_checks, "list-checks",
           "print the names of the checks",
           "Print the names of the checks, one per line (for scripts and completion).\n" },
@@ -77,8 +78,8 @@ static void help(void) {
                "  -a, --all        reset every check\n"
                "  -h, --help       show this help, or a command's: mailsupctl drill --help\n"
                "      --version    show the version\n\n"
-               "Exit status: 0 ok, 1 error, 3 a check is failing or disabled (status) or a\n"
-               "drill failed. Colors only on a terminal; NO_COLOR turns them off.\n");
+               "Exit status: 0 ok, 1 error, 3 a check is failing, restarting or disabled\n"
+               "(status) or a drill failed. Colors only on a terminal; NO_COLOR turns them off.\n");
 }
 
 static void command_help(const Command *c) {

@@ -162,17 +162,11 @@ static void set_aside(Outbox *o, const char *name) {
 }
 
 static int outbox_scan(Outbox *o) {
-        int fd = openat(o->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        DIR *d = opendir_at(o->dir_fd, ".", 0);
         struct dirent *de;
-        DIR *d;
 
-        if (fd < 0)
+        if (!d)
                 return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                close(fd);
-                return -errno;
-        }
         while ((de = readdir(d))) {
                 int r;
 

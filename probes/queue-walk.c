@@ -53,20 +53,12 @@ const char *postfix_queue_to_string(PostfixQueue q) {
 static int push_dir(QueueWalk *w, int dfd, const char *name) {
         size_t len = w->path_len[w->depth];
         DIR *d;
-        int fd;
 
         if ((size_t) snprintf(w->path + len, sizeof(w->path) - len, "/%s", name) >= sizeof(w->path) - len)
                 return -ENAMETOOLONG;
-        fd = openat(dfd, dfd == AT_FDCWD ? w->path : name,
-                    O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
-        if (fd < 0)
+        d = opendir_at(dfd, dfd == AT_FDCWD ? w->path : name, O_NONBLOCK | O_NOFOLLOW);
+        if (!d)
                 return -errno;
-        d = fdopendir(fd);
-        if (!d) {
-                int r = -errno;
-                close(fd);
-                return r;
-        }
         w->stack[w->depth++] = d;
         w->path_len[w->depth] = strlen(w->path);
         return 0;

@@ -108,15 +108,10 @@ static void path_list_clear(PathList *l) {
         free(l->paths);
 }
 
-static void closedirp(DIR **d) {
-        if (*d)
-                closedir(*d);
-}
-
 /* dir/NAME.conf, sorted; hidden files (editor leftovers) are skipped.
  * -ENOENT, with no error line, when dir does not exist. */
 static int list_dropins(ConfigErrors *e, const char *dir, PathList *ret) {
-        _cleanup_(closedirp) DIR *d = opendir(dir);
+        _cleanup_closedir_ DIR *d = opendir(dir);
         struct dirent *de;
 
         if (!d)

@@ -17,30 +17,19 @@
 
 #include "tests/test-hostile.h"
 
-#define UNBOUND "/usr/sbin/unbound"
-
 static uint16_t port;
 
 static pid_t start_unbound(void) {
-        char *argv[] = { UNBOUND, "-d", "-c", (char *) net_path("unbound.conf"), NULL };
-
-        port = net_free_port();
-        net_write("unbound.conf",
-                  "server:\n interface: 127.0.0.1@%2$u\n port: %2$u\n username: \"\"\n chroot: \"\"\n"
-                  " directory: \"%1$s\"\n pidfile: \"%1$s/unbound.pid\"\n use-syslog: no\n logfile: \"\"\n"
-                  " do-ip6: no\n do-not-query-localhost: no\n module-config: \"iterator\"\n"
-                  " local-zone: \"mailsup.test.\" static\n"
-                  " local-data: \"a.mailsup.test. A 192.0.2.1\"\n local-data: \"a.mailsup.test. A 192.0.2.2\"\n"
-                  " local-data: \"a.mailsup.test. AAAA 2001:db8::1\"\n"
-                  " local-data: \"mailsup.test. MX 10 mx.mailsup.test.\"\n"
-                  " local-data: 'mailsup.test. TXT \"v=spf1 -all\"'\n"
-                  " local-zone: \"refused.test.\" refuse\n"
-                  " do-not-query-address: 192.0.2.0/24\n"
-                  "remote-control:\n control-enable: no\n"
-                  "forward-zone:\n name: \"broken.example.\"\n forward-addr: 192.0.2.53\n",
-                  net_dir, port);
-        pid_t pid = net_spawn("unbound.log", argv);
-        return net_wait_port(port, "unbound.log") ? pid : -1;
+        return net_unbound_start(&port,
+                                 " do-not-query-localhost: no\n"
+                                 " local-zone: \"mailsup.test.\" static\n"
+                                 " local-data: \"a.mailsup.test. A 192.0.2.1\"\n local-data: \"a.mailsup.test. A 192.0.2.2\"\n"
+                                 " local-data: \"a.mailsup.test. AAAA 2001:db8::1\"\n"
+                                 " local-data: \"mailsup.test. MX 10 mx.mailsup.test.\"\n"
+                                 " local-data: 'mailsup.test. TXT \"v=spf1 -all\"'\n"
+                                 " local-zone: \"refused.test.\" refuse\n"
+                                 " do-not-query-address: 192.0.2.0/24\n",
+                                 "forward-zone:\n name: \"broken.example.\"\n forward-addr: 192.0.2.53\n");
 }
 
 typedef enum Hostility {
@@ -221,7 +210,7 @@ static void test_hostile(void) {
 int main(void) {
         pid_t unbound;
 
-        net_require(UNBOUND);
+        net_require(NET_UNBOUND);
         net_setup();
         unbound = start_unbound();
         CHECK(unbound > 0);

@@ -18,35 +18,24 @@
 #include "probes/dnsbl-parse.h"
 #include "tests/test-net.h"
 
-#define UNBOUND "/usr/sbin/unbound"
-
 static uint16_t port;
 
 static pid_t start_unbound(void) {
-        char *argv[] = { UNBOUND, "-d", "-c", (char *) net_path("unbound.conf"), NULL };
-
-        port = net_free_port();
-        net_write("unbound.conf",
-                  "server:\n interface: 127.0.0.1@%2$u\n port: %2$u\n username: \"\"\n chroot: \"\"\n"
-                  " directory: \"%1$s\"\n pidfile: \"%1$s/unbound.pid\"\n use-syslog: no\n logfile: \"\"\n"
-                  " do-ip6: no\n module-config: \"iterator\"\n"
-                  " local-zone: \"list.test.\" static\n"
-                  " local-data: \"2.0.0.127.list.test. A 127.0.0.2\"\n"
-                  " local-data: '2.0.0.127.list.test. TXT \"test entry\"'\n"
-                  " local-data: \"25.2.0.192.list.test. A 127.0.0.4\"\n"
-                  " local-data: '25.2.0.192.list.test. TXT \"https://list.test/query/ip/192.0.2.25\"'\n"
-                  " local-data: \"5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.list.test. A 127.0.0.3\"\n"
-                  " local-zone: \"clean.test.\" static\n"
-                  " local-data: \"2.0.0.127.clean.test. A 127.0.0.2\"\n"
-                  " local-zone: \"refusing.test.\" redirect\n"
-                  " local-data: \"refusing.test. A 127.255.255.254\"\n"
-                  " local-zone: \"notest.test.\" static\n"
-                  " local-zone: \"rewriting.test.\" redirect\n"
-                  " local-data: \"rewriting.test. A 198.51.100.7\"\n"
-                  "remote-control:\n control-enable: no\n",
-                  net_dir, port);
-        pid_t pid = net_spawn("unbound.log", argv);
-        return net_wait_port(port, "unbound.log") ? pid : -1;
+        return net_unbound_start(&port,
+                                 " local-zone: \"list.test.\" static\n"
+                                 " local-data: \"2.0.0.127.list.test. A 127.0.0.2\"\n"
+                                 " local-data: '2.0.0.127.list.test. TXT \"test entry\"'\n"
+                                 " local-data: \"25.2.0.192.list.test. A 127.0.0.4\"\n"
+                                 " local-data: '25.2.0.192.list.test. TXT \"https://list.test/query/ip/192.0.2.25\"'\n"
+                                 " local-data: \"5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.list.test. A 127.0.0.3\"\n"
+                                 " local-zone: \"clean.test.\" static\n"
+                                 " local-data: \"2.0.0.127.clean.test. A 127.0.0.2\"\n"
+                                 " local-zone: \"refusing.test.\" redirect\n"
+                                 " local-data: \"refusing.test. A 127.255.255.254\"\n"
+                                 " local-zone: \"notest.test.\" static\n"
+                                 " local-zone: \"rewriting.test.\" redirect\n"
+                                 " local-data: \"rewriting.test. A 198.51.100.7\"\n",
+                                 "");
 }
 
 static void test_rules(void) {
@@ -98,7 +87,7 @@ int main(void) {
 
         test_rules();
         test_config();
-        net_require(UNBOUND);
+        net_require(NET_UNBOUND);
         net_setup();
         pid = start_unbound();
         CHECK(pid > 0);

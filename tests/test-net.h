@@ -35,6 +35,7 @@
 #define NET_POSTFIX "/usr/sbin/postfix"
 #define NET_POSTFIX_MASTER "/usr/lib/postfix/sbin/master"
 #define NET_DOVECOT "/usr/sbin/dovecot"
+#define NET_UNBOUND "/usr/sbin/unbound"
 
 static char net_dir[64];
 static pid_t net_postfix_pid; /* the private Postfix master, for the alarm path */
@@ -418,6 +419,26 @@ static inline pid_t net_dovecot_start(const char *protocols, const char *listen,
                   "userdb {\n  driver = static\n  args = uid=nobody gid=nogroup home=%1$s/dc/mail/%%u\n}\n%4$s",
                   net_dir, protocols, listen, rest);
         return net_spawn("dovecot.log", argv);
+}
+
+/* A private Unbound on a free loopback port (*ret_port), answering from the
+ * caller's server lines (local zones and data; its own directory, no
+ * chroot, no remote control), then the caller's other sections; waits
+ * until it listens. Its pid, -1 when it never listened (see unbound.log). */
+static inline pid_t net_unbound_start(uint16_t *ret_port, const char *server, const char *sections) {
+        char *argv[] = { NET_UNBOUND, "-d", "-c", (char *) net_path("unbound.conf"), NULL };
+        uint16_t port = net_free_port();
+        pid_t pid;
+
+        net_write("unbound.conf",
+                  "server:\n interface: 127.0.0.1@%2$u\n port: %2$u\n username: \"\"\n chroot: \"\"\n"
+                  " directory: \"%1$s\"\n pidfile: \"%1$s/unbound.pid\"\n use-syslog: no\n logfile: \"\"\n"
+                  " do-ip6: no\n module-config: \"iterator\"\n%3$s"
+                  "remote-control:\n control-enable: no\n%4$s",
+                  net_dir, port, server, sections);
+        pid = net_spawn("unbound.log", argv);
+        *ret_port = port;
+        return net_wait_port(port, "unbound.log") ? pid : -1;
 }
 
 /* Config text that must fail to load with one error having the words. */

@@ -12,7 +12,6 @@
  *
  * See also: notify/outbox.c (outbox_store_pending), notify/notifier.c.
  */
-#include <dirent.h>
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -43,18 +42,6 @@ static Notifier *notifier(sd_event *e) {
                 channel_config_done(&c);
         }
         return nf;
-}
-
-static unsigned outbox_files(void) {
-        DIR *d = opendir(net_path("disk/outbox"));
-        struct dirent *de;
-        unsigned n = 0;
-
-        while (d && (de = readdir(d)))
-                n += de->d_name[0] != '.';
-        if (d)
-                closedir(d);
-        return n;
 }
 
 /* Writes until the filesystem says ENOSPC; returns that errno. */
@@ -105,7 +92,7 @@ static bool ops_has_all(void *ud) {
 }
 
 static bool all_on_disk(void *ud) {
-        return outbox_files() == N_ALERTS;
+        return notify_outbox_files("disk/outbox") == N_ALERTS;
 }
 
 static bool idle(void *ud) {
@@ -161,7 +148,7 @@ static void test_full_disk(sd_event *e) {
                 }
                 CHECK_INT(notifier_submit(nf, &n), 2); /* queued for both channels */
         }
-        CHECK_INT(outbox_files(), 0);
+        CHECK_INT(notify_outbox_files("disk/outbox"), 0);
         CHECK(notify_run(e, ops_has_all, NULL, 10 * USEC_PER_SEC));
         notify_run(e, NULL, NULL, 600 * USEC_PER_MSEC); /* several write retries and failed attempts */
         notifier_get_stats(nf, &st);
@@ -194,7 +181,7 @@ static void test_full_disk(sd_event *e) {
         CHECK_INT(ids_in("late.jsonl", 1), N_ALERTS);
         CHECK_INT(notify_count(notify_record("late.jsonl"), "\"method\""), N_ALERTS);
         CHECK_INT(notify_count(notify_record("ops.jsonl"), "\"method\""), N_ALERTS);
-        CHECK_INT(outbox_files(), 0);
+        CHECK_INT(notify_outbox_files("disk/outbox"), 0);
         printf("space back: %u on disk, then delivered to late; ops got each once\n", N_ALERTS);
         notifier_free(nf);
         net_kill(ops);

@@ -3,7 +3,8 @@
  * On top of test-net.h (temp dir, free ports, spawning real daemons): the
  * path of a script in tests/ (notify-receiver.py), a channel built from
  * config text through the real channel_config_parse_key()/verify(), running
- * the loop until a condition holds, and reading the receiver's record file.
+ * the loop until a condition holds, reading the receiver's record file, and
+ * counting the items an outbox directory holds.
  *
  * See also: test-notify-webhook.c, test-notify-alertmanager.c, notify-receiver.py.
  */
@@ -14,6 +15,17 @@
 
 #include "notify/notifier.h"
 #include "tests/test-net.h"
+
+/* How many items the outbox directory net_dir/dir holds (hidden ones not). */
+static inline unsigned notify_outbox_files(const char *dir) {
+        _cleanup_closedir_ DIR *d = opendir(net_path(dir));
+        struct dirent *de;
+        unsigned n = 0;
+
+        while (d && (de = readdir(d)))
+                n += de->d_name[0] != '.';
+        return n;
+}
 
 /* tests/NAME, found from the test binary (BUILD/tests/x) or from the source path. */
 static inline const char *notify_script(const char *name) {

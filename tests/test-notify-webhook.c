@@ -14,7 +14,6 @@
  *
  * See also: notify/notifier.c, notify/outbox.c, notify/webhook.c.
  */
-#include <dirent.h>
 
 #include "tests/test-hostile.h"
 #include "tests/test-notify-net.h"
@@ -48,18 +47,6 @@ static Notifier *notifier(sd_event *e, const char *extra) {
         CHECK(notifier_add_channel(nf, &c) >= 0);
         channel_config_done(&c);
         return nf;
-}
-
-static unsigned outbox_files(void) {
-        DIR *d = opendir(net_path("outbox"));
-        struct dirent *de;
-        unsigned n = 0;
-
-        while (d && (de = readdir(d)))
-                n += de->d_name[0] != '.';
-        if (d)
-                closedir(d);
-        return n;
 }
 
 static bool idle(void *ud) {
@@ -115,7 +102,7 @@ static void test_receiver_down(sd_event *e) {
         }
         make_notification(&n, 50, SEVERITY_INFO, "below min_severity");
         CHECK_INT(notifier_submit(nf, &n), 0);
-        CHECK_INT(outbox_files(), N_BEFORE); /* on disk before any attempt */
+        CHECK_INT(notify_outbox_files("outbox"), N_BEFORE); /* on disk before any attempt */
         notify_run(e, NULL, NULL, 700 * USEC_PER_MSEC);
         notifier_get_stats(nf, &st);
         printf("receiver down: %" PRIu64 " failed attempts, %zu pending\n", st.failed_attempts, st.pending);
@@ -124,7 +111,7 @@ static void test_receiver_down(sd_event *e) {
         nf = notifier_free(nf); /* dropped without flushing */
 
         killed_child();
-        CHECK_INT(outbox_files(), N_BEFORE + N_CHILD);
+        CHECK_INT(notify_outbox_files("outbox"), N_BEFORE + N_CHILD);
 
         rcv = notify_receiver(port, "hook.jsonl", NULL);
         CHECK(rcv > 0);
@@ -132,7 +119,7 @@ static void test_receiver_down(sd_event *e) {
         CHECK(notify_run(e, idle, nf, 10 * USEC_PER_SEC));
         notifier_get_stats(nf, &st);
         CHECK_INT(st.delivered, N_BEFORE + N_CHILD);
-        CHECK_INT(outbox_files(), 0);
+        CHECK_INT(notify_outbox_files("outbox"), 0);
         rec = notify_record("hook.jsonl");
         for (unsigned i = 0; i < N_BEFORE + N_CHILD; i++) {
                 char id[64];
@@ -181,7 +168,7 @@ static void test_rejected_and_expired(sd_event *e) {
         notifier_get_stats(nf, &st);
         CHECK_INT(st.expired, 1);
         CHECK_INT(drops_etime, 1);
-        CHECK_INT(outbox_files(), 0);
+        CHECK_INT(notify_outbox_files("outbox"), 0);
         notifier_free(nf);
         net_kill(rcv);
 }

@@ -89,7 +89,13 @@ grep -qE " postfix failing process [0-9]+ \(.*\) of postfix@-\.service is stoppe
 [[ $(ctl status postfix || true) == *"restarts 1/3"* ]] || fail "the restart is not counted in status"
 pass "frozen postfix: ok -> failing -> restarting -> ok, in status, --json and follow"
 
+# The restart's start is held (ExecStartPre waits): "restarting" lasts.
+touch "$SANDBOX_DIR/flaky.service.hold"
 peer_hang flaky.service forever
+wait_for '[[ $(check_state flaky) == restarting ]]' 60 "flaky restarting" || fail "flaky never restarting"
+[[ $(status_rc) == 3 ]] || fail "status exits $(status_rc) while a check is restarting, not 3"
+rm "$SANDBOX_DIR/flaky.service.hold"
+pass "status exits 3 while a check is restarting"
 wait_for '[[ $(check_state flaky) == disabled ]]' 90 "flaky disabled" || fail "flaky never disabled"
 both_say flaky disabled || fail "status and --json disagree on disabled"
 [[ $(status_rc) == 3 ]] || fail "status exits $(status_rc) with a disabled check, not 3"
