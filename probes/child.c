@@ -2,6 +2,8 @@
 #include "probes/child.h"
 
 #include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/wait.h>
 
@@ -95,7 +97,7 @@ static void close_other_fds(void) {
                 (void) close(fd);
 }
 
-__attribute__((noreturn)) static void child_exec(const char *exe, char *const *argv, int out) {
+__attribute__((noreturn)) static void child_exec(const char *exe, char *const *argv, int out, int err) {
         static char *clean_env[] = { (char *) "PATH=" CHILD_PATH, (char *) "LANG=C", NULL };
         sigset_t none;
         int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
@@ -104,7 +106,7 @@ __attribute__((noreturn)) static void child_exec(const char *exe, char *const *a
         sigemptyset(&none);
         (void) sigprocmask(SIG_SETMASK, &none, NULL);
         (void) signal(SIGPIPE, SIG_DFL); /* the daemon ignores it; exec keeps ignored signals */
-        if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+        if (null < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
                 _exit(126);
         close_other_fds();
         environ = clean_env;
@@ -136,7 +138,7 @@ static int child_fork(Child *c, sd_event *e, const char *exe, char *const *argv)
         }
         c->pid = fork();
         if (c->pid == 0)
-                child_exec(exe, argv, fds[1]);
+                child_exec(exe, argv, fds[1], fds[1]);
         r = c->pid < 0 ? -errno : 0;
         close(fds[1]);
         if (r < 0)
@@ -166,4 +168,101 @@ int child_spawn(sd_event *e, const char *exe, char *const *argv, const ChildOps 
         }
         *ret = c;
         return 0;
+}
+
+char *child_find(const char *name) {
+        char path[PATH_MAX];
+
+        if (strchr(name, '/'))
+                return xstrdup(name);
+        for (const char *dir = CHILD_PATH; *dir;) {
+                size_t len = strcspn(dir, ":");
+
+                snprintf(path, sizeof(path), "%.*s/%s", (int) len, dir, name);
+                if (access(path, X_OK) == 0)
+                        return xstrdup(path);
+                dir += len + (dir[len] == ':');
+        }
+        return NULL;
+}
+
+/* One read into a bounded buffer, kept NUL-terminated. Once it is full, more
+ * is -EFBIG, or read and dropped with drop (stderr: a chatty child must not
+ * block on a full pipe). At the end the fd is closed (-1). */
+static int run_read(int *fd, char *buf, size_t size, size_t *len, bool drop) {
+        char scratch[4096];
+        bool full = *len + 1 >= size;
+        ssize_t n = full ? read(*fd, scratch, drop ? sizeof(scratch) : 1) : read(*fd, buf + *len, size - 1 - *len);
+
+        if (n < 0)
+                return errno == EINTR || errno == EAGAIN ? 0 : -errno;
+        if (n == 0) {
+                *fd = close_fd(*fd);
+                return 0;
+        }
+        if (full)
+                return drop ? 0 : -EFBIG;
+        *len += (size_t) n;
+        buf[*len] = '\0';
+        return 0;
+}
+
+/* Both pipes read to their end, bounded; then the exit awaited, all before deadline. */
+static int run_collect(pid_t pid, int fds[2], usec_t deadline, ChildRun *ret) {
+        for (;;) {
+                struct pollfd p[2] = { { .fd = fds[0], .events = POLLIN }, { .fd = fds[1], .events = POLLIN } };
+                usec_t now = now_usec(CLOCK_MONOTONIC);
+                int r, ready, timeout_ms = now >= deadline ? 0 : (int) ((deadline - now + 999) / 1000);
+                pid_t w;
+
+                if (fds[0] < 0 && fds[1] < 0) {
+                        w = waitpid(pid, &ret->status, WNOHANG);
+                        if (w == pid)
+                                return 0;
+                        if (w < 0 && errno != EINTR)
+                                return -errno;
+                        timeout_ms = timeout_ms < 10 ? timeout_ms : 10; /* closed its output, still running */
+                }
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                ready = poll(p, 2, timeout_ms);
+                if (ready < 0 && errno != EINTR)
+                        return -errno;
+                if (ready > 0 && fds[0] >= 0 && p[0].revents &&
+                    (r = run_read(&fds[0], ret->out, sizeof(ret->out), &ret->out_len, false)) < 0)
+                        return r;
+                if (ready > 0 && fds[1] >= 0 && p[1].revents &&
+                    (r = run_read(&fds[1], ret->err, sizeof(ret->err), &ret->err_len, true)) < 0)
+                        return r;
+        }
+}
+
+int child_run(const char *exe, char *const *argv, usec_t timeout, ChildRun *ret) {
+        int out[2] = { -1, -1 }, err[2] = { -1, -1 }, fds[2], r;
+        pid_t pid;
+
+        *ret = (ChildRun) {};
+        if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 || fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 ||
+            fcntl(err[0], F_SETFL, O_NONBLOCK) < 0) {
+                r = -errno;
+                close_fd(out[0]), close_fd(out[1]), close_fd(err[0]), close_fd(err[1]);
+                return r;
+        }
+        pid = fork();
+        if (pid == 0)
+                child_exec(exe, argv, out[1], err[1]);
+        r = pid < 0 ? -errno : 0;
+        close_fd(out[1]), close_fd(err[1]);
+        fds[0] = out[0], fds[1] = err[0];
+        if (r == 0) {
+                (void) setpgid(pid, pid);
+                r = run_collect(pid, fds, now_usec(CLOCK_MONOTONIC) + timeout, ret);
+                if (r < 0) { /* timed out, too much output: the whole group goes */
+                        (void) kill(-pid, SIGKILL);
+                        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                                ;
+                }
+        }
+        close_fd(fds[0]), close_fd(fds[1]);
+        return r;
 }

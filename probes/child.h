@@ -11,12 +11,18 @@
  * the process (the supervisor is single-threaded and reaps children only
  * through sd-event), so the owner need not.
  *
+ * child_run() runs a command the same way to its end, synchronously and
+ * bounded in time and output: for what is asked once when the configuration
+ * is loaded (doveconf), never on the loop's hot path.
+ *
  * See also: program.c (exit 0 means healthy), roundtrip-queue.c (postqueue -j).
  */
 #pragma once
 
 #include <signal.h>
 #include <systemd/sd-event.h>
+
+#include "common/util.h"
 
 typedef struct Child Child;
 
@@ -39,3 +45,25 @@ int child_spawn(sd_event *e, const char *exe, char *const *argv, const ChildOps 
 void child_drain(Child *c);
 /* A running command's group is killed; the loop reaps it later. */
 Child *child_free(Child *c);
+
+/* name as given when it has a '/', else the first executable in CHILD_PATH
+ * (malloc'd); NULL when there is none. */
+char *child_find(const char *name);
+
+#define CHILD_RUN_OUTPUT_MAX (64 * 1024)
+
+typedef struct ChildRun {
+        int status;                     /* waitpid()'s */
+        char out[CHILD_RUN_OUTPUT_MAX]; /* stdout, NUL-terminated */
+        size_t out_len;
+        char err[1024];                 /* stderr's first bytes, NUL-terminated; the rest dropped */
+        size_t err_len;
+} ChildRun;
+
+/* Runs exe (argv[0] for messages) as child_spawn() does (no shell, its own
+ * process group, fds 0-2 only, a clean environment) and waits for its end:
+ * 0 and ret->status; -ETIMEDOUT when it did not end within timeout, -EFBIG
+ * when stdout outgrew ret->out (then its group was killed and reaped), or
+ * -errno for a local failure. An exec failure is status 127. Blocks the
+ * caller for at most timeout (and the reaping of a killed child). */
+int child_run(const char *exe, char *const *argv, usec_t timeout, ChildRun *ret);

@@ -175,24 +175,6 @@ static void program_describe_timeout(Probe *p, ProbeStatus *status, char *reason
                  format_duration(buf, sizeof(buf), p->config->timeout), out[0] ? ": " : "", out);
 }
 
-/* name as given when it has a '/', else the first executable in CHILD_PATH;
- * NULL when there is none. */
-static char *program_find(const char *name) {
-        char path[PATH_MAX];
-
-        if (strchr(name, '/'))
-                return xstrdup(name);
-        for (const char *dir = CHILD_PATH; *dir;) {
-                size_t len = strcspn(dir, ":");
-
-                snprintf(path, sizeof(path), "%.*s/%s", (int) len, dir, name);
-                if (access(path, X_OK) == 0)
-                        return xstrdup(path);
-                dir += len + (dir[len] == ':');
-        }
-        return NULL;
-}
-
 static int program_parse_key(ProbeConfig *c, const char *key, const char *value, char **error) {
         _cleanup_free_ char *exe = NULL;
         char why[PATH_MAX + 128];
@@ -206,7 +188,7 @@ static int program_parse_key(ProbeConfig *c, const char *key, const char *value,
         if (r < 0)
                 return option_error(error, "invalid command '%s': %s", value,
                                     r == -E2BIG ? "too many arguments" : "empty or an unterminated quote");
-        exe = program_find(argv[0]);
+        exe = child_find(argv[0]);
         if (strchr(argv[0], '/') && access(argv[0], X_OK) < 0) {
                 r = errno;
                 program_argv_free(argv);

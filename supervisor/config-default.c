@@ -2,7 +2,8 @@
  *
  * With neither /etc/mailsup/mailsupd.conf nor its .d directory, mailsupd
  * watches the standard Debian mail stack on loopback with Debian's unit
- * names and ports (Postfix and its log, Dovecot, OpenDKIM, postsrsd, rspamd,
+ * names, where each service's own config says it listens (listen_from),
+ * else Debian's ports (Postfix and its log, Dovecot, OpenDKIM, postsrsd, rspamd,
  * Unbound, Redis) and the host's disk, memory and load. The supervisor is told
  * (Config.embedded); its skip_missing_units = yes makes it watch only the
  * checks whose unit exists, also in a copy of it in /etc, so a
@@ -78,8 +79,9 @@ static const char default_text[] =
         "# listen_from = SERVICE: connect where the service's own config says it\n"
         "# listens, read at start and on reload (opendkim: Socket in\n"
         "# /etc/opendkim.conf; postsrsd: /etc/default/postsrsd; postfix: the smtp\n"
-        "# inet listener in /etc/postfix/master.cf); host, port or socket set in\n"
-        "# the check win. mailsupd --check-config says what it found and where.\n"
+        "# inet listener in /etc/postfix/master.cf; dovecot, for imap and lmtp\n"
+        "# checks: asked of doveconf); host, port or socket set in the check win.\n"
+        "# mailsupd --check-config says what it found and where.\n"
         "\n"
         "# Postfix: the SMTP greeting and EHLO on the local listener. unit is the\n"
         "# unit an admin restarts; on Debian the master runs in postfix@-.service,\n"
@@ -112,13 +114,21 @@ static const char default_text[] =
         "#server = 127.0.0.1:53\n"
         "#interval = 1h\n"
         "\n"
-        "# Dovecot: the IMAP greeting on the local listener.\n"
+        "# Dovecot: the IMAP greeting where Dovecot's own config says it listens\n"
+        "# (doveconf: service imap-login's inet_listener imap, on `listen`; Debian\n"
+        "# 12's stock: 127.0.0.1:143; imaps with TLS when imap's port is 0).\n"
         "[check dovecot]\n"
         "type = imap\n"
-        "host = 127.0.0.1\n"
-        "port = 143\n"
+        "listen_from = dovecot\n"
         "unit = dovecot.service\n"
         "action = restart\n"
+        "\n"        "# Dovecot's LMTP (package dovecot-lmtpd; not watched by default, as\n"
+        "# Dovecot may run without it): LHLO on the socket doveconf names\n"
+        "# (Debian's default: /run/dovecot/lmtp).\n"
+        "#[check dovecot-lmtp]\n"
+        "#type = lmtp\n"
+        "#listen_from = dovecot\n"
+        "#unit = dovecot.service\n"
         "\n"
         "# OpenDKIM: a milter option negotiation where it listens (Debian 12's\n"
         "# stock Socket: local:/run/opendkim/opendkim.sock).\n"

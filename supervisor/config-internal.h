@@ -143,6 +143,10 @@ int config_begin_notify(ConfigParser *p, const char *name);
 void config_notify_key(ConfigParser *p, const char *key, const char *value);
 void config_resolve_notify(ConfigParser *p);
 
+/* config-listen.c: listen_from = SERVICE applied to the check (its host,
+ * port, socket or TLS keys), said in listen_found; errors with FILE:LINE. */
+void config_resolve_listen(ConfigParser *p, CheckConfig *c, CheckMeta *m);
+
 /* config-depends.c: every depends_on resolved to indices, unknown names and
  * cycles recorded with FILE:LINE. */
 void config_resolve_depends(ConfigParser *p);

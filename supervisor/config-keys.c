@@ -251,7 +251,7 @@ CHECK_KEY(check_listen_from) {
 
         if (svc < 0)
                 return config_parse_error(p, "invalid value '%s' for listen_from%s: "
-                                   "expected opendkim, postsrsd or postfix", value, where);
+                                   "expected opendkim, postsrsd, postfix or dovecot", value, where);
         m->listen_from = (int) svc + 1;
         m->listen_from_src = (ConfigSource) { p->file, p->line };
         return 0;

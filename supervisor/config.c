@@ -15,7 +15,6 @@
 #include <stdarg.h>
 
 #include "probes/probe.h"
-#include "supervisor/listen-discover.h"
 
 static const char *const action_names[_CHECK_ACTION_MAX] = {
         [CHECK_ACTION_RESTART] = "restart",
@@ -120,6 +119,7 @@ Config *config_free(Config *c) {
                 free(cc->unit);
                 free(cc->source);
                 free(cc->listen_found);
+                free(cc->socket);
                 strv_free(&cc->depends_on, &cc->n_depends_on);
                 free(cc->depends_idx);
         }
@@ -194,6 +194,10 @@ static void resolve_type_keys(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 /* The type's list decides what is a key: parse_key only reads values. */
                 r = probe_type_has_key(t, x->key) && t->parse_key ? t->parse_key(&c->probe, x->key, x->value, &msg)
                                                                   : -ENOENT;
+                if (r >= 0 && streq(x->key, "socket")) {
+                        free(c->socket);
+                        c->socket = xstrdup(x->value);
+                }
                 if (r == -ENOENT)
                         error_at(p, x->src, "unknown key '%s' in [check %s]", x->key, c->name);
                 else if (r < 0)
@@ -207,48 +211,6 @@ static void resolve_type_keys(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 if (r < 0)
                         error_at(p, m->header, "%s in [check %s]", msg ? msg : strerror(-r), c->name);
         }
-}
-
-static bool has_extra(const CheckMeta *m, const char *key) {
-        for (size_t i = 0; i < m->n_extras; i++)
-                if (streq(m->extras[i].key, key))
-                        return true;
-        return false;
-}
-
-/* listen_from = SERVICE: connect where the service's own config says it
- * listens (listen-discover.h). host, port or socket set in the check win;
- * nothing found keeps the type's default port. What happened is kept in
- * listen_found for --check-config and the log. */
-static void discover_listener(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
-        ListenService svc = (ListenService) (m->listen_from - 1);
-        char found[256];
-        Listen l;
-        int r;
-
-        if (m->listen_from == 0)
-                return;
-        r = listen_discover(svc, &l, found, sizeof(found));
-        if (r > 0 && (m->port_given || m->host_given || has_extra(m, "socket")))
-                r = asprintf(&c->listen_found, "%s: found %s, but the check's own host, port or socket win",
-                             listen_service_to_string(svc), found);
-        else if (r > 0 && l.socket[0] && !probe_type_has_key(c->type, "socket"))
-                r = asprintf(&c->listen_found, "%s: found %s, but type %s takes no socket: %s:%u",
-                             listen_service_to_string(svc), found, c->type->name, c->host, c->port);
-        else if (r > 0 && l.socket[0]) {
-                m->extras = config_grow(m->extras, m->n_extras, sizeof(ExtraKey));
-                m->extras[m->n_extras++] = (ExtraKey) { xstrdup("socket"), xstrdup(l.socket), m->listen_from_src };
-                r = asprintf(&c->listen_found, "%s: %s", listen_service_to_string(svc), found);
-        } else if (r > 0) {
-                free(c->host);
-                c->host = xstrdup(l.host);
-                c->port = l.port;
-                r = asprintf(&c->listen_found, "%s: %s", listen_service_to_string(svc), found);
-        } else
-                r = asprintf(&c->listen_found, "%s: %s; using %s:%u", listen_service_to_string(svc), found,
-                             c->host, c->port);
-        if (r < 0)
-                abort();
 }
 
 /* The check's pace: its own, else its type's (dnsbl: 1h), else the cycle's.
@@ -301,7 +263,7 @@ static void resolve_check(ConfigParser *p, CheckConfig *c, CheckMeta *m) {
                 c->restart_window = p->config->restart_window;
         if (!m->restart_grace_given)
                 c->restart_grace = p->config->restart_grace;
-        discover_listener(p, c, m);
+        config_resolve_listen(p, c, m);
         /* The type's verify may have set its own default (system memory, load). */
         resolve_type_keys(p, c, m);
         if (c->fail_after == 0)

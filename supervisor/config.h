@@ -52,6 +52,7 @@ typedef struct CheckConfig {
         usec_t restart_grace;           /* and restart_grace */
         char *source;                   /* "FILE:LINE" of the section header, for messages */
         char *listen_found;             /* listen_from: what was found and where, NULL without it */
+        char *socket;                   /* the unix socket it connects to (socket =, or listen_from), or NULL */
         char **depends_on;              /* depends_on = checks whose failure explains this one's */
         size_t n_depends_on;
         size_t *depends_idx;            /* resolved: their indices in Config.checks */

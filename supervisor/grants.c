@@ -6,9 +6,11 @@
  * as root where the user mailsup exists, it checks that the polkit rule
  * (polkit-rule.h) is installed and matches this configuration, then forks a
  * child that becomes mailsup (with all its groups) and asks each check's
- * probe type whether it can read what it needs (ProbeType.check_access). Run
- * as any other user, it asks as that user. Warnings, not errors: the
- * configuration itself is valid, and the daemon may run as root.
+ * probe type whether it can read what it needs (ProbeType.check_access),
+ * and judges whether that user may connect to each check's unix socket
+ * (socket-access.h). Run as any other user, it asks as that user. Warnings,
+ * not errors: the configuration itself is valid, and the daemon may run as
+ * root.
  *
  * See also: polkit-rule.c, probes/postfix-queue.c, man/mailsupd.conf.5.scd.
  */
@@ -20,6 +22,7 @@
 #include "probes/probe.h"
 #include "supervisor/grants.h"
 #include "supervisor/polkit-rule.h"
+#include "supervisor/socket-access.h"
 
 static int report_access(const Config *c, const char *who, FILE *out) {
         char buf[PATH_MAX + 128];
@@ -69,6 +72,22 @@ static int report_access_as(const Config *c, const struct passwd *pw, FILE *out)
         return WEXITSTATUS(status);
 }
 
+/* Each check's unix socket, judged for pw (owner, group, mode, pw's groups). */
+static int report_sockets(const Config *c, const struct passwd *pw, FILE *out) {
+        char buf[2 * PATH_MAX + 256];
+        int n = 0;
+
+        for (size_t i = 0; i < c->n_checks; i++) {
+                const CheckConfig *cc = &c->checks[i];
+
+                if (!cc->socket || socket_access_check(cc->socket, pw, buf, sizeof(buf)) >= 0)
+                        continue;
+                fprintf(out, "%s: warning: check %s: %s\n", cc->source, cc->name, buf);
+                n++;
+        }
+        return n;
+}
+
 static int report_polkit_rule(const Config *c, FILE *out) {
         int r;
 
@@ -96,13 +115,15 @@ int grants_report(const Config *c, FILE *out) {
         if (geteuid() != 0) {
                 pw = getpwuid(geteuid());
                 snprintf(who, sizeof(who), "as user %s, mailsupd", pw ? pw->pw_name : "(unknown)");
-                return report_access(c, who, out);
+                n = pw ? report_sockets(c, pw, out) : 0;
+                return n + report_access(c, who, out);
         }
         /* As root: only where the package made the unprivileged user. */
         pw = getpwnam(POLKIT_RULE_USER);
         if (!pw)
                 return 0;
         n = report_polkit_rule(c, out);
+        n += report_sockets(c, pw, out);
         r = report_access_as(c, pw, out);
         return r < 0 ? r : n + r;
 }

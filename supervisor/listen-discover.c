@@ -20,12 +20,14 @@ static const char *const names[_LISTEN_SERVICE_MAX] = {
         [LISTEN_OPENDKIM] = "opendkim",
         [LISTEN_POSTSRSD] = "postsrsd",
         [LISTEN_POSTFIX] = "postfix",
+        [LISTEN_DOVECOT] = "dovecot",
 };
 
 static const char *const files[_LISTEN_SERVICE_MAX] = {
         [LISTEN_OPENDKIM] = "/etc/opendkim.conf",
         [LISTEN_POSTSRSD] = "/etc/default/postsrsd",
         [LISTEN_POSTFIX] = "/etc/postfix/master.cf",
+        [LISTEN_DOVECOT] = "doveconf",
 };
 
 ListenService listen_service_from_string(const char *s) {
@@ -60,8 +62,7 @@ static bool next_line(const char *text, size_t n, size_t *pos, const char **line
         return true;
 }
 
-static int why_error(char *why, size_t size, const char *fmt, ...) _printf_(3, 4);
-static int why_error(char *why, size_t size, const char *fmt, ...) {
+int listen_error(char *why, size_t size, const char *fmt, ...) {
         va_list ap;
 
         va_start(ap, fmt);
@@ -88,7 +89,7 @@ static int parse_port(const char *s, size_t len, uint16_t *ret) {
 
 /* A listen address as mailsupd connects to it: loopback for localhost and
  * the wildcards, numeric ones as they are, names refused. */
-static int parse_host(const char *s, size_t len, char *out, size_t size, char *why, size_t why_size) {
+int listen_host(const char *s, size_t len, char *out, size_t size, char *why, size_t why_size) {
         unsigned char addr[sizeof(struct in6_addr)];
         char h[64];
 
@@ -97,7 +98,7 @@ static int parse_host(const char *s, size_t len, char *out, size_t size, char *w
                 len -= 2;
         }
         if (len >= sizeof(h))
-                return why_error(why, why_size, "address too long");
+                return listen_error(why, why_size, "address too long");
         memcpy(h, s, len);
         h[len] = '\0';
         if (len == 0 || streq(h, "localhost") || streq(h, "*") || streq(h, "0.0.0.0"))
@@ -107,13 +108,13 @@ static int parse_host(const char *s, size_t len, char *out, size_t size, char *w
         else if (inet_pton(AF_INET, h, addr) == 1 || inet_pton(AF_INET6, h, addr) == 1)
                 snprintf(out, size, "%s", h);
         else
-                return why_error(why, why_size, "host name '%s' (mailsupd never resolves names)", h);
+                return listen_error(why, why_size, "host name '%s' (mailsupd never resolves names)", h);
         return 0;
 }
 
 static int set_socket(Listen *ret, const char *path, size_t len, char *why, size_t size) {
         if (len == 0 || path[0] != '/' || len >= sizeof(ret->socket))
-                return why_error(why, size, "socket path '%.*s' is not absolute or too long", (int) (len > 120 ? 120 : len), path);
+                return listen_error(why, size, "socket path '%.*s' is not absolute or too long", (int) (len > 120 ? 120 : len), path);
         memcpy(ret->socket, path, len);
         ret->socket[len] = '\0';
         return 0;
@@ -138,8 +139,8 @@ static int opendkim_socket(const char *v, size_t len, Listen *ret, char *why, si
         }
         at = memchr(v, '@', len);
         if (parse_port(v, at ? (size_t) (at - v) : len, &ret->port) < 0)
-                return why_error(why, size, "Socket '%.*s': no port", (int) (len > 120 ? 120 : len), v);
-        return parse_host(at ? at + 1 : "", at ? len - (size_t) (at - v) - 1 : 0, ret->host, sizeof(ret->host),
+                return listen_error(why, size, "Socket '%.*s': no port", (int) (len > 120 ? 120 : len), v);
+        return listen_host(at ? at + 1 : "", at ? len - (size_t) (at - v) - 1 : 0, ret->host, sizeof(ret->host),
                           why, size);
 }
 
@@ -212,8 +213,8 @@ int listen_parse_postsrsd(const char *text, size_t n, Listen *ret, char *why, si
                 return 0;
         ret->port = 10001; /* postsrsd's own default */
         if (port && parse_port(port, port_len, &ret->port) < 0)
-                return why_error(why, size, "SRS_FORWARD_PORT '%.*s' is not a port", (int) (port_len > 40 ? 40 : port_len), port);
-        if (parse_host(addr ? addr : "127.0.0.1", addr ? addr_len : 9, ret->host, sizeof(ret->host), why, size) < 0)
+                return listen_error(why, size, "SRS_FORWARD_PORT '%.*s' is not a port", (int) (port_len > 40 ? 40 : port_len), port);
+        if (listen_host(addr ? addr : "127.0.0.1", addr ? addr_len : 9, ret->host, sizeof(ret->host), why, size) < 0)
                 return -EINVAL;
         ret->line = port ? port_line : addr_line;
         return 1;
@@ -263,7 +264,7 @@ static int master_cf_smtp(const char **f, const size_t *fl, size_t nf, Listen *r
                 ret->port = 25;
         else if (parse_port(p, plen, &ret->port) < 0 || ret->port == 465 || ret->port == 587)
                 return 0; /* submission, submissions, smtps, or a name we do not look up */
-        return parse_host(svc, colon ? (size_t) (colon - svc) : 0, ret->host, sizeof(ret->host), why, size) < 0
+        return listen_host(svc, colon ? (size_t) (colon - svc) : 0, ret->host, sizeof(ret->host), why, size) < 0
                ? -EINVAL : 1;
 }
 
@@ -323,20 +324,33 @@ int listen_discover(ListenService s, Listen *ret, char *found, size_t size) {
 
         if (!file)
                 return -EINVAL;
+        if (s == LISTEN_DOVECOT)
+                return listen_discover_dovecot("imap", ret, found, size);
         r = read_file(file, &text, &n);
         if (r < 0) {
                 snprintf(found, size, "%s: %s", file, strerror(-r));
                 return r;
         }
         r = parsers[s](text, n, ret, why, sizeof(why));
+        listen_describe(r, ret, file, why, found, size);
+        return r;
+}
+
+void listen_describe(int r, const Listen *l, const char *file, const char *why, char *found, size_t size) {
+        char from[sizeof(l->from) + 64];
+        bool v6 = strchr(l->host, ':');
+
+        if (l->from[0])
+                snprintf(from, sizeof(from), "%s", l->from);
+        else
+                snprintf(from, sizeof(from), "%s:%u", file, l->line);
         if (r < 0)
-                snprintf(found, size, "%s:%u: %s", file, ret->line, why);
+                snprintf(found, size, "%s: %s", from, why);
         else if (r == 0)
                 snprintf(found, size, "%s: no listener found", file);
-        else if (ret->socket[0])
-                snprintf(found, size, "socket %s (from %s:%u)", ret->socket, file, ret->line);
+        else if (l->socket[0])
+                snprintf(found, size, "socket %s (from %s)", l->socket, from);
         else
-                snprintf(found, size, "%s%s%s:%u (from %s:%u)", strchr(ret->host, ':') ? "[" : "", ret->host,
-                         strchr(ret->host, ':') ? "]" : "", ret->port, file, ret->line);
-        return r;
+                snprintf(found, size, "%s%s%s:%u%s (from %s)", v6 ? "[" : "", l->host, v6 ? "]" : "", l->port,
+                         l->tls ? " with TLS" : "", from);
 }

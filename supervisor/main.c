@@ -98,11 +98,21 @@ static void raise_fd_limit(void) {
 static void print_found_listeners(void) {
         printf("\n# listen_from on this host (read now; mailsupd reads them again at start):\n");
         for (int i = 0; i < _LISTEN_SERVICE_MAX; i++) {
-                char found[256];
+                char found[512];
                 Listen l;
 
+                if (i == LISTEN_DOVECOT)
+                        continue;
                 (void) listen_discover((ListenService) i, &l, found, sizeof(found));
                 printf("#   %s: %s\n", listen_service_to_string((ListenService) i), found);
+        }
+        for (int i = 0; i < 2; i++) {
+                const char *protocol = i == 0 ? "imap" : "lmtp";
+                char found[512];
+                Listen l;
+
+                (void) listen_discover_dovecot(protocol, &l, found, sizeof(found));
+                printf("#   dovecot (%s): %s\n", protocol, found);
         }
 }
 
@@ -151,9 +161,7 @@ int main(int argc, char *argv[]) {
                 return 0;
         }
 
-        for (size_t i = 0; i < config->n_checks; i++)
-                if (config->checks[i].listen_found)
-                        log_info("%s: listen_from %s", config->checks[i].name, config->checks[i].listen_found);
+        supervisor_log_listeners(config);
         raise_fd_limit();
         r = supervisor_new(TAKE_PTR(config), a.config, &s);
         if (r < 0)

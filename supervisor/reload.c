@@ -145,6 +145,12 @@ static int refuse(Supervisor *s, ConfigErrors *errors, int r) {
         return r;
 }
 
+void supervisor_log_listeners(const Config *c) {
+        for (size_t i = 0; i < c->n_checks; i++)
+                if (c->checks[i].listen_found)
+                        log_info("%s: listen_from %s", c->checks[i].name, c->checks[i].listen_found);
+}
+
 int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
         _cleanup_(config_freep) Config *new = NULL;
         _cleanup_free_ uint8_t *how = NULL;
@@ -182,6 +188,7 @@ int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret) {
         news_event(s, EVENT_CONFIG_RELOADED, NULL, NULL, "reloaded %s: %zu checks (%zu kept, %zu added, %zu removed)",
                    s->config->path ?: "the embedded default", s->n_checks, sum.n_kept, sum.n_added, sum.n_removed);
         announce(s, how);
+        supervisor_log_listeners(s->config);
         (void) sd_notify(false, "READY=1");
         if (ret)
                 *ret = sum;

@@ -117,6 +117,9 @@ void reload_summary_done(ReloadSummary *r);
  * -EINVAL with every FILE:LINE error in *errors and keeps running on the old
  * one; -EBUSY while a drill runs. ret may be NULL. */
 int supervisor_reload(Supervisor *s, ConfigErrors *errors, ReloadSummary *ret);
+/* Logs where each listen_from check found its service (at start and after
+ * every reload: the service may have moved). */
+void supervisor_log_listeners(const Config *c);
 
 /* Whether c runs at its own pace (its interval is not the cycle's). */
 bool check_own_pace(const Supervisor *s, const Check *c);

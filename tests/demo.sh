@@ -54,17 +54,15 @@ conf=$SANDBOX_DIR/mailsupd.conf
 "$MAILSUPD" --print-default-config >"$conf"
 mkdir -p "$conf.d"
 cat >"$conf.d/50-sandbox.conf" <<CONF
-# The sandbox differs from a real server only in these settings. Postfix's
-# port needs none: listen_from = postfix reads it from master.cf.
+# The sandbox differs from a real server only in these settings. The ports
+# need none: listen_from reads Postfix's from master.cf and Dovecot's from
+# doveconf.
 [supervisor]
 bus = user
 interval = 2s
 timeout = 1s
 restart_grace = 2s
 state_directory = $SANDBOX_DIR/state
-
-[check dovecot]
-port = $iport
 CONF
 say "mailsupd runs on its embedded default (mailsupd --print-default-config) with this drop-in:"
 cat "$conf.d/50-sandbox.conf"

@@ -12,7 +12,10 @@
 # changes only what a sandbox must (user bus, state directory, a short
 # cycle): --check-config says it found the stock socket; the opendkim check
 # is ok and OpenDKIM is never restarted; and the probe is real: an OpenDKIM
-# frozen with SIGSTOP is detected and restarted once.
+# frozen with SIGSTOP is detected and restarted once. Then --check-config,
+# run as a user outside group opendkim, warns that it cannot reach the
+# socket (its directory, /run/opendkim, is 0750 opendkim:opendkim) and
+# names the group to join.
 source "$(dirname "$0")/lib.sh"
 sandbox_reexec "$@"
 export MAILSUPD_LOG=journal
@@ -47,3 +50,18 @@ wait_for '[[ $(check_state opendkim) == ok ]]' 30 "opendkim ok again" || fail "o
 [[ $(unit_prop opendkim.service MainPID) != "$main" ]] || fail "same MainPID: no real restart"
 [[ $(count_events unit-restarting) == 1 ]] || fail "expected one restart, got $(count_events unit-restarting)"
 pass "a frozen OpenDKIM is detected on its socket and restarted once"
+
+# OpenDKIM installed after mailsup: the daemon's user is not in group
+# opendkim, so every probe would say "permission denied" while OpenDKIM is
+# fine. --check-config, run as that user (here nobody, outside the group),
+# says so beforehand and names the group; a warning, not an error.
+dir=$(mktemp -d "$SANDBOX_DIR/nobody.XXXXXX")
+chmod 755 "$dir"
+cp -r "$MAILSUPD_CONF" "$MAILSUPD_CONF.d" "$dir/"
+chmod -R a+rX "$dir"
+id -nG nobody | grep -qw opendkim && fail "nobody is in group opendkim on this machine"
+out=$(setpriv --reuid=nobody --regid=nogroup --clear-groups "$MAILSUPD" --config "$dir/mailsupd.conf" --check-config 2>&1) ||
+	fail "--check-config as nobody refused the config: $out"
+want="$dir/mailsupd.conf:$(grep -n '^\[check opendkim\]' "$dir/mailsupd.conf" | cut -d: -f1): warning: check opendkim: socket /run/opendkim/opendkim.sock: user nobody cannot connect: cannot search directory /run/opendkim (drwxr-x--- opendkim:opendkim; add nobody to group opendkim)"
+grep -qxF "$want" <<<"$out" || fail "--check-config as nobody does not warn as expected; want '$want', got: $out"
+pass "--check-config warns that a user outside group opendkim cannot reach the socket, and names the group"
