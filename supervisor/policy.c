@@ -177,6 +177,21 @@ void policy_reset(PolicyState *s) {
         s->grace_until = 0;
 }
 
+usec_t policy_cycle_spread(size_t n, usec_t interval, usec_t timeout) {
+        usec_t spread;
+
+        if (n <= CYCLE_BATCH || timeout >= interval)
+                return 0;
+        spread = interval - timeout;
+        return spread < interval / 2 ? spread : interval / 2;
+}
+
+usec_t policy_cycle_batch_offset(size_t k, size_t n, usec_t spread) {
+        size_t batches = (n + CYCLE_BATCH - 1) / CYCLE_BATCH;
+
+        return batches <= 1 ? 0 : spread * k / batches;
+}
+
 static const char *const verdict_names[_VERDICT_MAX] = {
         [VERDICT_OK] = "ok",
         [VERDICT_NOT_JUDGED] = "not-judged",

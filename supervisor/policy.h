@@ -124,6 +124,19 @@ void policy_reset(PolicyState *s);
 
 const char *policy_verdict_to_string(PolicyVerdict v);
 
+/* A cycle starts its probes in batches of CYCLE_BATCH. */
+#define CYCLE_BATCH 256
+
+/* Over how long a cycle of n probes starts its batches: 0 (all at once)
+ * when they fit one batch. Otherwise over interval - timeout (the longest
+ * probe timeout), so that the last batch still ends before the next cycle,
+ * and at most half the interval: the loop's CPU for thousands of probes is
+ * spread, and a probe's reply is read long before its deadline instead of
+ * queueing behind thousands of others started in the same instant. */
+usec_t policy_cycle_spread(size_t n, usec_t interval, usec_t timeout);
+/* When, after the cycle's start, batch k of n probes starts. */
+usec_t policy_cycle_batch_offset(size_t k, size_t n, usec_t spread);
+
 /* depends_on: what each dependency's check is doing, as the dependent sees it. */
 typedef enum DependencyPhase {
         DEPENDENCY_UNKNOWN,     /* not probed yet: explains nothing */

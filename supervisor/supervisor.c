@@ -72,21 +72,47 @@ static void cycle_done(Supervisor *s) {
 /* A probe started by the cycle ended (or was cancelled): the cycle's
  * duration is the time until its last probe ended. */
 void supervisor_cycle_probe_ended(Supervisor *s) {
-        if (s->cycle_outstanding == 0 || --s->cycle_outstanding > 0)
+        if (s->cycle_outstanding == 0 || --s->cycle_outstanding > 0 || s->cycle_next < s->n_checks)
                 return;
         cycle_done(s);
 }
 
+/* Starts the cycle's next batch of checks, and arms the timer of the one
+ * after it; the cycle is done when all are started and none runs. */
+static void cycle_start_batch(Supervisor *s) {
+        size_t batch = s->cycle_next / CYCLE_BATCH, end = s->cycle_next + CYCLE_BATCH;
+        usec_t next_real = s->last_cycle_start + s->config->interval;
+
+        for (; s->cycle_next < s->n_checks && s->cycle_next < end; s->cycle_next++) {
+                Check *c = &s->checks[s->cycle_next];
+
+                if (!check_own_pace(s, c) && check_start_probe(c, next_real) > 0) {
+                        c->in_cycle = true;
+                        s->cycle_outstanding++;
+                }
+        }
+        if (s->cycle_next < s->n_checks) {
+                (void) sd_event_source_set_time(s->cycle_feed, s->cycle_start_mono +
+                                                policy_cycle_batch_offset(batch + 1, s->n_checks, s->cycle_spread));
+                (void) sd_event_source_set_enabled(s->cycle_feed, SD_EVENT_ONESHOT);
+        } else if (s->cycle_outstanding == 0)
+                cycle_done(s);
+}
+
+static int on_cycle_feed(sd_event_source *src, uint64_t usec, void *userdata) {
+        cycle_start_batch(userdata);
+        return 0;
+}
+
 static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         Supervisor *s = userdata;
-        usec_t interval = s->config->interval;
-        usec_t next_real;
+        usec_t interval = s->config->interval, timeout = 0;
 
         s->cycles++;
         s->last_cycle_start = now_usec(CLOCK_REALTIME);
         s->cycle_start_mono = now_usec(CLOCK_MONOTONIC);
         s->cycle_outstanding = 0;
-        next_real = s->last_cycle_start + interval;
+        s->cycle_next = 0; /* a batch of the last cycle still unstarted starts with this one */
         /* Cycles the loop missed (frozen, a stalled machine) are skipped, not
          * run back to back: each would ping the heartbeat at once and cancel
          * the ping before it, and probe nothing new. */
@@ -95,13 +121,11 @@ static int on_cycle(sd_event_source *src, uint64_t usec, void *userdata) {
         (void) sd_event_source_set_enabled(src, SD_EVENT_ON);
         log_debug("cycle %" PRIu64, s->cycles);
         news_publish(s, &(News) { .kind = NEWS_CYCLE_STARTED, .cycle = { .number = s->cycles } });
-        for (size_t i = 0; i < s->n_checks; i++)
-                if (!check_own_pace(s, &s->checks[i]) && check_start_probe(&s->checks[i], next_real) > 0) {
-                        s->checks[i].in_cycle = true;
-                        s->cycle_outstanding++;
-                }
-        if (s->cycle_outstanding == 0)
-                cycle_done(s);
+        for (size_t i = 0; s->n_checks > CYCLE_BATCH && i < s->n_checks; i++)
+                if (s->checks[i].config->probe.timeout > timeout)
+                        timeout = s->checks[i].config->probe.timeout;
+        s->cycle_spread = policy_cycle_spread(s->n_checks, interval, timeout);
+        cycle_start_batch(s);
         return 0;
 }
 
@@ -218,6 +242,11 @@ static int setup_event(Supervisor *s) {
         (void) sd_event_add_signal(s->event, NULL, SIGHUP, on_sighup, s);
         /* Fed from the loop itself: a stuck loop gets us killed by systemd. */
         (void) sd_event_set_watchdog(s->event, true);
+        r = sd_event_add_time(s->event, &s->cycle_feed, CLOCK_MONOTONIC, 0, USEC_PER_MSEC, on_cycle_feed, s);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_enabled(s->cycle_feed, SD_EVENT_OFF);
+        (void) sd_event_source_set_description(s->cycle_feed, "cycle-feed");
         return sd_event_add_time_relative(s->event, &s->cycle_timer, CLOCK_MONOTONIC, 0,
                                           USEC_PER_MSEC, on_cycle, s);
 }
@@ -317,6 +346,7 @@ Supervisor *supervisor_free(Supervisor *s) {
         unit_manager_free(s->units_manager);
         sd_bus_flush_close_unref(s->bus);
         sd_event_source_disable_unref(s->cycle_timer);
+        sd_event_source_disable_unref(s->cycle_feed);
         sd_event_unref(s->event);
         config_free(s->config);
         free(s->config_arg);

@@ -1,8 +1,9 @@
 /* supervisor.h: the one supervisor context of mailsupd.
  *
  * Owns the sd-event loop, the bus, the configuration and the checks. Each
- * cycle starts every due probe at once (a check with an interval of its
- * own runs on its own timer instead); a result feeds the check's policy
+ * cycle starts every due probe at once, in batches spread over part of the
+ * interval when there are thousands (policy_cycle_spread()); a check with
+ * an interval of its own runs on its own timer instead; a result feeds the check's policy
  * (check.c, policy.c), a verdict becomes an action on its unit (units.c,
  * actions/unit.c), and everything learnt on the way is published once
  * (news.h) to the subscribers that registered at start: the D-Bus API,
@@ -76,6 +77,9 @@ struct Supervisor {
         usec_t cycle_start_mono;        /* CLOCK_MONOTONIC */
         usec_t last_cycle_duration;     /* until the cycle's last probe ended; 0 none yet */
         size_t cycle_outstanding;       /* probes of the current cycle still running */
+        sd_event_source *cycle_feed;    /* starts the cycle's next batch (more than CYCLE_BATCH checks) */
+        size_t cycle_next;              /* the next check the cycle starts; n_checks when all started */
+        usec_t cycle_spread;            /* over how long this cycle starts its batches */
         usec_t last_reload;             /* CLOCK_REALTIME, 0 never */
         Subscriber subscribers[NEWS_SUBSCRIBERS_MAX]; /* news.c, in the order they subscribed */
         size_t n_subscribers;

@@ -217,8 +217,28 @@ static void test_dependency_cause(void) {
         CHECK_STREQ(dependency_phase_to_string(DEPENDENCY_RESTARTING), "restarting");
 }
 
+/* A large cycle's batches start spread, the last one early enough to end
+ * (its timeout) before the next cycle; a small one starts at once. */
+static void test_cycle_spread(void) {
+        const usec_t s = USEC_PER_SEC;
+
+        CHECK_INT(policy_cycle_spread(25, 2 * s, 1 * s), 0);
+        CHECK_INT(policy_cycle_spread(CYCLE_BATCH, 2 * s, 1 * s), 0);
+        CHECK_INT(policy_cycle_spread(CYCLE_BATCH + 1, 2 * s, 1 * s), 1 * s);
+        CHECK_INT(policy_cycle_spread(10000, 2 * s, 1500 * USEC_PER_MSEC), 500 * USEC_PER_MSEC);
+        CHECK_INT(policy_cycle_spread(10000, 120 * s, 10 * s), 60 * s);   /* at most half the interval */
+        CHECK_INT(policy_cycle_spread(10000, 2 * s, 2 * s), 0);          /* no room: all at once */
+        CHECK_INT(policy_cycle_spread(10000, 2 * s, 5 * s), 0);
+        CHECK_INT(policy_cycle_batch_offset(0, 10000, 1 * s), 0);
+        /* 10,000 probes: 40 batches, 25 ms apart; the last at 975 ms */
+        CHECK_INT(policy_cycle_batch_offset(1, 10000, 1 * s), 25 * USEC_PER_MSEC);
+        CHECK_INT(policy_cycle_batch_offset(39, 10000, 1 * s), 975 * USEC_PER_MSEC);
+        CHECK_INT(policy_cycle_batch_offset(0, 25, 0), 0);
+}
+
 int main(void) {
         test_dependency_cause();
+        test_cycle_spread();
         for (size_t i = 0; i < ELEMENTSOF(cases); i++)
                 run_case(&cases[i]);
         test_count();
