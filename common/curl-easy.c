@@ -44,7 +44,8 @@ int easy_setup(CURL *e, const EasySetup *o) {
             sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
             sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
             sym_curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
-            sym_curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, o->opensocket ? o->opensocket : easy_open_socket) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
+                                 o->opensocket ? o->opensocket : easy_open_socket) != CURLE_OK ||
             sym_curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, o->opensocket_data) != CURLE_OK ||
             sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, o->write ? o->write : discard) != CURLE_OK ||
             sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, o->write_data) != CURLE_OK ||

@@ -72,8 +72,9 @@ int channel_request_header(ChannelRequest *req, const char *line) {
 }
 
 int channel_request_login(const ChannelConfig *c, ChannelRequest *req) {
-        if (c->username && (sym_curl_easy_setopt(req->easy, CURLOPT_USERNAME, c->username) != CURLE_OK ||
-                            sym_curl_easy_setopt(req->easy, CURLOPT_PASSWORD, c->password ? c->password : "") != CURLE_OK))
+        if (c->username &&
+            (sym_curl_easy_setopt(req->easy, CURLOPT_USERNAME, c->username) != CURLE_OK ||
+             sym_curl_easy_setopt(req->easy, CURLOPT_PASSWORD, c->password ? c->password : "") != CURLE_OK))
                 return -EINVAL;
         return 0;
 }

@@ -70,8 +70,8 @@ static int tls_new_bio(Tls *t) {
         BIO *b;
 
         t->method = sym_BIO_meth_new(BIO_TYPE_SOURCE_SINK, "mailsup-socket");
-        if (!t->method || !sym_BIO_meth_set_write(t->method, bio_write) || !sym_BIO_meth_set_read(t->method, bio_read) ||
-            !sym_BIO_meth_set_ctrl(t->method, bio_ctrl))
+        if (!t->method || !sym_BIO_meth_set_write(t->method, bio_write) ||
+            !sym_BIO_meth_set_read(t->method, bio_read) || !sym_BIO_meth_set_ctrl(t->method, bio_ctrl))
                 return -ENOMEM;
         b = sym_BIO_new(t->method);
         if (!b)
@@ -106,7 +106,8 @@ static int tls_setup_verify(Tls *t, const TlsOptions *o, char *reason, size_t si
                 return -EINVAL;
         }
         sym_X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-        if (is_ip ? !sym_X509_VERIFY_PARAM_set1_ip_asc(param, t->name) : !sym_X509_VERIFY_PARAM_set1_host(param, t->name, 0))
+        if (is_ip ? !sym_X509_VERIFY_PARAM_set1_ip_asc(param, t->name)
+                  : !sym_X509_VERIFY_PARAM_set1_host(param, t->name, 0))
                 return -ENOMEM;
         t->verify = true;
         return 0;
@@ -133,8 +134,8 @@ int tls_new(Tls **ret, int fd, const TlsOptions *o, const char *host, char *reas
                 (void) sym_SSL_ctrl(t->ssl, SSL_CTRL_SET_MIN_PROTO_VERSION, TLS1_2_VERSION, NULL);
                 /* Servers often close after QUIT without close_notify: that is an end, not an attack. */
                 sym_SSL_set_options(t->ssl, SSL_OP_IGNORE_UNEXPECTED_EOF);
-                (void) sym_SSL_ctrl(t->ssl, SSL_CTRL_MODE, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER,
-                                    NULL);
+                (void) sym_SSL_ctrl(t->ssl, SSL_CTRL_MODE,
+                                    SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER, NULL);
                 r = tls_new_bio(t);
         }
         if (r >= 0)
