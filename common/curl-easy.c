@@ -39,26 +39,27 @@ int easy_setup(CURL *e, const EasySetup *o) {
                 return -EINVAL;
         *o->headers = (EasyHeaders) {};
 
-        if (curl_easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, o->opensocket ? o->opensocket : easy_open_socket) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, o->opensocket_data) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, o->write ? o->write : discard) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_WRITEDATA, o->write_data) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_HEADERDATA, o->headers) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
+        if (sym_curl_easy_setopt(e, CURLOPT_URL, o->url) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, ms) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION,
+                                 o->opensocket ? o->opensocket : easy_open_socket) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, o->opensocket_data) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, o->write ? o->write : discard) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_WRITEDATA, o->write_data) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_HEADERDATA, o->headers) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_USERAGENT, "mailsup/" MAILSUP_VERSION) != CURLE_OK ||
             /* A lookup still running at the deadline must not be joined: detach it. */
-            curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK)
+            sym_curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L) != CURLE_OK)
                 return -EINVAL;
-        if (o->errbuf && curl_easy_setopt(e, CURLOPT_ERRORBUFFER, o->errbuf) != CURLE_OK)
+        if (o->errbuf && sym_curl_easy_setopt(e, CURLOPT_ERRORBUFFER, o->errbuf) != CURLE_OK)
                 return -EINVAL;
-        if (o->protocols && curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, o->protocols) != CURLE_OK)
+        if (o->protocols && sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, o->protocols) != CURLE_OK)
                 return -EINVAL;
-        if (o->ca_file && curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK)
+        if (o->ca_file && sym_curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK)
                 return -EINVAL;
         return 0;
 }

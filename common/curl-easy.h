@@ -14,7 +14,7 @@
  */
 #pragma once
 
-#include <curl/curl.h>
+#include "common/dl-curl.h"
 
 #include "common/util.h"
 

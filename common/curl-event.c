@@ -51,7 +51,7 @@ static void curl_socket_drop(CurlEvent *ce, CurlSocket *cs) {
  * while a handler of ours is on the stack. */
 static void curl_event_release(CurlEvent *ce) {
         if (ce->multi)
-                curl_multi_cleanup(ce->multi); /* may still call curl_on_socket and curl_on_timer */
+                sym_curl_multi_cleanup(ce->multi); /* may still call curl_on_socket and curl_on_timer */
         ce->multi = NULL;
         while (ce->sockets)
                 curl_socket_drop(ce, ce->sockets);
@@ -78,12 +78,12 @@ static void curl_event_drain(CurlEvent *ce) {
         CURLMsg *msg;
         int left;
 
-        while (!ce->free_pending && (msg = curl_multi_info_read(ce->multi, &left)))
+        while (!ce->free_pending && (msg = sym_curl_multi_info_read(ce->multi, &left)))
                 if (msg->msg == CURLMSG_DONE) {
                         CURL *easy = msg->easy_handle;
                         CURLcode result = msg->data.result;
 
-                        curl_multi_remove_handle(ce->multi, easy);
+                        sym_curl_multi_remove_handle(ce->multi, easy);
                         ce->done(ce, easy, result, ce->userdata);
                 }
 }
@@ -92,7 +92,7 @@ static void curl_event_action(CurlEvent *ce, curl_socket_t fd, int mask) {
         int running;
 
         ce->dispatching++;
-        (void) curl_multi_socket_action(ce->multi, fd, mask, &running);
+        (void) sym_curl_multi_socket_action(ce->multi, fd, mask, &running);
         curl_event_drain(ce);
         ce->dispatching--;
         if (ce->dispatching == 0 && ce->free_pending)
@@ -146,7 +146,7 @@ static int curl_on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, v
         }
         (void) sd_event_source_set_description(cs->io, "curl-socket");
         ce->sockets = cs;
-        curl_multi_assign(ce->multi, fd, cs);
+        sym_curl_multi_assign(ce->multi, fd, cs);
         return 0;
 }
 
@@ -166,8 +166,10 @@ static int curl_on_timer(CURLM *multi, long timeout_ms, void *userp) {
 
 int curl_event_new(sd_event *e, curl_event_done_t done, void *userdata, CurlEvent **ret) {
         CurlEvent *ce;
-        int r;
+        int r = dl_curl();
 
+        if (r < 0)
+                return r;
         ce = calloc(1, sizeof(*ce));
         if (!ce)
                 return -ENOMEM;
@@ -180,12 +182,12 @@ int curl_event_new(sd_event *e, curl_event_done_t done, void *userdata, CurlEven
         (void) sd_event_source_set_enabled(ce->timer, SD_EVENT_OFF);
         (void) sd_event_source_set_description(ce->timer, "curl-timer");
         r = -ENOMEM;
-        ce->multi = curl_multi_init();
+        ce->multi = sym_curl_multi_init();
         if (!ce->multi ||
-            curl_multi_setopt(ce->multi, CURLMOPT_SOCKETFUNCTION, curl_on_socket) != CURLM_OK ||
-            curl_multi_setopt(ce->multi, CURLMOPT_SOCKETDATA, ce) != CURLM_OK ||
-            curl_multi_setopt(ce->multi, CURLMOPT_TIMERFUNCTION, curl_on_timer) != CURLM_OK ||
-            curl_multi_setopt(ce->multi, CURLMOPT_TIMERDATA, ce) != CURLM_OK)
+            sym_curl_multi_setopt(ce->multi, CURLMOPT_SOCKETFUNCTION, curl_on_socket) != CURLM_OK ||
+            sym_curl_multi_setopt(ce->multi, CURLMOPT_SOCKETDATA, ce) != CURLM_OK ||
+            sym_curl_multi_setopt(ce->multi, CURLMOPT_TIMERFUNCTION, curl_on_timer) != CURLM_OK ||
+            sym_curl_multi_setopt(ce->multi, CURLMOPT_TIMERDATA, ce) != CURLM_OK)
                 goto fail;
         *ret = ce;
         return 0;
@@ -195,7 +197,7 @@ fail:
 }
 
 int curl_event_add(CurlEvent *ce, CURL *easy) {
-        switch (curl_multi_add_handle(ce->multi, easy)) {
+        switch (sym_curl_multi_add_handle(ce->multi, easy)) {
         case CURLM_OK:
                 return 0;
         case CURLM_OUT_OF_MEMORY:
@@ -207,5 +209,5 @@ int curl_event_add(CurlEvent *ce, CURL *easy) {
 
 void curl_event_remove(CurlEvent *ce, CURL *easy) {
         if (ce && easy)
-                (void) curl_multi_remove_handle(ce->multi, easy);
+                (void) sym_curl_multi_remove_handle(ce->multi, easy);
 }

@@ -10,7 +10,7 @@
  */
 #pragma once
 
-#include <curl/curl.h>
+#include "common/dl-curl.h"
 #include <systemd/sd-event.h>
 
 typedef struct CurlEvent CurlEvent;

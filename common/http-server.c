@@ -15,7 +15,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
-#include <microhttpd.h>
+#include "common/dl-mhd.h"
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <sys/epoll.h>
@@ -141,10 +141,10 @@ static void http_run(HttpServer *h) {
         MHD_UNSIGNED_LONG_LONG ms = 0;
         uint64_t closed = h->n_closed;
 
-        (void) MHD_run(h->daemon);
+        (void) sym_MHD_run(h->daemon);
         if (h->n_closed != closed)
                 ms = 0;
-        else if (MHD_get_timeout(h->daemon, &ms) != MHD_YES) {
+        else if (sym_MHD_get_timeout(h->daemon, &ms) != MHD_YES) {
                 (void) sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
                 return;
         }
@@ -169,7 +169,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
                 *socket_context = NULL;
                 return;
         }
-        info = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+        info = sym_MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
         c = calloc(1, sizeof(*c));
         if (!c || !info) {
                 free(c);
@@ -194,11 +194,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *mc, const ch
 
         /* Answered as soon as the headers are in: a body is never read. */
         if (!streq(method, MHD_HTTP_METHOD_GET) && !streq(method, MHD_HTTP_METHOD_HEAD))
-                return MHD_queue_response(mc, MHD_HTTP_METHOD_NOT_ALLOWED, h->not_allowed);
+                return sym_MHD_queue_response(mc, MHD_HTTP_METHOD_NOT_ALLOWED, h->not_allowed);
         r = h->handler(url, h->userdata);
         if (!r)
-                return MHD_queue_response(mc, MHD_HTTP_NOT_FOUND, h->not_found);
-        return MHD_queue_response(mc, MHD_HTTP_OK, r->mhd);
+                return sym_MHD_queue_response(mc, MHD_HTTP_NOT_FOUND, h->not_found);
+        return sym_MHD_queue_response(mc, MHD_HTTP_OK, r->mhd);
 }
 
 static void on_log(void *cls, const char *fmt, va_list ap) {
@@ -213,37 +213,38 @@ static void on_log(void *cls, const char *fmt, va_list ap) {
 }
 
 static struct MHD_Response *static_response(const char *text, const char *allow) {
-        struct MHD_Response *r = MHD_create_response_from_buffer(strlen(text), (void *) text,
+        struct MHD_Response *r = sym_MHD_create_response_from_buffer(strlen(text), (void *) text,
                                                                  MHD_RESPMEM_PERSISTENT);
 
         if (!r)
                 return NULL;
-        (void) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
-        (void) MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+        (void) sym_MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; charset=utf-8");
+        (void) sym_MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
         if (allow)
-                (void) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
+                (void) sym_MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
         return r;
 }
 
 int http_response_new(const char *content_type, char *body, size_t len, HttpResponse **ret) {
-        HttpResponse *r = calloc(1, sizeof(*r));
+        int e = dl_mhd();
+        HttpResponse *r = e >= 0 ? calloc(1, sizeof(*r)) : NULL;
 
         if (r)
-                r->mhd = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+                r->mhd = sym_MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
         if (!r || !r->mhd) {
                 free(r);
                 free(body);
-                return -ENOMEM;
+                return e < 0 ? e : -ENOMEM;
         }
-        (void) MHD_add_response_header(r->mhd, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
-        (void) MHD_add_response_header(r->mhd, MHD_HTTP_HEADER_CONNECTION, "close");
+        (void) sym_MHD_add_response_header(r->mhd, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
+        (void) sym_MHD_add_response_header(r->mhd, MHD_HTTP_HEADER_CONNECTION, "close");
         *ret = r;
         return 0;
 }
 
 HttpResponse *http_response_unref(HttpResponse *r) {
         if (r) {
-                MHD_destroy_response(r->mhd); /* connections still sending hold their own reference */
+                sym_MHD_destroy_response(r->mhd); /* connections still sending hold their own reference */
                 free(r);
         }
         return NULL;
@@ -274,7 +275,7 @@ static int listen_socket(const char *listen_on, unsigned backlog, int *ret) {
 static int start_daemon(HttpServer *h, const HttpServerOptions *o, int fd) {
         unsigned max = o->max_connections ?: HTTP_SERVER_MAX_CONNECTIONS;
 
-        h->daemon = MHD_start_daemon(
+        h->daemon = sym_MHD_start_daemon(
                 MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, h,
                 MHD_OPTION_EXTERNAL_LOGGER, on_log, NULL,
                 MHD_OPTION_LISTEN_SOCKET, fd,
@@ -288,7 +289,7 @@ static int start_daemon(HttpServer *h, const HttpServerOptions *o, int fd) {
 }
 
 static int add_sources(HttpServer *h, sd_event *e) {
-        const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
+        const union MHD_DaemonInfo *info = sym_MHD_get_daemon_info(h->daemon, MHD_DAEMON_INFO_EPOLL_FD);
         int r;
 
         if (!info)
@@ -312,10 +313,13 @@ static int add_sources(HttpServer *h, sd_event *e) {
 
 int http_server_new(sd_event *e, const HttpServerOptions *o, HttpServerHandler handler, void *userdata,
                     HttpServer **ret) {
-        HttpServer *h = calloc(1, sizeof(*h));
         unsigned max = o->max_connections ?: HTTP_SERVER_MAX_CONNECTIONS;
-        int fd = -1, r;
+        int fd = -1, r = dl_mhd();
+        HttpServer *h;
 
+        if (r < 0)
+                return r;
+        h = calloc(1, sizeof(*h));
         if (!h)
                 return -ENOMEM;
         *h = (HttpServer) { .handler = handler, .userdata = userdata, .deadline = o->deadline ?: HTTP_SERVER_DEADLINE };
@@ -345,11 +349,11 @@ HttpServer *http_server_free(HttpServer *h) {
         h->timer = sd_event_source_disable_unref(h->timer);
         h->deadline_timer = sd_event_source_disable_unref(h->deadline_timer);
         if (h->daemon)
-                MHD_stop_daemon(h->daemon); /* closes every connection (on_connection frees ours) and the socket */
+                sym_MHD_stop_daemon(h->daemon); /* closes every connection (on_connection frees ours) and the socket */
         if (h->not_found)
-                MHD_destroy_response(h->not_found);
+                sym_MHD_destroy_response(h->not_found);
         if (h->not_allowed)
-                MHD_destroy_response(h->not_allowed);
+                sym_MHD_destroy_response(h->not_allowed);
         free(h);
         return NULL;
 }

@@ -1,19 +1,22 @@
 /* url.c: URL checks through libcurl's own parser (see url.h). */
 #include "common/url.h"
 
-#include <curl/curl.h>
+#include "common/dl-curl.h"
 
 int url_split(const char *url, char **ret_scheme, char **ret_host, char **ret_path) {
-        CURLU *u = curl_url();
         char *scheme = NULL, *host = NULL, *path = NULL;
-        int r = 0;
+        int r = dl_curl();
+        CURLU *u;
 
+        if (r < 0)
+                return r;
+        u = sym_curl_url();
         if (!u)
                 abort(); /* like xstrdup(): configuration is small */
-        if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-            curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
+        if (sym_curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
+            sym_curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
+            sym_curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+            sym_curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK)
                 r = -EINVAL;
         if (r >= 0 && ret_scheme)
                 *ret_scheme = xstrdup(scheme);
@@ -21,10 +24,10 @@ int url_split(const char *url, char **ret_scheme, char **ret_host, char **ret_pa
                 *ret_host = xstrdup(host);
         if (r >= 0 && ret_path)
                 *ret_path = xstrdup(path);
-        curl_free(scheme);
-        curl_free(host);
-        curl_free(path);
-        curl_url_cleanup(u);
+        sym_curl_free(scheme);
+        sym_curl_free(host);
+        sym_curl_free(path);
+        sym_curl_url_cleanup(u);
         return r;
 }
 

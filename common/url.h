@@ -14,5 +14,6 @@
 bool url_is_http(const char *url);
 
 /* The URL's scheme, host and path ("/" when none; malloc'd), or -EINVAL
- * when libcurl does not parse it; any ret may be NULL. */
+ * when libcurl does not parse it, -EOPNOTSUPP when libcurl cannot be
+ * loaded (dl-curl.h; said in the log); any ret may be NULL. */
 int url_split(const char *url, char **ret_scheme, char **ret_host, char **ret_path);

@@ -90,7 +90,7 @@ static int post(const ChannelConfig *c, const Notification *const *list, size_t 
         req->body_len = (size_t) len;
         if (asprintf(&url, "%.*s/api/v2/alerts", (int) (l > 0 && c->url[l - 1] == '/' ? l - 1 : l), c->url) < 0)
                 return -ENOMEM;
-        if (curl_easy_setopt(req->easy, CURLOPT_URL, url) != CURLE_OK) /* libcurl copies it */
+        if (sym_curl_easy_setopt(req->easy, CURLOPT_URL, url) != CURLE_OK) /* libcurl copies it */
                 return -EINVAL;
         return channel_request_post(c, req, "application/json");
 }

@@ -32,11 +32,15 @@ const ChannelType *channel_type_find(const char *name) {
 }
 
 int channel_request_new(const ChannelConfig *c, ChannelRequest **ret) {
-        ChannelRequest *req = calloc(1, sizeof(*req));
+        ChannelRequest *req;
+        int r = dl_curl();
 
+        if (r < 0)
+                return r;
+        req = calloc(1, sizeof(*req));
         if (!req)
                 return -ENOMEM;
-        req->easy = curl_easy_init();
+        req->easy = sym_curl_easy_init();
         if (!req->easy || easy_setup(req->easy, &(EasySetup) { .url = c->url, .timeout = c->timeout,
                                                               .errbuf = req->errbuf, .ca_file = c->ca_file,
                                                               .headers = &req->response_headers }) < 0) {
@@ -50,16 +54,16 @@ int channel_request_new(const ChannelConfig *c, ChannelRequest **ret) {
 ChannelRequest *channel_request_free(ChannelRequest *req) {
         if (!req)
                 return NULL;
-        curl_easy_cleanup(req->easy); /* NULL-safe, like the slists */
-        curl_slist_free_all(req->headers);
-        curl_slist_free_all(req->recipients);
+        sym_curl_easy_cleanup(req->easy); /* NULL-safe, like the slists */
+        sym_curl_slist_free_all(req->headers);
+        sym_curl_slist_free_all(req->recipients);
         free(req->body);
         free(req);
         return NULL;
 }
 
 int channel_request_header(ChannelRequest *req, const char *line) {
-        struct curl_slist *l = curl_slist_append(req->headers, line);
+        struct curl_slist *l = sym_curl_slist_append(req->headers, line);
 
         if (!l)
                 return -ENOMEM;
@@ -68,8 +72,9 @@ int channel_request_header(ChannelRequest *req, const char *line) {
 }
 
 int channel_request_login(const ChannelConfig *c, ChannelRequest *req) {
-        if (c->username && (curl_easy_setopt(req->easy, CURLOPT_USERNAME, c->username) != CURLE_OK ||
-                            curl_easy_setopt(req->easy, CURLOPT_PASSWORD, c->password ? c->password : "") != CURLE_OK))
+        if (c->username &&
+            (sym_curl_easy_setopt(req->easy, CURLOPT_USERNAME, c->username) != CURLE_OK ||
+             sym_curl_easy_setopt(req->easy, CURLOPT_PASSWORD, c->password ? c->password : "") != CURLE_OK))
                 return -EINVAL;
         return 0;
 }
@@ -86,17 +91,17 @@ int channel_request_post(const ChannelConfig *c, ChannelRequest *req, const char
                 r = channel_request_header(req, c->headers[i]);
         if (r < 0)
                 return r;
-        if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len) != CURLE_OK)
+        if (sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_HTTPHEADER, req->headers) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, req->body) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) req->body_len) != CURLE_OK)
                 return -EINVAL;
         return channel_request_login(c, req);
 }
 
 int channel_curl_error(ChannelRequest *req, CURLcode result, char *reason, size_t size) {
         const char *why = req->response_headers.refused[0] ? req->response_headers.refused
-                          : req->errbuf[0] ? req->errbuf : curl_easy_strerror(result);
+                          : req->errbuf[0] ? req->errbuf : sym_curl_easy_strerror(result);
 
         sanitize_line(reason, size, why, strlen(why)); /* libcurl may quote the receiver */
         switch (result) {
@@ -122,7 +127,7 @@ int channel_judge_http(const ChannelConfig *c, ChannelRequest *req, CURLcode res
 
         if (result != CURLE_OK)
                 return channel_curl_error(req, result, reason, size);
-        (void) curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
+        (void) sym_curl_easy_getinfo(req->easy, CURLINFO_RESPONSE_CODE, &code);
         snprintf(reason, size, "status %ld", code);
         return code >= 200 && code <= 299 ? 0 : -EPROTO;
 }

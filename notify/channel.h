@@ -30,7 +30,7 @@
  */
 #pragma once
 
-#include <curl/curl.h>
+#include "common/dl-curl.h"
 
 #include "common/curl-easy.h"
 #include "notify/notification.h"

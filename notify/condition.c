@@ -46,12 +46,22 @@ void condition_tracker_set_reminder(ConditionTracker *t, usec_t reminder) {
 
 /* The key of (check, kind) in buf, or in a new allocation (*heap) when long. */
 static const char *make_key(const char *check, const char *kind, char *buf, size_t size, char **heap) {
+        size_t a, b = strlen(kind);
+        char *k = buf;
+
+        check = check ?: "";
+        a = strlen(check);
         *heap = NULL;
-        if ((size_t) snprintf(buf, size, "%s\x1f%s", check ? check : "", kind) < size)
-                return buf;
-        if (asprintf(heap, "%s\x1f%s", check ? check : "", kind) < 0)
-                abort(); /* out of memory, as in xstrdup() */
-        return *heap;
+        if (a + b + 2 > size) {
+                k = *heap = malloc(a + b + 2);
+                if (!k)
+                        abort(); /* out of memory, as in xstrdup() */
+        }
+        /* Not snprintf(): asked several times for every probe's result. */
+        memcpy(k, check, a);
+        k[a] = '\x1f';
+        memcpy(k + a + 1, kind, b + 1);
+        return k;
 }
 
 static Condition *find(const ConditionTracker *t, const char *key) {
@@ -101,8 +111,12 @@ static bool reminder_due(const ConditionTracker *t, const Condition *c, usec_t n
 ConditionChange condition_peek(const ConditionTracker *t, const char *check, const char *kind, bool active,
                                usec_t now) {
         char buf[256], *heap;
-        const Condition *c = find(t, make_key(check, kind, buf, sizeof(buf), &heap));
+        const Condition *c;
 
+        /* Every probe's result asks, most of them of a tracker that holds nothing. */
+        if (t->n == 0)
+                return active ? CONDITION_STARTED : CONDITION_NONE;
+        c = find(t, make_key(check, kind, buf, sizeof(buf), &heap));
         free(heap);
         if (!active)
                 return c ? CONDITION_RESOLVED : CONDITION_NONE;

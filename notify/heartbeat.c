@@ -40,7 +40,7 @@ static void ping_free(Heartbeat *hb) {
         if (!hb->easy)
                 return;
         curl_event_remove(hb->curl, hb->easy);
-        curl_easy_cleanup(hb->easy);
+        sym_curl_easy_cleanup(hb->easy);
         hb->easy = NULL;
 }
 
@@ -49,10 +49,10 @@ static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) 
         char status[32];
         long code = 0;
 
-        (void) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
         if (result != CURLE_OK)
                 fail(hb, hb->headers.refused[0] ? hb->headers.refused
-                         : hb->errbuf[0] ? hb->errbuf : curl_easy_strerror(result));
+                         : hb->errbuf[0] ? hb->errbuf : sym_curl_easy_strerror(result));
         else if (code < 200 || code > 299) {
                 snprintf(status, sizeof(status), "status %ld", code);
                 fail(hb, status);
@@ -70,6 +70,9 @@ int heartbeat_new(sd_event *e, const HeartbeatConfig *c, Heartbeat **ret) {
 
         if (!url_is_http(c->url))
                 return -EINVAL;
+        r = dl_curl();
+        if (r < 0)
+                return r;
         hb = calloc(1, sizeof(*hb));
         if (!hb)
                 return -ENOMEM;
@@ -108,12 +111,12 @@ static int query_url(const Heartbeat *hb, bool up, const char *summary, usec_t d
 
         /* The first line only: push monitors show one short message. */
         snprintf(msg, sizeof(msg), "%.*s", (int) strcspn(summary ? summary : "", "\n"), summary ? summary : "");
-        esc = curl_easy_escape(NULL, msg[0] ? msg : (up ? "OK" : "failing"), 0);
+        esc = sym_curl_easy_escape(NULL, msg[0] ? msg : (up ? "OK" : "failing"), 0);
         if (!esc)
                 return -ENOMEM;
         r = asprintf(ret, "%s%cstatus=%s&msg=%s&ping=%" PRIu64, hb->url, strchr(hb->url, '?') ? '&' : '?',
                      up ? "up" : "down", esc, d / USEC_PER_MSEC);
-        curl_free(esc);
+        sym_curl_free(esc);
         return r < 0 ? -ENOMEM : 0;
 }
 
@@ -138,8 +141,8 @@ static int setup(Heartbeat *hb, const char *url, bool post) {
         if (easy_setup(e, &(EasySetup) { .url = url, .protocols = "http,https", .timeout = hb->timeout,
                                          .errbuf = hb->errbuf, .headers = &hb->headers }) < 0)
                 return -EINVAL;
-        if (post && (curl_easy_setopt(e, CURLOPT_POSTFIELDS, hb->body) != CURLE_OK ||
-                     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(hb->body)) != CURLE_OK))
+        if (post && (sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, hb->body) != CURLE_OK ||
+                     sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t) strlen(hb->body)) != CURLE_OK))
                 return -EINVAL;
         return 0;
 }
@@ -160,7 +163,7 @@ int heartbeat_ping(Heartbeat *hb, HeartbeatKind kind, const char *summary, usec_
         /* Bounded body; libcurl reads it from hb->body, which lives as long as the ping. */
         snprintf(hb->body, sizeof(hb->body), "%s", summary ? summary : "");
         hb->errbuf[0] = '\0';
-        hb->easy = curl_easy_init();
+        hb->easy = sym_curl_easy_init();
         r = hb->easy ? setup(hb, url, hb->method == HEARTBEAT_POST) : -ENOMEM;
         if (r >= 0)
                 r = curl_event_add(hb->curl, hb->easy);

@@ -56,5 +56,7 @@ void notifier_channel_free(Notifier *nf, Channel *ch);
 void notifier_track_alert(Notifier *nf, const Notification *n);
 void notifier_supersede(Notifier *nf, Channel *ch, const Notification *resolved);
 void notifier_refresh_done(Notifier *nf, Channel *ch, int r, const char *reason);
-/* The CurlEvent and the outbox timer (armed: a restart resumes at once). */
+/* The outbox timer (armed: a restart resumes at once). */
 int notifier_setup_loop(Notifier *nf);
+/* Hand a transfer's handle to libcurl's multi, made on first use. */
+int notifier_curl_add(Notifier *nf, CURL *easy);

@@ -60,10 +60,10 @@ static int test_one(Notifier *nf, Channel *ch, const Notification *n, NotifierRe
         nf->tests = t;
         nf->in_flight++;
         r = ch->config.type->prepare(&ch->config, t->test_n, t->req);
-        if (r >= 0 && curl_easy_setopt(t->req->easy, CURLOPT_PRIVATE, (char *) t) != CURLE_OK)
+        if (r >= 0 && sym_curl_easy_setopt(t->req->easy, CURLOPT_PRIVATE, (char *) t) != CURLE_OK)
                 r = -EINVAL;
         if (r >= 0)
-                r = curl_event_add(nf->curl, t->req->easy);
+                r = notifier_curl_add(nf, t->req->easy);
         if (r < 0)
                 notifier_transfer_free(nf, t);
         return r;

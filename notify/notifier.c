@@ -59,7 +59,7 @@ static void on_transfer_done(CurlEvent *ce, CURL *easy, CURLcode result, void *u
         char reason[CURL_ERROR_SIZE + 32];
         int r;
 
-        (void) curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &t);
+        (void) sym_curl_easy_getinfo(easy, CURLINFO_PRIVATE, (char **) &t);
         r = t->channel->config.type->judge(&t->channel->config, t->req, result, reason, sizeof(reason));
         e = t->entry;
         ch = t->channel;
@@ -109,10 +109,10 @@ int notifier_start_transfer(Notifier *nf, Channel *ch, OutboxEntry *e, const Not
                 r = ch->config.type->prepare(&ch->config, &e->n, t->req);
         else
                 r = ch->config.type->prepare_refresh(&ch->config, list, n, t->req);
-        if (r >= 0 && curl_easy_setopt(t->req->easy, CURLOPT_PRIVATE, (char *) t) != CURLE_OK)
+        if (r >= 0 && sym_curl_easy_setopt(t->req->easy, CURLOPT_PRIVATE, (char *) t) != CURLE_OK)
                 r = -EINVAL;
         if (r >= 0)
-                r = curl_event_add(nf->curl, t->req->easy);
+                r = notifier_curl_add(nf, t->req->easy);
         nf->in_flight++;
         if (e)
                 e->transfer = t;
@@ -203,11 +203,16 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         return sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
 }
 
-int notifier_setup_loop(Notifier *nf) {
-        int r = curl_event_new(nf->event, on_transfer_done, nf, &nf->curl);
+/* libcurl's multi handle is made with the first transfer: a mailsupd
+ * whose channels never send (or that has none) never loads libcurl. */
+int notifier_curl_add(Notifier *nf, CURL *easy) {
+        int r = nf->curl ? 0 : curl_event_new(nf->event, on_transfer_done, nf, &nf->curl);
 
-        if (r >= 0)
-                r = sd_event_add_time(nf->event, &nf->timer, CLOCK_MONOTONIC, 1, 0, on_timer, nf);
+        return r < 0 ? r : curl_event_add(nf->curl, easy);
+}
+
+int notifier_setup_loop(Notifier *nf) {
+        int r = sd_event_add_time(nf->event, &nf->timer, CLOCK_MONOTONIC, 1, 0, on_timer, nf);
 
         if (r >= 0)
                 (void) sd_event_source_set_description(nf->timer, "notifier-outbox");

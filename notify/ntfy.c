@@ -15,7 +15,6 @@
  *
  * See also: channel.h, tests/test-notify-ntfy.c, tests/ntfy-receiver.py.
  */
-#include <openssl/evp.h>
 
 #include "common/options.h"
 #include "common/url.h"
@@ -59,7 +58,7 @@ static const char *emoji(const Notification *n) {
 /* "Title: ..." as a header line: plain ASCII as is, else one RFC 2047 word. */
 static int title_header(const Notification *n, char *buf, size_t size) {
         char raw[400], title[400];
-        unsigned char b64[4 * sizeof(title) / 3 + 4];
+        char b64[4 * sizeof(title) / 3 + 4];
         bool ascii = true;
 
         notification_subject(n, raw, sizeof(raw));
@@ -68,7 +67,7 @@ static int title_header(const Notification *n, char *buf, size_t size) {
                 ascii = *p >= 0x20 && *p < 0x7f;
         if (ascii)
                 return snprintf(buf, size, "Title: %s", title) < (int) size ? 0 : -ENOBUFS;
-        EVP_EncodeBlock(b64, (const unsigned char *) title, (int) strlen(title));
+        (void) base64_encode(b64, title, strlen(title));
         return snprintf(buf, size, "Title: =?UTF-8?B?%s?=", b64) < (int) size ? 0 : -ENOBUFS;
 }
 

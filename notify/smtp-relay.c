@@ -108,20 +108,20 @@ static int smtp_prepare(const ChannelConfig *c, const Notification *n, ChannelRe
                 struct curl_slist *l;
 
                 snprintf(rcpt, sizeof(rcpt), "<%s>", o->to[i]);
-                l = curl_slist_append(req->recipients, rcpt);
+                l = sym_curl_slist_append(req->recipients, rcpt);
                 if (!l)
                         return -ENOMEM;
                 req->recipients = l;
         }
         snprintf(from, sizeof(from), "<%s>", o->from);
-        if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_USE_SSL, (long) CURLUSESSL_ALL) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_MAIL_RCPT, req->recipients) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_READDATA, req) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t) req->body_len) != CURLE_OK)
+        if (sym_curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "smtp,smtps") != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_USE_SSL, (long) CURLUSESSL_ALL) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_MAIL_FROM, from) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_MAIL_RCPT, req->recipients) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_READDATA, req) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t) req->body_len) != CURLE_OK)
                 return -EINVAL;
         return channel_request_login(c, req);
 }

@@ -53,7 +53,7 @@ static void http_stop(Probe *p) {
                 return;
         curl_event_remove(h->ce, h->easy);
         if (h->easy)
-                curl_easy_cleanup(h->easy);
+                sym_curl_easy_cleanup(h->easy);
         h->ce = curl_event_free(h->ce);
         free(h->request);
         free(h);
@@ -117,10 +117,10 @@ static bool is_tls_error(CURLcode c) {
 
 /* A transfer that did not complete: name the phase it failed in. */
 static void http_fail(Http *h, CURLcode c) {
-        const char *msg = h->errbuf[0] ? h->errbuf : curl_easy_strerror(c);
+        const char *msg = h->errbuf[0] ? h->errbuf : sym_curl_easy_strerror(c);
         long os_errno = 0;
 
-        (void) curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &os_errno);
+        (void) sym_curl_easy_getinfo(h->easy, CURLINFO_OS_ERRNO, &os_errno);
         if (c == CURLE_COULDNT_CONNECT && os_errno == ECONNREFUSED)
                 probe_finish(h->probe, PROBE_CONNECT_REFUSED, "connect failed: connection refused");
         else if (c == CURLE_COULDNT_CONNECT || c == CURLE_COULDNT_RESOLVE_HOST)
@@ -148,7 +148,7 @@ static usec_t leaf_not_after(Http *h) {
         struct curl_certinfo *ci = NULL;
         usec_t t;
 
-        if (curl_easy_getinfo(h->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
+        if (sym_curl_easy_getinfo(h->easy, CURLINFO_CERTINFO, &ci) != CURLE_OK || !ci || ci->num_of_certs < 1)
                 return 0;
         for (const struct curl_slist *l = ci->certinfo[0]; l; l = l->next)
                 if (strncmp(l->data, "Expire date:", 12) == 0 && cert_parse_expire_date(l->data + 12, &t) >= 0)
@@ -181,7 +181,7 @@ static void http_judge(Http *h) {
         long code = 0;
         char snippet[64];
 
-        (void) curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+        (void) sym_curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
         if (!http_status_set_contains(&o->expect_status, code)) {
                 probe_finish(h->probe, PROBE_BAD_REPLY, "status %ld", code);
                 return;
@@ -220,20 +220,20 @@ static int http_setup(Http *h, const HttpOptions *o, usec_t timeout) {
         CURL *e = h->easy;
 
         if (easy_setup(e, &setup) < 0 ||
-            curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket) != CURLE_OK ||
-            curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) != CURLE_OK)
+            sym_curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_MAXREDIRS, 0L) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_closesocket) != CURLE_OK ||
+            sym_curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, h) != CURLE_OK)
                 return -EINVAL;
-        if (!o->tls_verify && (curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
-                               curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK))
+        if (!o->tls_verify && (sym_curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L) != CURLE_OK ||
+                               sym_curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L) != CURLE_OK))
                 return -EINVAL;
-        if (o->unix_socket && curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket) != CURLE_OK)
+        if (o->unix_socket && sym_curl_easy_setopt(e, CURLOPT_UNIX_SOCKET_PATH, o->unix_socket) != CURLE_OK)
                 return -EINVAL;
-        if (is_https(o) && curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) != CURLE_OK)
+        if (is_https(o) && sym_curl_easy_setopt(e, CURLOPT_CERTINFO, 1L) != CURLE_OK)
                 return -EINVAL;
-        if (h->request && (curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) h->request_len) != CURLE_OK ||
-                           curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->request) != CURLE_OK))
+        if (h->request && (sym_curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long) h->request_len) != CURLE_OK ||
+                           sym_curl_easy_setopt(e, CURLOPT_POSTFIELDS, h->request) != CURLE_OK))
                 return -EINVAL;
         return 0;
 }
@@ -245,6 +245,10 @@ static int http_start(Probe *p) {
 
         if (!o || !o->url) {
                 probe_finish(p, PROBE_INTERNAL_ERROR, "no url configured");
+                return 0;
+        }
+        if (dl_curl() < 0) {
+                probe_finish(p, PROBE_INTERNAL_ERROR, "libcurl cannot be loaded (see the log)");
                 return 0;
         }
         h = calloc(1, sizeof(*h));
@@ -267,7 +271,7 @@ static int http_start(Probe *p) {
                         return 0;
                 }
         }
-        h->easy = curl_easy_init();
+        h->easy = sym_curl_easy_init();
         r = h->easy ? curl_event_new(p->event, on_done, h, &h->ce) : -ENOMEM;
         if (r >= 0)
                 r = http_setup(h, o, p->config->timeout);
@@ -290,7 +294,7 @@ static void http_describe_timeout(Probe *p, ProbeStatus *status, char *reason, s
         if (!h)
                 return;
         format_duration(buf, sizeof(buf), p->config->timeout);
-        (void) curl_easy_getinfo(h->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
+        (void) sym_curl_easy_getinfo(h->easy, CURLINFO_APPCONNECT_TIME_T, &tls);
         if (!tcp_connected(h)) {
                 *status = PROBE_CONNECT_TIMEOUT;
                 snprintf(reason, size, "connect failed: no connection within %s", buf);

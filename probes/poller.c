@@ -16,6 +16,7 @@ typedef struct Poller Poller;
 struct PollerWatch {
         Poller *poller;
         int fd;
+        uint32_t events;        /* as last given to epoll_ctl() */
         poller_handler_t handler;
         void *userdata;
         bool dead;
@@ -121,7 +122,7 @@ int poller_watch_new(sd_event *e, int fd, uint32_t events, poller_handler_t hand
                 r = -ENOMEM;
                 goto fail;
         }
-        *w = (PollerWatch) { .poller = p, .fd = fd, .handler = handler, .userdata = userdata };
+        *w = (PollerWatch) { .poller = p, .fd = fd, .events = events, .handler = handler, .userdata = userdata };
         if (epoll_ctl(p->epoll_fd, EPOLL_CTL_ADD, fd, &(struct epoll_event) { .events = events, .data.ptr = w }) < 0) {
                 r = -errno;
                 free(w);
@@ -136,10 +137,17 @@ fail:
         return r;
 }
 
+/* The same events again (a stream that still waits to read after it sent
+ * EHLO) cost no syscall: the set is level-triggered, nothing is lost. */
 int poller_watch_set_events(PollerWatch *w, uint32_t events) {
         struct epoll_event ev = { .events = events, .data.ptr = w };
 
-        return epoll_ctl(w->poller->epoll_fd, EPOLL_CTL_MOD, w->fd, &ev) < 0 ? -errno : 0;
+        if (events == w->events)
+                return 0;
+        if (epoll_ctl(w->poller->epoll_fd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+                return -errno;
+        w->events = events;
+        return 0;
 }
 
 PollerWatch *poller_watch_free(PollerWatch *w) {

@@ -13,7 +13,6 @@
  */
 #include "probes/roundtrip.h"
 
-#include <openssl/evp.h>
 #include <time.h>
 
 #include "probes/smtp.h"
@@ -48,7 +47,8 @@ static void send_mail_from(Stream *s) {
 /* AUTH PLAIN: base64 of "\0user\0password" (RFC 4616). */
 static void send_auth(Stream *s, const char *buf, const SmtpReply *reply) {
         Roundtrip *rt = rt_of(s);
-        unsigned char plain[512], b64[700];
+        unsigned char plain[512];
+        char b64[4 * sizeof(plain) / 3 + 4];
         size_t u = strlen(rt->o->username), w = strlen(rt->password);
 
         if (!smtp_ehlo_offers(buf, reply->consumed, "AUTH", "PLAIN")) {
@@ -64,9 +64,9 @@ static void send_auth(Stream *s, const char *buf, const SmtpReply *reply) {
         memcpy(plain + 1, rt->o->username, u);
         plain[1 + u] = '\0';
         memcpy(plain + 2 + u, rt->password, w);
-        EVP_EncodeBlock(b64, plain, (int) (u + w + 2));
+        (void) base64_encode(b64, plain, u + w + 2);
         explicit_bzero(plain, sizeof(plain));
-        send_line(s, RT_SMTP_AUTH, "reply to AUTH", "AUTH PLAIN %s\r\n", (const char *) b64);
+        send_line(s, RT_SMTP_AUTH, "reply to AUTH", "AUTH PLAIN %s\r\n", b64);
         explicit_bzero(b64, sizeof(b64));
 }
 

@@ -43,6 +43,7 @@ Stream *stream_free(Stream *s) {
         if (s->fd >= 0)
                 close(s->fd);
         free(s->in);
+        free(s->out);
         free(s);
         return NULL;
 }
@@ -94,6 +95,18 @@ void stream_end_malformed(Stream *s, const char *what, const char *buf, size_t l
 int stream_send_bytes(Stream *s, const void *buf, size_t len) {
         if (len > STREAM_OUT_MAX - s->out_len)
                 return -ENOBUFS;
+        if (len == 0)
+                return 0;
+        if (s->out_len + len > s->out_size) {
+                /* TLS allows the move: SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER (tls.c). */
+                size_t size = (s->out_len + len + STREAM_OUT_MIN - 1) / STREAM_OUT_MIN * STREAM_OUT_MIN;
+                char *out = realloc(s->out, size);
+
+                if (!out)
+                        return -ENOMEM;
+                s->out = out;
+                s->out_size = size;
+        }
         memcpy(s->out + s->out_len, buf, len);
         s->out_len += len;
         return 0;

@@ -4,10 +4,13 @@
  * IPv4/IPv6 only: no DNS on the loop), then feeds what the peer sends to the
  * type's input() callback, which judges it with a pure parser and answers by
  * queueing a line, saying what it waits for next, or ending the run. The
- * engine owns the socket, its watch in the probes' poller, a small output buffer and
- * a bounded input buffer that grows with what the peer sent: STREAM_IN_MIN
- * bytes at first, doubled when full (a peer that never sends a line end
- * costs STREAM_IN_MAX bytes and ends the run PROBE_OVERLONG, never more).
+ * engine owns the socket, its watch in the probes' poller, an output buffer
+ * sized to what was queued (STREAM_OUT_MIN steps, at most STREAM_OUT_MAX:
+ * an SMTP probe's EHLO and QUIT take 64 bytes, not 1 KiB per probe in
+ * flight) and a bounded input buffer that grows with what the peer sent:
+ * STREAM_IN_MIN bytes at first, doubled when full (a peer that never sends
+ * a line end costs STREAM_IN_MAX bytes and ends the run PROBE_OVERLONG,
+ * never more).
  *
  * Reasons name the step that failed: "connection refused", "no connection
  * within 10s", "no greeting within 10s", "no reply to EHLO within 10s",
@@ -29,6 +32,7 @@
 
 #define STREAM_IN_MIN 512U
 #define STREAM_IN_MAX (16U * 1024U)
+#define STREAM_OUT_MIN 64U
 #define STREAM_OUT_MAX 1024U
 
 typedef struct Stream Stream;
@@ -87,7 +91,8 @@ struct Stream {
         size_t out_len, in_len;
         size_t in_size;         /* allocated: 0, then STREAM_IN_MIN doubled up to STREAM_IN_MAX */
         char *in;
-        char out[STREAM_OUT_MAX];
+        size_t out_size;        /* allocated: what was queued at most, in STREAM_OUT_MIN steps */
+        char *out;
 };
 
 /* The ProbeType members of a stream type whose own keys are the TLS keys

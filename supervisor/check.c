@@ -99,7 +99,7 @@ static void format_reason(Check *c, PolicyResult res, const char *reason) {
 static PolicyEvent record_result(Check *c, PolicyResult res, const char *reason, usec_t latency,
                                  const ProbeResult *result) {
         PolicyParams p = check_params(c);
-        CheckRecord *r = &c->rec;
+        CheckRecord *r = &c->rec, before = *r;
         bool first = !r->has_result, ok;
         PolicyEvent ev = policy_count(&r->policy, &p, res);
 
@@ -109,11 +109,15 @@ static PolicyEvent record_result(Check *c, PolicyResult res, const char *reason,
         format_reason(c, res, reason);
         r->consecutive_failures = res == RESULT_OK ? 0 : r->consecutive_failures + 1;
         r->has_result = true;
+        /* The state file is rewritten at the cycle's end only for what changed. */
+        if (state_record_changed(&before, r, p.restart_window))
+                c->unsaved = true;
         if (!first && r->ok == ok) {
                 publish(c, _EVENT_KIND_MAX, result, false);
                 return ev;
         }
         r->ok = ok;
+        c->unsaved = true;
         r->last_change = now_usec(CLOCK_REALTIME);
         if (!ok && c->threshold != PROBE_SEVERITY_NONE)
                 news_event(c->sup, EVENT_THRESHOLD_BREACHED, c->config->name, c->config->unit, "%s threshold breached (%s): %s",

@@ -7,8 +7,11 @@
  * meanwhile, never between two probes' events). Results (a check failing,
  * recovering, one more cycle) wait for the cycle's end: with 10,000 checks,
  * 2,000 of them timing out, the file of 10,000 entries is written once per
- * cycle, not once per failure. A SIGKILL loses at most a cycle's results,
- * which the next cycle probes afresh, never a restart.
+ * cycle, not once per failure; and not at all when no check's record
+ * changed in what the file keeps (state_record_changed(): a healthy check's
+ * new latency is not worth a write, an fsync and a rename every cycle). A
+ * SIGKILL loses at most a cycle's results, which the next cycle probes
+ * afresh, never a restart.
  *
  * A save that fails (a full disk) is an event, state-save-failed, once per
  * spell of failures; it shows in mailsupctl status and the heartbeat's
@@ -70,8 +73,10 @@ int saver_save_now(Supervisor *s) {
                 return -ENOMEM;
         if (s->saver)
                 s->saver->at_cycle_end = false;
-        for (size_t i = 0; i < s->n_checks; i++)
+        for (size_t i = 0; i < s->n_checks; i++) {
                 entries[i] = (StateEntry) { .name = s->checks[i].config->name, .record = s->checks[i].rec };
+                s->checks[i].unsaved = false;
+        }
         r = state_write(s->config->state_directory, entries, s->n_checks);
         if (s->saver)
                 note_save(s, s->saver, r);
@@ -114,7 +119,7 @@ static void on_news(Supervisor *s, const News *n, void *userdata) {
         case NEWS_CHECK:
                 if (for_the_record(n))
                         save_soon(sv);
-                else
+                else if (n->check.check->unsaved)
                         sv->at_cycle_end = true;
                 break;
         case NEWS_UNIT:

@@ -336,6 +336,19 @@ const StateEntry *state_file_find(const StateFile *f, const char *name) {
         return strmap_get(&f->index, name, &i) ? &f->entries[i] : NULL;
 }
 
+bool state_record_changed(const CheckRecord *a, const CheckRecord *b, unsigned window) {
+        const PolicyState *x = &a->policy, *y = &b->policy;
+
+        if (x->cycle != y->cycle && policy_restarts_in_window(x, window) > 0)
+                return true;
+        if (x->n_restarts != y->n_restarts || x->seen_n_restarts != y->seen_n_restarts ||
+            x->disabled != y->disabled || x->streak != y->streak || x->failed != y->failed ||
+            memcmp(x->restarts, y->restarts, x->n_restarts * sizeof(x->restarts[0])) != 0)
+                return true;
+        return a->has_result != b->has_result || a->ok != b->ok || a->last_change != b->last_change ||
+               a->consecutive_failures != b->consecutive_failures || !streq(a->reason, b->reason);
+}
+
 void state_file_done(StateFile *f) {
         for (size_t i = 0; i < f->n; i++)
                 free(f->entries[i].name);

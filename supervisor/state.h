@@ -68,4 +68,11 @@ int state_read(const char *dir, StateFile *ret, char **problem);
 int state_parse(const char *text, size_t len, StateFile *ret, char **problem);
 
 const StateEntry *state_file_find(const StateFile *f, const char *name);
+
+/* Whether the file must learn b, saved as a: any saved field differs but
+ * the latency (a measurement the next probe takes afresh), or the cycle
+ * count moved while a restart of a still counts in its window (the window
+ * moves with it). A cycle count that moves with no restart in the window
+ * changes no decision: restored older, it only numbers later restarts. */
+bool state_record_changed(const CheckRecord *a, const CheckRecord *b, unsigned window);
 void state_file_done(StateFile *f);

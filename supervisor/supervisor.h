@@ -52,6 +52,7 @@ typedef struct Check {
         bool recovering;                /* restarted; no judged result since */
         bool in_cycle;                  /* the running probe was started by the cycle */
         bool waiting;                   /* its restart waits for a failing dependency (said once) */
+        bool unsaved;                   /* rec changed since the state file was written (saver.c) */
         ProbeSeverity threshold;        /* the last result breached a threshold: how badly */
         usec_t next_probe;              /* CLOCK_REALTIME, for display */
         usec_t last_probe;              /* CLOCK_REALTIME of the last probe's end */

@@ -231,6 +231,40 @@ static void test_links_and_owner(const char *top) {
         expect_refused(dir, 3, "");
 }
 
+/* What makes the saver write at a cycle's end: what a restarted mailsupd
+ * would decide differently on, never a new latency alone. */
+static void test_record_changed(void) {
+        CheckRecord a = { .has_result = true, .ok = true, .reason = "greeting 220", .latency = 900,
+                          .policy = { .cycle = 40, .seen_n_restarts = N_RESTARTS_UNKNOWN } }, b = a;
+
+        b.latency = 1200;
+        b.policy.cycle = 41;
+        CHECK(!state_record_changed(&a, &b, 5)); /* healthy, no restart: nothing to save */
+        a.policy.restarts[a.policy.n_restarts++] = 30;
+        b.policy = a.policy;
+        b.policy.cycle = 41;
+        CHECK(!state_record_changed(&a, &b, 5)); /* the restart left the window long ago */
+        a.policy.restarts[a.policy.n_restarts - 1] = 38;
+        b.policy.restarts[b.policy.n_restarts - 1] = 38;
+        CHECK(state_record_changed(&a, &b, 5));  /* it counts: the window moves */
+        b = a;
+        CHECK(!state_record_changed(&a, &b, 5));
+        b.policy.restarts[b.policy.n_restarts++] = 40;
+        CHECK(state_record_changed(&a, &b, 5));
+        b = a, b.policy.streak = 1;
+        CHECK(state_record_changed(&a, &b, 5));
+        b = a, b.policy.disabled = true;
+        CHECK(state_record_changed(&a, &b, 5));
+        b = a, b.ok = false;
+        CHECK(state_record_changed(&a, &b, 5));
+        b = a, b.consecutive_failures = 1;
+        CHECK(state_record_changed(&a, &b, 5));
+        b = a, snprintf(b.reason, sizeof(b.reason), "greeting 421");
+        CHECK(state_record_changed(&a, &b, 5));
+        b = a, b.policy.seen_n_restarts = 2;
+        CHECK(state_record_changed(&a, &b, 5));
+}
+
 int main(void) {
         char dir[] = "/tmp/test-state-XXXXXX";
         StateFile out;
@@ -241,6 +275,7 @@ int main(void) {
         snprintf(sub, sizeof(sub), "%s/lib", dir); /* state_write creates it */
         CHECK_INT(state_read(sub, &out, &problem), -ENOENT);
         test_round_trip(sub);
+        test_record_changed();
         test_corrupt(sub);
         test_repair(sub);
         if (geteuid() == 0) /* chown */

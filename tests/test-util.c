@@ -337,6 +337,22 @@ static void test_strmap(void) {
         CHECK(!strmap_get(&m, keys[1], NULL));
 }
 
+/* RFC 4648's test vectors, and AUTH PLAIN's NULs. */
+static void test_base64(void) {
+        static const char *const vectors[][2] = {
+                { "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
+                { "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" }, { "foobar", "Zm9vYmFy" },
+        };
+        char out[16];
+
+        for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+                CHECK(base64_encode(out, vectors[i][0], strlen(vectors[i][0])) == strlen(vectors[i][1]));
+                CHECK_STREQ(out, vectors[i][1]);
+        }
+        CHECK(base64_encode(out, "\0u\0p\xff", 5) == 8);
+        CHECK_STREQ(out, "AHUAcP8=");
+}
+
 int main(void) {
         test_parse_duration();
         test_format_duration();
@@ -348,5 +364,6 @@ int main(void) {
         test_json_fprint();
         test_write_file_atomic();
         test_strmap();
+        test_base64();
         return tests_summary("test-util");
 }
