@@ -4,6 +4,8 @@
 #include "common/dl-mhd.h"
 #include "common/dl-openssl.h"
 
+#include <limits.h>
+
 DL_CURL_SYMS(DLSYM_DEFINE)
 DL_OPENSSL_SYMS(DLSYM_DEFINE)
 DL_MHD_SYMS(DLSYM_DEFINE)
@@ -35,6 +37,16 @@ int dl_curl(void) {
 
 int dl_openssl(void) {
         return dl_load(&openssl_library);
+}
+
+int base64_encode(char *out, const void *in, size_t len) {
+        int r = dl_openssl();
+
+        if (r < 0)
+                return r;
+        if (len > INT_MAX / 2)
+                return -E2BIG;
+        return sym_EVP_EncodeBlock((unsigned char *) out, in, (int) len);
 }
 
 int dl_mhd(void) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -19,8 +20,15 @@
         X(BIO_meth_set_write) X(BIO_new) X(BIO_set_data) X(BIO_set_flags) X(BIO_set_init)         \
         X(ERR_clear_error) X(ERR_peek_error) X(ERR_peek_last_error) X(ERR_reason_error_string)   \
         X(X509_VERIFY_PARAM_set1_host) X(X509_VERIFY_PARAM_set1_ip_asc)                           \
-        X(X509_VERIFY_PARAM_set_hostflags) X(X509_get0_notAfter) X(X509_verify_cert_error_string)
+        X(X509_VERIFY_PARAM_set_hostflags) X(X509_get0_notAfter) X(X509_verify_cert_error_string)    \
+        X(EVP_EncodeBlock)
 
 DL_OPENSSL_SYMS(DLSYM_EXTERN)
 
 int dl_openssl(void);
+
+/* RFC 4648 base64 of in[0, len) into out, NUL-terminated, by OpenSSL's
+ * EVP_EncodeBlock() (loading libssl: an SMTP AUTH, an ntfy title that is
+ * not ASCII); out holds at least 4 * ((len + 2) / 3) + 1 bytes. The length
+ * written, or -EOPNOTSUPP when OpenSSL cannot be loaded. */
+int base64_encode(char *out, const void *in, size_t len);

@@ -271,21 +271,3 @@ int write_file_atomic(const char *path, const char *data, size_t len, mode_t mod
                 return -errno;
         return write_file_atomic_at(dfd, basename(base), data, len, mode);
 }
-
-size_t base64_encode(char *out, const void *in, size_t len) {
-        static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-        const unsigned char *p = in;
-        size_t o = 0;
-
-        for (size_t i = 0; i < len; i += 3) {
-                uint32_t v = (uint32_t) p[i] << 16 | (i + 1 < len ? (uint32_t) p[i + 1] << 8 : 0) |
-                             (i + 2 < len ? p[i + 2] : 0);
-
-                out[o++] = alphabet[v >> 18 & 63];
-                out[o++] = alphabet[v >> 12 & 63];
-                out[o++] = i + 1 < len ? alphabet[v >> 6 & 63] : '=';
-                out[o++] = i + 2 < len ? alphabet[v & 63] : '=';
-        }
-        out[o] = '\0';
-        return o;
-}

@@ -129,11 +129,6 @@ static inline void utf8_sanitize(char *dst, size_t size, const char *src) {
 /* strdup that aborts on out-of-memory, for configuration and state. */
 char *xstrdup(const char *s);
 
-/* RFC 4648 base64 of in[0, len) into out, NUL-terminated; out holds at
- * least 4 * ((len + 2) / 3) + 1 bytes. Returns the length written. (Ours:
- * OpenSSL's EVP_EncodeBlock() would load libcrypto for an SMTP AUTH.) */
-size_t base64_encode(char *out, const void *in, size_t len);
-
 /* Lists of strings (*v, *n of them), aborting on out-of-memory like xstrdup(). */
 void strv_add(char ***v, size_t *n, const char *s);
 void strv_copy(char ***dst, size_t *n, char *const *src, size_t m);

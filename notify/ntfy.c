@@ -16,6 +16,7 @@
  * See also: channel.h, tests/test-notify-ntfy.c, tests/ntfy-receiver.py.
  */
 
+#include "common/dl-openssl.h"
 #include "common/options.h"
 #include "common/url.h"
 #include "notify/channel.h"
@@ -67,7 +68,8 @@ static int title_header(const Notification *n, char *buf, size_t size) {
                 ascii = *p >= 0x20 && *p < 0x7f;
         if (ascii)
                 return snprintf(buf, size, "Title: %s", title) < (int) size ? 0 : -ENOBUFS;
-        (void) base64_encode(b64, title, strlen(title));
+        if (base64_encode(b64, title, strlen(title)) < 0)
+                return snprintf(buf, size, "Title: mailsup") < (int) size ? 0 : -ENOBUFS; /* no OpenSSL: said in the log */
         return snprintf(buf, size, "Title: =?UTF-8?B?%s?=", b64) < (int) size ? 0 : -ENOBUFS;
 }
 

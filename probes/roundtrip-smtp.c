@@ -15,6 +15,7 @@
 
 #include <time.h>
 
+#include "common/dl-openssl.h"
 #include "probes/smtp.h"
 
 enum {
@@ -50,6 +51,7 @@ static void send_auth(Stream *s, const char *buf, const SmtpReply *reply) {
         unsigned char plain[512];
         char b64[4 * sizeof(plain) / 3 + 4];
         size_t u = strlen(rt->o->username), w = strlen(rt->password);
+        int r;
 
         if (!smtp_ehlo_offers(buf, reply->consumed, "AUTH", "PLAIN")) {
                 (void) stream_send(s, "QUIT\r\n");
@@ -64,8 +66,12 @@ static void send_auth(Stream *s, const char *buf, const SmtpReply *reply) {
         memcpy(plain + 1, rt->o->username, u);
         plain[1 + u] = '\0';
         memcpy(plain + 2 + u, rt->password, w);
-        (void) base64_encode(b64, plain, u + w + 2);
+        r = base64_encode(b64, plain, u + w + 2);
         explicit_bzero(plain, sizeof(plain));
+        if (r < 0) {
+                stream_end(s, PROBE_INTERNAL_ERROR, "cannot encode AUTH PLAIN: %s", strerror(-r));
+                return;
+        }
         send_line(s, RT_SMTP_AUTH, "reply to AUTH", "AUTH PLAIN %s\r\n", b64);
         explicit_bzero(b64, sizeof(b64));
 }

@@ -9,6 +9,7 @@
  */
 #include <sys/stat.h>
 
+#include "common/dl-openssl.h"
 #include "common/json.h"
 #include "common/strmap.h"
 #include "common/trust.h"
@@ -346,10 +347,10 @@ static void test_base64(void) {
         char out[16];
 
         for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
-                CHECK(base64_encode(out, vectors[i][0], strlen(vectors[i][0])) == strlen(vectors[i][1]));
+                CHECK_INT(base64_encode(out, vectors[i][0], strlen(vectors[i][0])), strlen(vectors[i][1]));
                 CHECK_STREQ(out, vectors[i][1]);
         }
-        CHECK(base64_encode(out, "\0u\0p\xff", 5) == 8);
+        CHECK_INT(base64_encode(out, "\0u\0p\xff", 5), 8);
         CHECK_STREQ(out, "AHUAcP8=");
 }
 
