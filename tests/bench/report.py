@@ -13,6 +13,8 @@ RESULTS.jsonl has one JSON object a line, written by run.sh:
     check failures logged for healthy checks, error lines of the tool's log;
   kind "floor": floor.c's figures at one size (conversations done, failed,
     its CPU seconds);
+  kind "admin": mailsupd's start-up, a reload and `mailsupctl status` at one
+    size (microseconds, null when not seen);
   kind "error": a tool that did not start or died.
 """
 
@@ -119,11 +121,25 @@ def peers_line(windows):
           f"{p['max_open'] + per} fds of its limit {p['fd_limit']}")
 
 
+def admin_table(admin):
+    """mailsupd's own start-up, reload and status at each size."""
+    if not admin:
+        return
+    def sec(v):
+        return "-" if v is None else f"{v / 1e6:.2f}"
+    print()
+    print("mailsupd's start-up (exec to its 'watching N checks' line), reload (SIGHUP to its 'reloaded' line)")
+    print("and `mailsupctl status` of every check, seconds of wall time")
+    rows = [[f"{n:6d}", "mailsupd", sec(a["startup_us"]), sec(a["reload_us"]), sec(a["status_us"])]
+            for n, a in sorted(admin.items())]
+    print(fmt_table(["checks", "tool", "start-up", "reload", "status"], rows))
+
+
 def main():
     results_path, interval, timeout, hung_every, window = sys.argv[1:6]
     interval, timeout = float(interval), float(timeout)
     ideal = 60.0 / interval
-    windows, tools, errors, floors = {}, {}, [], {}
+    windows, tools, errors, floors, admin = {}, {}, [], {}, {}
     with open(results_path) as f:
         for line in f:
             line = line.strip()
@@ -139,6 +155,8 @@ def main():
                 tools[key] = r
             elif r["kind"] == "floor":
                 floors[r["n"]] = r
+            elif r["kind"] == "admin":
+                admin[r["n"]] = r
             else:
                 errors.append(r)
 
@@ -203,6 +221,7 @@ def main():
 
     summary(sizes, tool_order, windows, tools, floors)
     peers_line(windows)
+    admin_table(admin)
 
     if errors:
         print()

@@ -250,13 +250,34 @@ start_mailsupd() {
 				"${peer_hung[$i]}" "$i" "${peer_ports[$i]}"
 		done
 	} >"$conf"
+	: >"$tool_log"
 	"$MAILSUPD" --config "$conf" </dev/null >>"$tool_log" 2>&1 &
 	tool_pid=$!
-	# its "supervisor-started" event says "... watching N checks ..."
-	if ! wait_for "grep -q 'watching' $tool_log || ! kill -0 $tool_pid 2>/dev/null" 30 "mailsupd to start"; then
-		log "no 'watching N checks' line from mailsupd: going on since it runs"
+	# its "supervisor-started" event says "... watching N checks ...": the
+	# start-up, exec to its bus name and first cycle armed, 10 ms polls
+	if ! startup_us=$(until_line "$tool_log" 'watching' 0 30); then
+		startup_us=""
+		log "no 'watching N checks' line from mailsupd: going on if it runs"
 	fi
 	kill -0 "$tool_pid" 2>/dev/null
+}
+
+# mailsupd_admin N: while it runs, how long a reload (SIGHUP to its
+# "reloaded ... N checks" line) and `mailsupctl status` (wall) take
+mailsupd_admin() {
+	local n=$1 reload_us status_us t0 ctl
+	ctl=$(dirname "$MAILSUPD")/mailsupctl
+	kill -HUP "$tool_pid"
+	reload_us=$(until_line "$tool_log" "reloaded .*: $n checks" 0 30) || reload_us=""
+	status_us=""
+	if [[ -x $ctl ]]; then
+		t0=${EPOCHREALTIME//[!0-9]/}
+		"$ctl" --user status >"$WORK/status-$n.out" 2>&1 || true
+		status_us=$((${EPOCHREALTIME//[!0-9]/} - t0))
+		(($(wc -l <"$WORK/status-$n.out") > n)) || status_us=""
+	fi
+	printf '{"kind":"admin","tool":"mailsupd","n":%d,"startup_us":%s,"reload_us":%s,"status_us":%s}\n' \
+		"$n" "${startup_us:-null}" "${reload_us:-null}" "${status_us:-null}" >>"$RESULTS"
 }
 
 start_monit() {
@@ -314,6 +335,18 @@ wait_file() {
 		((${EPOCHREALTIME//[!0-9]/} < end)) || return 1
 		sleep 0.01
 	done
+}
+
+# until_line FILE PATTERN N SECONDS: poll every 10 ms until FILE has more
+# than N lines matching PATTERN; prints the microseconds it took
+until_line() {
+	local t0=${EPOCHREALTIME//[!0-9]/} end
+	end=$((t0 + $4 * 1000000))
+	until (($(grep -c -- "$2" "$1" 2>/dev/null || true) > $3)); do
+		((${EPOCHREALTIME//[!0-9]/} < end)) || return 1
+		sleep 0.01
+	done
+	echo $((${EPOCHREALTIME//[!0-9]/} - t0))
 }
 
 # oneline: stdin as one line fit for a JSON string (no quotes, backslashes)
@@ -379,6 +412,7 @@ bench() {
 	peer_mode healthy
 	nap $((BENCH_TIMEOUT + BENCH_INTERVAL + 1))
 	fds1=$(watch_fds "$tool_pid" "$quiet") || { tool_died "$tool" "$n" "after the windows" || return 0; }
+	[[ $tool == mailsupd ]] && mailsupd_admin "$n"
 	peer_signal USR1 # hung connections the tool has left open
 	hung_open=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["hung_open"])' "$WORK/stats.json")
 	stop_pid "$tool_pid"
