@@ -94,6 +94,20 @@ const char *format_duration(char *buf, size_t size, usec_t d) {
         return buf;
 }
 
+const char *format_age(char *buf, size_t size, usec_t d) {
+        uint64_t s = d / USEC_PER_SEC;
+
+        if (s < 120)
+                snprintf(buf, size, "%" PRIu64 "s", s);
+        else if (s < 120 * 60)
+                snprintf(buf, size, "%" PRIu64 "min", s / 60);
+        else if (s < 48 * 3600)
+                snprintf(buf, size, "%" PRIu64 "h", s / 3600);
+        else
+                snprintf(buf, size, "%" PRIu64 "d", s / 86400);
+        return buf;
+}
+
 void strbuf_add(char *buf, size_t size, const char *sep, const char *fmt, ...) {
         size_t len = strlen(buf), k = strlen(sep);
         va_list ap;

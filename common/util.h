@@ -83,6 +83,12 @@ int parse_duration(const char *s, usec_t *ret);
 /* Writes a short human form of d ("2min", "500ms", "1h 5min") into buf. */
 const char *format_duration(char *buf, size_t size, usec_t d);
 
+/* How long ago, for a person: whole seconds under 2 minutes, then whole
+ * minutes under 2 hours, hours under 2 days, then days, rounded down
+ * ("45s", "17min", "2h", "3d"): a second more or less never changes the
+ * words, as an exact "7201s" would. */
+const char *format_age(char *buf, size_t size, usec_t d);
+
 /* Appends formatted text to the string in buf, after sep unless buf is
  * empty or ends with a blank ("in 10min: "); a full buffer cuts it short.
  * For reasons made of parts: "3 bounced, 41 sent", "a; b". */

@@ -129,7 +129,7 @@ static int file_start(Probe *p) {
                 snprintf(what, sizeof(what), " (%u%s entries)", fs.entries, fs.cut ? "+" : "");
         age = now > fs.mtime ? now - fs.mtime : 0;
         format_size(a, sizeof(a), fs.size);
-        format_duration(b, sizeof(b), age / USEC_PER_SEC * USEC_PER_SEC);
+        format_age(b, sizeof(b), age);
         if (o->max_size > 0 && fs.size > o->max_size) {
                 char c[32];
                 probe_finish(p, PROBE_THRESHOLD, "%s%s is %s, above max_size %s", o->path, what, a,

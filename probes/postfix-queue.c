@@ -96,8 +96,7 @@ static void on_walked(QueueWalk *w, int error, const char *path, const QueueCoun
         }
         if (c.oldest_deferred > 0)
                 snprintf(oldest, sizeof(oldest), ", oldest deferred %s ago",
-                         format_duration(d, sizeof(d), now > c.oldest_deferred ?
-                                         (now - c.oldest_deferred) / USEC_PER_SEC * USEC_PER_SEC : 0));
+                         format_age(d, sizeof(d), now > c.oldest_deferred ? now - c.oldest_deferred : 0));
         probe_finish(p, PROBE_OK, "total %llu (maildrop %llu, incoming %llu, active %llu, deferred %llu, "
                      "hold %llu, corrupt %llu)%s", (unsigned long long) c.total,
                      (unsigned long long) c.n[QUEUE_MAILDROP], (unsigned long long) c.n[QUEUE_INCOMING],

@@ -24,7 +24,7 @@
 
 #define PQ_LINE_MAX 4096
 
-static void format_age(char *buf, size_t size, usec_t d) {
+static void format_canary_age(char *buf, size_t size, usec_t d) {
         /* "2m03s", "1.2s": to a tenth below a minute, whole seconds above. */
         if (d < USEC_PER_MINUTE)
                 snprintf(buf, size, "%llu.%llus", (unsigned long long) (d / USEC_PER_SEC),
@@ -82,7 +82,7 @@ static void judge_found(Roundtrip *rt, const Found *f, const char *sent_note) {
         char age[32], limit[32], queued[64] = "";
         usec_t latency = latency_of(f);
 
-        format_age(age, sizeof(age), latency);
+        format_canary_age(age, sizeof(age), latency);
         if (f->canary.queue_id[0])
                 snprintf(queued, sizeof(queued), " (queued as %s)", f->canary.queue_id);
         if (f->missing >= 0)
@@ -101,7 +101,7 @@ static void judge_found(Roundtrip *rt, const Found *f, const char *sent_note) {
 static void late_reason(const Roundtrip *rt, const Canary *late, char *buf, size_t size) {
         char age[32], limit[32];
 
-        format_age(age, sizeof(age), now_usec(CLOCK_REALTIME) - late->sent);
+        format_canary_age(age, sizeof(age), now_usec(CLOCK_REALTIME) - late->sent);
         snprintf(buf, size, "not delivered within %s (queued as %s, accepted %s ago)%s%s",
                  format_duration(limit, sizeof(limit), rt->o->max_delay), late->queue_id, age,
                  rt->stuck[0] ? "; " : "", rt->stuck);
@@ -130,7 +130,7 @@ static void judge(Roundtrip *rt) {
                 return;
         }
         if (o->has_latency)
-                format_age(age, sizeof(age), o->last_latency);
+                format_canary_age(age, sizeof(age), o->last_latency);
         probe_finish(rt->probe, PROBE_OK, "canary queued as %s, not arrived yet%s%s",
                      rt->sent ? rt->sending.queue_id : "-", o->has_latency ? "; last delivered in " : "",
                      o->has_latency ? age : "");

@@ -114,6 +114,23 @@ static void test_format_duration(void) {
         CHECK_STREQ(small, "2mi");
 }
 
+/* Ages read by people: rounded down to a unit that a second does not change. */
+static void test_format_age(void) {
+        static const struct {
+                usec_t usec;
+                const char *text;
+        } ages[] = {
+                { 0, "0s" }, { 999 * USEC_PER_MSEC, "0s" }, { 10 * USEC_PER_SEC, "10s" },
+                { 119 * USEC_PER_SEC, "119s" }, { 120 * USEC_PER_SEC, "2min" }, { 7199 * USEC_PER_SEC, "119min" },
+                { 7200 * USEC_PER_SEC, "2h" }, { 7201 * USEC_PER_SEC, "2h" }, { 47 * USEC_PER_HOUR + 59 * USEC_PER_MINUTE, "47h" },
+                { 48 * USEC_PER_HOUR, "2d" }, { USEC_INFINITY, "213503982d" },
+        };
+        char buf[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(ages); i++)
+                CHECK_STREQ(format_age(buf, sizeof(buf), ages[i].usec), ages[i].text);
+}
+
 static void test_sanitize_line(void) {
         char buf[16];
 
@@ -357,6 +374,7 @@ static void test_base64(void) {
 int main(void) {
         test_parse_duration();
         test_format_duration();
+        test_format_age();
         test_sanitize_line();
         test_strings();
         test_utf8_sanitize();
