@@ -5,6 +5,7 @@
 
 #include "common/curl-easy.h"
 #include "common/curl-event.h"
+#include "common/log.h"
 #include "common/url.h"
 
 struct Heartbeat {
@@ -61,6 +62,7 @@ static void on_done(CurlEvent *ce, CURL *easy, CURLcode result, void *userdata) 
                 hb->stats.last_result = 1;
                 hb->stats.last_ok = now_usec(CLOCK_REALTIME);
         }
+        log_debug("heartbeat: ping done, %s", hb->stats.last_result > 0 ? "ok" : hb->stats.last_error);
         ping_free(hb);
 }
 

@@ -53,13 +53,33 @@ json_supervisor() {
 	{ "$MAILSUPCTL" --user status --json || true; } |
 		python3 -c 'import json, sys; print(json.load(sys.stdin)["Supervisor"][sys.argv[1]])' "$1"
 }
+# hb_idle: every ping begun is done (mailsupd logs "heartbeat: ... after
+# cycle N" as one starts, "heartbeat: ping done" as it ends)
+hb_idle() {
+	local log
+	log=$(mailsupd_log)
+	(($(grep -cE 'heartbeat: .* after cycle [0-9]+ ' <<<"$log") == $(grep -c 'heartbeat: ping done' <<<"$log")))
+}
+# freeze_idle PID: SIGSTOP between two pings. A ping in flight across the
+# freeze would outlive its timeout (the cycle's 500ms) and count as failed
+# on the thaw: a failure of the frozen mailsupd's own making, not what this
+# test is about.
+freeze_idle() {
+	local i
+	for ((i = 0; i < 20; i++)); do
+		wait_for hb_idle 10 "no ping in flight" || return 1
+		kill -STOP "$1"
+		hb_idle && return 0 # the log cannot move while it is stopped
+		kill -CONT "$1"
+	done
+	return 1
+}
 sleep 3
 before=$(pings)
 [[ $before -ge 5 ]] || fail "too few pings so far ($before)"
 hb_failures=$(json_supervisor HeartbeatFailures)
 main=$(unit_prop mailsupd.service MainPID)
-kill -STOP "$main"
-sleep 1 # a ping already in flight may still land
+freeze_idle "$main" || fail "could not freeze mailsupd between two pings"
 frozen_start=$(pings)
 cycles_frozen=$(cycle_count)
 sleep 5
